@@ -1,0 +1,3 @@
+"""cpanalysis: evidence packs for scrutiny of services for looked-after children."""
+
+__version__ = "0.1.0"

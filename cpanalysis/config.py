@@ -1,0 +1,160 @@
+"""Parameters: one validated model read from a YAML file in ``parameters/``.
+
+A wrong or missing parameter stops the run with a message naming the key, what was given and what
+is accepted (:class:`ParameterError`). Command-line options override the file (see ``cli.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cpanalysis import paths
+
+TOPICS = {
+    1: "commissioning", 2: "education", 3: "health", 4: "stability", 5: "adoption", 6: "fostering",
+    7: "residential", 8: "leaving_care", 9: "workforce", 10: "corporate_parenting",
+}
+
+
+class ParameterError(ValueError):
+    """A parameters file or option is wrong. The message says which key and what is accepted."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Council(_Strict):
+    name: str = Field(min_length=1, description="Council name as it should appear in the pack")
+    old_la_code: str | None = Field(None, pattern=r"^\d{3}$", description="DfE three-digit LA number, e.g. '894'")
+    new_la_code: str | None = Field(None, pattern=r"^E\d{8}$", description="ONS nine-character code, e.g. 'E06000020'")
+    region: str | None = Field(None, description="Region name as DfE publishes it, e.g. 'West Midlands'")
+
+
+class Comparators(_Strict):
+    statistical_neighbours: Literal["2025", "2021", "custom", "none"] = Field(
+        "2025", description="DfE statistical-neighbour model: '2025' (default), '2021', 'custom' or 'none'")
+    custom: list[str] = Field(default_factory=list, description="Council names or codes, when statistical_neighbours is 'custom'")
+    region: bool = True
+    england: bool = True
+
+    @model_validator(mode="after")
+    def _custom_needs_list(self) -> Comparators:
+        if self.statistical_neighbours == "custom" and not self.custom:
+            raise ValueError("comparators.custom must list at least one council when statistical_neighbours is 'custom'")
+        return self
+
+
+class Inputs(_Strict):
+    ssda903: Path | None = Field(None, description="Folder of SSDA903 files (subfolders per year, or one year flat)")
+    published: Path | None = Field(None, description="Folder searched for DfE published CSV files")
+    local: Path | None = Field(None, description="Folder of local returns (CSV templates in data/templates)")
+    evidence: Path | None = Field(None, description="Folder of written evidence, one Markdown file per question")
+
+    @model_validator(mode="after")
+    def _needs_a_source(self) -> Inputs:
+        if self.ssda903 is None and self.published is None:
+            raise ValueError("inputs must give ssda903 (a folder of 903 files) or published (a folder of DfE files), or both")
+        return self
+
+
+class Disclosure(_Strict):
+    suppress_counts_up_to: int = Field(5, ge=5, le=20, description="Counts from 1 to this number are suppressed (at least 5)")
+    min_denominator: int = Field(11, ge=11, le=100, description="Percentages and averages need at least this many children (at least 11)")
+
+
+class Params(_Strict):
+    council: Council
+    year: int = Field(ge=2015, le=2035, description="Reporting year ending 31 March, e.g. 2025 for 2024-25")
+    demonstration: bool = Field(False, description="True marks every page as demonstration data")
+    comparators: Comparators = Field(default_factory=Comparators)
+    inputs: Inputs
+    population: dict[int, float] = Field(default_factory=dict, description="Population aged 0 to 17 by reporting year")
+    disclosure: Disclosure = Field(default_factory=Disclosure)
+    topics: list[int] = Field(default_factory=lambda: sorted(TOPICS), description="LGA question numbers 1 to 10 to include")
+    output_dir: Path = Field(Path("outputs"), description="Folder for executed notebooks and the pack")
+
+    source_file: Path | None = Field(None, exclude=True)
+
+    @field_validator("topics")
+    @classmethod
+    def _topics_known(cls, v: list[int]) -> list[int]:
+        bad = [t for t in v if t not in TOPICS]
+        if bad:
+            raise ValueError(f"unknown topic(s) {bad}; accepted: 1 to 10")
+        return sorted(set(v))
+
+    def resolved(self, path: Path | None) -> Path | None:
+        """Resolve an input path relative to the repository root."""
+        return None if path is None else paths.resolve(path)
+
+    @property
+    def output_path(self) -> Path:
+        return paths.resolve(self.output_dir)
+
+    def for_notebook(self) -> dict[str, Any]:
+        """Plain values for Papermill (it can only inject JSON-like parameters)."""
+        return {"params_file": str(self.source_file) if self.source_file else "",
+                "params_json": self.model_dump_json()}
+
+
+def _format_errors(err: ValidationError, source: str) -> str:
+    lines = [f"{source}: the parameters are not valid:"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        given = e.get("input")
+        if e["type"] == "missing":
+            lines.append(f"  - {key}: missing. Add it to the file (see parameters/demo.yml for an example).")
+        elif e["type"] == "extra_forbidden":
+            lines.append(f"  - {key}: is not a known parameter (check the spelling; see parameters/demo.yml).")
+        else:
+            accepted = ""
+            if e["type"] == "literal_error":
+                accepted = f" Accepted values: {e.get('ctx', {}).get('expected', '')}."
+            lines.append(f"  - {key}: {msg} (given: {given!r}).{accepted}")
+    return "\n".join(lines)
+
+
+def from_dict(raw: dict[str, Any], source: str = "parameters") -> Params:
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{source}: expected a YAML mapping of keys to values, got {type(raw).__name__}")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as err:
+        raise ParameterError(_format_errors(err, source)) from None
+
+
+def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Params:
+    """Read and validate a parameters file, then apply overrides given as dotted keys
+    (``{"year": 2024, "inputs.ssda903": "data/x"}``)."""
+    p = paths.resolve(path) if path else paths.DEFAULT_PARAMS
+    if not p.exists():
+        raise ParameterError(f"{p}: parameters file not found. Give --params with a file from parameters/, "
+                             f"e.g. parameters/demo.yml")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ParameterError(f"{p}: not valid YAML{where}: {getattr(err, 'problem', err)}") from None
+    raw = raw or {}
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        node = raw
+        *parents, leaf = dotted.split(".")
+        for k in parents:
+            node = node.setdefault(k, {})
+        node[leaf] = value
+    params = from_dict(raw, str(p))
+    params.source_file = p
+    return params
+
+
+def from_json(text: str) -> Params:
+    return Params.model_validate_json(text)

@@ -1,0 +1,17 @@
+"""Indicators: one module per LGA question; each indicator is a definition plus a function.
+
+See :mod:`cpanalysis.indicators.registry` for the contract.
+"""
+
+from cpanalysis.indicators.registry import (  # noqa: F401
+    REGISTRY,
+    RESULT_COLUMNS,
+    Context,
+    Definition,
+    all_indicators,
+    audit,
+    compute,
+    definitions_frame,
+    get,
+    indicator,
+)

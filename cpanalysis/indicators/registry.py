@@ -1,0 +1,237 @@
+"""The indicator registry: our data dictionary.
+
+An indicator is one :class:`Definition` plus one function, registered with :func:`indicator`::
+
+    @indicator(Definition(
+        id="stability_3plus_placements", title="Children with 3 or more placements in the year",
+        question=4, sub_question="How stable are your placements?",
+        cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
+        numerator="Children in the cohort with 3 or more placements during the year",
+        denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
+        source="SSDA903 Episodes", methodology="...", deviation=""))
+    def stability_3plus(ctx: Context) -> pd.DataFrame:
+        ...return an audit frame...
+
+The function returns the **cohort audit**: one row per unit considered (usually a child), with columns
+
+* ``CHILD`` (str): the child (the audit is for analysts and never enters the published pack);
+* ``in_cohort`` (bool): counted in the denominator;
+* ``in_numerator`` (bool): counted in the numerator (always False when ``in_cohort`` is False);
+* ``reason`` (str): why the unit is in or out, in words an analyst can check;
+* optional ``value`` (float): the per-unit value for ``unit`` "mean" or "days" indicators;
+* optional ``breakdown`` (str): a breakdown label ("Age 10 to 15", "Reason: CARPL"); the headline
+  ("Total") is always computed over all rows, and one extra row per breakdown value.
+
+Headline figures are derived from the audit by :func:`summarise`, so a figure always reconciles with
+its own audit. Adding an indicator needs no other edit: topic notebooks, the summary, the CSV export
+and the pack read the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from cpanalysis.model import CLAData
+
+Unit = Literal["count", "percent", "rate_per_10k", "mean", "days"]
+Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
+
+RESULT_COLUMNS = ["indicator_id", "title", "question", "year", "breakdown", "value", "numerator",
+                  "denominator", "ci_low", "ci_high", "unit", "source", "status"]
+
+
+@dataclass(frozen=True)
+class Definition:
+    id: str
+    title: str
+    question: int
+    sub_question: str
+    cohort: str
+    numerator: str
+    denominator: str
+    unit: Unit
+    polarity: Polarity
+    source: str
+    methodology: str
+    deviation: str = ""
+    caveats: tuple[str, ...] = ()
+    #: years of history the indicator needs before the reporting year (e.g. 2 for "3+ placements in 2 years")
+    history_years: int = 0
+    #: id of the matching measure in the published-data catalogue, when DfE publishes one
+    published_measure: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Context:
+    """What an indicator function may read."""
+
+    data: CLAData
+    year: int
+    #: ONS mid-year population aged 0 to 17 by collection year, for rates per 10,000
+    population: dict[int, float] = field(default_factory=dict)
+    la_code: str | None = None
+
+
+IndicatorFn = Callable[[Context], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    definition: Definition
+    fn: IndicatorFn
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+
+REGISTRY: dict[str, Indicator] = {}
+
+
+def indicator(definition: Definition) -> Callable[[IndicatorFn], IndicatorFn]:
+    def register(fn: IndicatorFn) -> IndicatorFn:
+        if definition.id in REGISTRY and REGISTRY[definition.id].fn.__qualname__ != fn.__qualname__:
+            raise ValueError(f"indicator id {definition.id!r} is registered twice")
+        REGISTRY[definition.id] = Indicator(definition, fn)
+        return fn
+
+    return register
+
+
+def get(indicator_id: str) -> Indicator:
+    _load_all()
+    try:
+        return REGISTRY[indicator_id]
+    except KeyError:
+        raise KeyError(f"unknown indicator {indicator_id!r}; known: {', '.join(sorted(REGISTRY))}") from None
+
+
+def all_indicators(question: int | None = None) -> list[Indicator]:
+    _load_all()
+    out = [i for i in REGISTRY.values() if question is None or i.definition.question == question]
+    return sorted(out, key=lambda i: (i.definition.question, i.id))
+
+
+def definitions_frame() -> pd.DataFrame:
+    return pd.DataFrame([i.definition.as_dict() for i in all_indicators()])
+
+
+def _load_all() -> None:
+    # Importing the topic modules registers their indicators.
+    import importlib
+    import pkgutil
+
+    import cpanalysis.indicators as pkg
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if mod.name not in {"registry"}:
+            importlib.import_module(f"{pkg.__name__}.{mod.name}")
+
+
+AUDIT_COLUMNS = ["CHILD", "in_cohort", "in_numerator", "reason"]
+
+
+def check_audit(audit: pd.DataFrame, definition: Definition) -> pd.DataFrame:
+    missing = [c for c in AUDIT_COLUMNS if c not in audit.columns]
+    if missing:
+        raise ValueError(f"indicator {definition.id}: audit is missing columns {missing}")
+    if definition.unit in ("mean", "days") and "value" not in audit.columns:
+        raise ValueError(f"indicator {definition.id}: a {definition.unit} indicator needs a 'value' column")
+    bad = audit["in_numerator"].astype(bool) & ~audit["in_cohort"].astype(bool)
+    if bad.any():
+        raise ValueError(f"indicator {definition.id}: {int(bad.sum())} rows are in the numerator but not the cohort")
+    return audit
+
+
+def summarise(audit: pd.DataFrame, definition: Definition, year: int, population: float | None = None,
+              breakdown: str = "Total") -> dict:
+    """Headline figure for one audit (or one breakdown slice of it)."""
+    from cpanalysis import stats
+
+    cohort = audit[audit["in_cohort"].astype(bool)]
+    den = int(len(cohort))
+    num = int(cohort["in_numerator"].astype(bool).sum())
+    value = ci_low = ci_high = np.nan
+    status = "ok"
+    unit = definition.unit
+    if unit == "count":
+        value, numerator, denominator = float(num), num, np.nan
+    elif unit == "percent":
+        numerator, denominator = num, den
+        if den:
+            value = 100.0 * num / den
+            ci_low, ci_high = (100.0 * x for x in stats.wilson_interval(num, den))
+        else:
+            status = "no cohort"
+    elif unit == "rate_per_10k":
+        numerator, denominator = num, population if population else np.nan
+        if population:
+            value = 10000.0 * num / population
+        else:
+            status = "no population"
+    elif unit in ("mean", "days"):
+        vals = pd.to_numeric(cohort["value"], errors="coerce").dropna()
+        numerator, denominator = (float(vals.sum()) if len(vals) else np.nan), int(len(vals))
+        if len(vals):
+            value = float(vals.mean())
+            ci_low, ci_high = stats.mean_interval(vals.to_numpy())
+        else:
+            status = "no cohort"
+    else:  # pragma: no cover - Literal guards this
+        raise ValueError(unit)
+    return {"indicator_id": definition.id, "title": definition.title, "question": definition.question,
+            "year": year, "breakdown": breakdown, "value": value, "numerator": numerator,
+            "denominator": denominator, "ci_low": ci_low, "ci_high": ci_high, "unit": unit,
+            "source": definition.source, "status": status}
+
+
+def run(ind: Indicator, ctx: Context) -> tuple[pd.DataFrame, list[dict]]:
+    """Run one indicator: its audit and its result rows (Total first, then each breakdown)."""
+    audit = check_audit(ind.fn(ctx), ind.definition)
+    pop = ctx.population.get(ctx.year)
+    rows = [summarise(audit, ind.definition, ctx.year, pop)]
+    if "breakdown" in audit.columns:
+        for label, part in audit.groupby("breakdown", sort=True, dropna=True):
+            rows.append(summarise(part, ind.definition, ctx.year, pop, breakdown=str(label)))
+    return audit, rows
+
+
+def audit(data: CLAData, indicator_id: str, year: int, **ctx_kwargs) -> pd.DataFrame:
+    """The cohort audit of one indicator: which children it counted and why (analysts only)."""
+    ind = get(indicator_id)
+    return check_audit(ind.fn(Context(data=data, year=year, **ctx_kwargs)), ind.definition)
+
+
+def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] | None = None,
+            question: int | None = None, population: dict[int, float] | None = None,
+            la_code: str | None = None) -> pd.DataFrame:
+    """Every (selected) indicator for every requested year, as rows with :data:`RESULT_COLUMNS`.
+
+    A year for which an indicator lacks the history it needs gets a row with status
+    "insufficient history" rather than a wrong number.
+    """
+    if years is None:
+        years = data.years
+    elif isinstance(years, int):
+        years = [years]
+    rows: list[dict] = []
+    for ind in all_indicators(question):
+        if ids is not None and ind.id not in ids:
+            continue
+        for year in years:
+            if year - ind.definition.history_years < min(data.years):
+                rows.append({**summarise(pd.DataFrame(columns=AUDIT_COLUMNS), ind.definition, year),
+                             "status": "insufficient history"})
+                continue
+            ctx = Context(data=data, year=year, population=population or {}, la_code=la_code)
+            _, r = run(ind, ctx)
+            rows.extend(r)
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
