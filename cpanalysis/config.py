@@ -19,6 +19,12 @@ TOPICS = {
     7: "residential", 8: "leaving_care", 9: "workforce", 10: "corporate_parenting",
 }
 
+TOPIC_TITLES = {
+    1: "Commissioning and the children in care", 2: "Education", 3: "Health and wellbeing", 4: "Stability",
+    5: "Adoption and permanence", 6: "Fostering", 7: "Residential care", 8: "Leaving care",
+    9: "The workforce", 10: "Corporate parenting",
+}
+
 
 class ParameterError(ValueError):
     """A parameters file or option is wrong. The message says which key and what is accepted."""
@@ -54,6 +60,8 @@ class Inputs(_Strict):
     published: Path | None = Field(None, description="Folder searched for DfE published CSV files")
     local: Path | None = Field(None, description="Folder of local returns (CSV templates in data/templates)")
     evidence: Path | None = Field(None, description="Folder of written evidence, one Markdown file per question")
+    postcodes: Path | None = Field(None, description="Postcode lookup CSV (postcode, easting, northing, la_code) "
+                                                    "for placement location and distance")
 
     @model_validator(mode="after")
     def _needs_a_source(self) -> Inputs:

@@ -1,0 +1,143 @@
+"""One accessible house style for every chart, and the only way notebooks emit figures.
+
+Colours are the UK Government Analysis Function categorical palette (colour-blind safe, 3:1
+contrast against white), hard-coded so we need no extra dependency. Every figure is emitted as an
+HTML ``<figure>`` with real alt text and a caption naming the indicator id (two hops from a figure
+to its definition), and the PNG is written without timestamps so rebuilds are byte-stable.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+AF_COLOURS = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
+COUNCIL, ENGLAND, REGION, NEIGHBOURS = AF_COLOURS[0], AF_COLOURS[4], AF_COLOURS[1], AF_COLOURS[3]
+
+STYLE = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Arial", "DejaVu Sans"],
+    "font.size": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#d9d9d9",
+    "axes.prop_cycle": matplotlib.cycler(color=AF_COLOURS),
+    "figure.dpi": 100,
+    "savefig.dpi": 110,
+    "svg.hashsalt": "cpanalysis",
+}
+
+
+def _apply_style() -> None:
+    plt.rcParams.update(STYLE)
+
+
+def figure_html(fig, alt: str, caption: str) -> str:
+    """PNG embedded as a data URI inside <figure> with alt text and a visible caption."""
+    if not alt or not alt.strip():
+        raise ValueError("every chart needs alt text describing what it shows")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'<figure class="cpa-figure"><img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def trend_chart(series: pd.DataFrame, title: str, unit_label: str, comparators: pd.DataFrame | None = None,
+                zero_based: bool | None = None):
+    """Council values over years with interval bars, and comparator lines where available.
+
+    ``series`` has columns year, value, ci_low, ci_high (suppressed values are NaN and leave a gap).
+    ``comparators`` has columns year and one column per comparator (England, Region, Neighbours median).
+    The y axis is not forced to zero unless ``zero_based`` (LAIT users asked for this: zero can hide change).
+    """
+    _apply_style()
+    fig, ax = plt.subplots(figsize=(7.2, 3.6))
+    s = series.sort_values("year")
+    years = s["year"].astype(int).to_numpy()
+    vals = s["value"].astype(float).to_numpy()
+    ax.plot(years, vals, marker="o", color=COUNCIL, linewidth=2.2, label="This council", zorder=3)
+    if {"ci_low", "ci_high"} <= set(s.columns):
+        lo = s["ci_low"].astype(float).to_numpy()
+        hi = s["ci_high"].astype(float).to_numpy()
+        ok = ~(np.isnan(lo) | np.isnan(hi) | np.isnan(vals))
+        if ok.any():
+            ax.errorbar(years[ok], vals[ok], yerr=[vals[ok] - lo[ok], hi[ok] - vals[ok]], fmt="none",
+                        ecolor=COUNCIL, alpha=0.6, capsize=4, label="95% interval", zorder=2)
+    if comparators is not None and not comparators.empty:
+        styles = {"England": (ENGLAND, "--"), "Region": (REGION, ":"), "Statistical neighbours (median)": (NEIGHBOURS, "-.")}
+        for col, (colour, ls) in styles.items():
+            if col in comparators.columns and comparators[col].notna().any():
+                c = comparators.sort_values("year")
+                ax.plot(c["year"].astype(int), c[col].astype(float), linestyle=ls, color=colour, marker="s",
+                        markersize=4, linewidth=1.6, label=col)
+    ax.set_xticks(years)
+    ax.set_xticklabels([f"{y - 1}-{str(y)[2:]}" for y in years])
+    ax.set_ylabel(unit_label)
+    ax.set_title(title, loc="left", fontsize=12)
+    if zero_based:
+        ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, fontsize=9, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def bar_chart(labels: list[str], values: list[float], title: str, value_label: str, suppressed: list[bool] | None = None):
+    """Horizontal bars (largest first); suppressed bars are drawn empty and labelled 'c'."""
+    _apply_style()
+    height = max(2.4, 0.38 * len(labels) + 1.0)
+    fig, ax = plt.subplots(figsize=(7.2, height))
+    suppressed = suppressed or [False] * len(labels)
+    y = np.arange(len(labels))[::-1]
+    shown = [0.0 if (s or v is None or np.isnan(v)) else float(v) for v, s in zip(values, suppressed)]
+    ax.barh(y, shown, color=COUNCIL)
+    xmax = max(shown + [1.0])
+    for yi, v, s in zip(y, shown, suppressed):
+        ax.text(v + xmax * 0.01, yi, "c (suppressed)" if s else f"{v:,.0f}", va="center", fontsize=9)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels)
+    ax.set_xlabel(value_label)
+    ax.set_xlim(0, xmax * 1.18)
+    ax.grid(axis="x", color="#d9d9d9")
+    ax.grid(axis="y", visible=False)
+    ax.set_title(title, loc="left", fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def funnel_chart(points: pd.DataFrame, council_value: float | None, council_den: float | None, title: str,
+                 council_label: str = "This council"):
+    """Funnel plot: every council's percentage against its cohort size, with control limits.
+
+    ``points`` has columns denominator, percent and optionally lower95, upper95, lower998, upper998
+    evaluated at each denominator (sorted), and centre.
+    """
+    _apply_style()
+    fig, ax = plt.subplots(figsize=(7.2, 4.0))
+    p = points.sort_values("denominator")
+    ax.scatter(p["denominator"], p["percent"], s=14, color="#b1b4b6", label="Other councils", zorder=2)
+    for lo, hi, ls, lab in (("lower95", "upper95", "--", "95% limits"), ("lower998", "upper998", ":", "99.8% limits")):
+        if lo in p.columns and hi in p.columns:
+            ax.plot(p["denominator"], p[lo], color=ENGLAND, linestyle=ls, linewidth=1, label=lab)
+            ax.plot(p["denominator"], p[hi], color=ENGLAND, linestyle=ls, linewidth=1)
+    if "centre" in p.columns:
+        ax.axhline(float(p["centre"].iloc[0]), color=ENGLAND, linewidth=1.2, label="England")
+    if council_value is not None and council_den is not None and not np.isnan(council_value):
+        ax.scatter([council_den], [council_value], s=70, color=AF_COLOURS[2], marker="D", label=council_label, zorder=4)
+    ax.set_xlabel("Children in the cohort")
+    ax.set_ylabel("Per cent")
+    ax.set_title(title, loc="left", fontsize=12)
+    ax.legend(frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,226 @@
+"""Command line: ``cpanalysis pack | run | validate | indicators | demo-data | data download``.
+
+Exit codes are a public interface: 0 success, 1 data errors found, 2 usage or fatal input error.
+Every command takes ``--params FILE`` (default parameters/demo.yml) and the overrides below, so a
+user need not write YAML for a quick look.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cpanalysis import paths
+from cpanalysis.config import TOPICS, ParameterError
+
+EXIT_OK, EXIT_DATA_ERRORS, EXIT_FATAL = 0, 1, 2
+
+
+def _add_common(p: argparse.ArgumentParser, out_help: str = "output folder") -> None:
+    p.add_argument("--params", type=Path, default=None,
+                   help=f"parameters YAML file (default {paths.DEFAULT_PARAMS.relative_to(paths.ROOT)})")
+    p.add_argument("--council", help="council name, old three-digit or new nine-character code")
+    p.add_argument("--year", type=int, help="reporting year ending 31 March (2025 means 2024-25)")
+    p.add_argument("--ssda903", type=Path, help="folder of SSDA903 files (subfolders per year, or one year flat)")
+    p.add_argument("--published", type=Path, help="folder searched recursively for DfE published files")
+    p.add_argument("--local", type=Path, help="folder of local returns")
+    p.add_argument("--out", type=Path, help=out_help)
+
+
+def _parse_topics(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        topics = sorted({int(t) for t in text.split(",") if t.strip()})
+    except ValueError:
+        raise ParameterError(f"--topics: {text!r} is not a list of question numbers; accepted: 1 to 10, "
+                             "comma-separated, e.g. --topics 4,8") from None
+    bad = [t for t in topics if t not in TOPICS]
+    if bad:
+        raise ParameterError(f"--topics: unknown question(s) {bad}; accepted: 1 to 10")
+    return topics
+
+
+def load_params(args: argparse.Namespace):
+    """Parameters file plus command-line overrides."""
+    from cpanalysis import config
+
+    overrides: dict = {}
+    if getattr(args, "year", None):
+        overrides["year"] = args.year
+    if getattr(args, "ssda903", None):
+        overrides["inputs.ssda903"] = str(args.ssda903.resolve())
+    if getattr(args, "published", None):
+        overrides["inputs.published"] = str(args.published.resolve())
+    if getattr(args, "local", None):
+        overrides["inputs.local"] = str(args.local.resolve())
+    council = getattr(args, "council", None)
+    if args.params is None and (getattr(args, "ssda903", None) or council):
+        # A quick look without a parameters file: start from a neutral base, not the demo council.
+        raw = _bare_params(args)
+        params = config.from_dict(raw, "command-line options")
+    else:
+        params = config.load(args.params, overrides)
+    if council:
+        from cpanalysis.councils import resolve_council
+
+        params.council = resolve_council(council, params)
+        params.demonstration = False
+    return params
+
+
+def _bare_params(args: argparse.Namespace) -> dict:
+    import datetime as dt
+
+    year = args.year or (dt.date.today().year if dt.date.today().month > 3 else dt.date.today().year - 1)
+    inputs = {}
+    if args.ssda903:
+        inputs["ssda903"] = str(args.ssda903.resolve())
+    if args.published:
+        inputs["published"] = str(args.published.resolve())
+    elif args.council:
+        inputs["published"] = str(paths.SHARED_DATA_DIR) if paths.SHARED_DATA_DIR.exists() else None
+    if getattr(args, "local", None):
+        inputs["local"] = str(args.local.resolve())
+    return {"council": {"name": args.council or "Council (from command line)"}, "year": year,
+            "inputs": {k: v for k, v in inputs.items() if v}, "output_dir": "outputs/cli",
+            "comparators": {"statistical_neighbours": "2025" if args.council else "none"}}
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    from cpanalysis.pack import build_pack
+
+    params = load_params(args)
+    topics = _parse_topics(args.topics)
+    result = build_pack(params, topics=topics, out=args.out, workers=args.workers)
+    print(f"Evidence pack: {result.html}")
+    print(f"Built {len(result.notebooks)} notebooks in {result.seconds:.1f} s")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from cpanalysis.pack import build_pack
+
+    params = load_params(args)
+    topic = _topic_from_name(args.topic)
+    result = build_pack(params, topics=[topic], out=args.out, workers=1, summary=False,
+                        html_name=f"{topic:02d}_{TOPICS[topic]}.html")
+    print(f"Executed notebook: {result.notebooks[-1]}")
+    print(f"HTML: {result.html}")
+    return EXIT_OK
+
+
+def _topic_from_name(text: str) -> int:
+    t = text.strip().lower()
+    if t.isdigit() and int(t) in TOPICS:
+        return int(t)
+    for n, slug in TOPICS.items():
+        if t in (slug, slug.replace("_", "-"), f"{n:02d}_{slug}"):
+            return n
+    raise ParameterError(f"topic {text!r} is not known; accepted: "
+                         + ", ".join(f"{n} ({s})" for n, s in TOPICS.items()))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from cpanalysis.validation import cli_validate
+
+    return cli_validate(load_params(args))
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from cpanalysis.export import export_indicators
+
+    params = load_params(args)
+    out = args.out or (params.output_path / "indicators.csv")
+    df = export_indicators(params, Path(out), public=args.public)
+    print(f"Wrote {len(df)} rows to {out}")
+    return EXIT_OK
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from cpanalysis import synth
+
+    dest = args.out or paths.DEMO_SSDA903_DIR
+    kwargs = {k: v for k, v in {"seed": args.seed, "children": args.children, "years": args.years}.items()
+              if v is not None}
+    written = synth.write_demo(dest=dest, **kwargs)
+    print(f"Wrote {len(written)} SSDA903 files under {dest}")
+    if dest == paths.DEMO_SSDA903_DIR:
+        try:
+            from cpanalysis.sources.published import write_demo_published
+
+            pub = write_demo_published(paths.DEMO_PUBLISHED_DIR)
+            print(f"Wrote {len(pub)} published-format files under {paths.DEMO_PUBLISHED_DIR}")
+        except ImportError:
+            pass
+    return EXIT_OK
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from cpanalysis.download import download_all
+
+    files = download_all(args.dest, base_url=args.base_url)
+    print(f"Downloaded {len(files)} files to {args.dest}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cpanalysis", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("pack", help="run the summary and topic notebooks and export the HTML evidence pack")
+    _add_common(p)
+    p.add_argument("--topics", help="LGA question numbers to include, e.g. 4,8 (default: all in the parameters)")
+    p.add_argument("--workers", type=int, default=None, help="parallel notebook workers (default: CPU count)")
+    p.set_defaults(func=cmd_pack)
+
+    p = sub.add_parser("run", help="run one topic notebook: executed copy plus its HTML")
+    p.add_argument("topic", help="question number or name, e.g. 4 or stability")
+    _add_common(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check every input and print the data-quality report")
+    _add_common(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("indicators", help="write every indicator to a CSV file")
+    _add_common(p, out_help="CSV file to write")
+    p.add_argument("--public", action="store_true", help="apply disclosure control (for publication)")
+    p.set_defaults(func=cmd_indicators)
+
+    p = sub.add_parser("demo-data", help="regenerate the synthetic demonstration council")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--children", type=int)
+    p.add_argument("--years", type=int)
+    p.add_argument("--out", type=Path, help=f"destination (default {paths.DEMO_SSDA903_DIR.relative_to(paths.ROOT)})")
+    p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("data", help="published data commands")
+    dsub = p.add_subparsers(dest="data_command", required=True)
+    d = dsub.add_parser("download", help="fetch the DfE published files (needs internet)")
+    d.add_argument("--dest", type=Path, required=True)
+    d.add_argument("--base-url", default=None, help="alternative server (for testing or a local mirror)")
+    d.set_defaults(func=cmd_download)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ParameterError as err:
+        print(f"cpanalysis: {err}", file=sys.stderr)
+        return EXIT_FATAL
+    except Exception as err:  # fatal input errors carry their own plain message
+        from cpanalysis.errors import FatalError
+
+        if isinstance(err, FatalError):
+            print(f"cpanalysis: {err}", file=sys.stderr)
+            return EXIT_FATAL
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Build the evidence pack: prepare data once, run the notebooks in parallel with Papermill, merge
+them and export one self-contained HTML file with nbconvert.
+
+A build happens in a staging folder beside the output folder; only a complete, successful build
+replaces the previous pack, so a failed build never overwrites the last good one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from cpanalysis import paths
+from cpanalysis.config import TOPIC_TITLES, TOPICS, Params
+from cpanalysis.errors import PackBuildError
+
+SUMMARY = "00_summary"
+ANNEX = "99_annex"
+TEMPLATE_DIR = paths.PACKAGE_DIR / "templates"
+
+
+@dataclass
+class PackResult:
+    html: Path
+    notebooks: list[Path]
+    seconds: float
+    out_dir: Path
+
+
+def notebook_name(n: int) -> str:
+    return f"{n:02d}_{TOPICS[n]}"
+
+
+def notebook_path(name: str) -> Path:
+    return paths.NOTEBOOKS_DIR / f"{name}.ipynb"
+
+
+def _execute(job: tuple[str, str, dict, str]) -> tuple[str, str | None]:
+    """Run one notebook in a fresh kernel (called in a worker process). Returns (output path, error)."""
+    import papermill as pm
+    from traitlets.config import Config
+
+    src, dst, parameters, cwd = job
+    cfg = Config({"KernelManager": {"transport_encryption": "auto"}})
+    for attempt in (1, 2):  # retry the rare kernel-start race (papermill#239, #776)
+        try:
+            pm.execute_notebook(src, dst, parameters=parameters, cwd=cwd, kernel_name="python3",
+                                progress_bar=False, log_output=False, execution_timeout=600,
+                                start_timeout=60, config=cfg)
+            return dst, None
+        except RuntimeError as err:
+            if "didn't respond" in str(err) and attempt == 1:
+                continue
+            return dst, f"{type(err).__name__}: {err}"
+        except Exception as err:  # PapermillExecutionError carries the failing cell and message
+            return dst, f"{type(err).__name__}: {getattr(err, 'evalue', err)}"
+    return dst, "kernel did not start"
+
+
+def run_notebooks(jobs: list[tuple[str, str, dict, str]], workers: int) -> list[tuple[str, str | None]]:
+    if workers <= 1 or len(jobs) == 1:
+        return [_execute(j) for j in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_execute, jobs))
+
+
+def build_pack(params: Params, topics: list[int] | None = None, out: Path | None = None,
+               workers: int | None = None, summary: bool = True,
+               html_name: str = "evidence-pack.html") -> PackResult:
+    from cpanalysis import present
+
+    t0 = time.perf_counter()
+    topics = sorted(topics or params.topics)
+    out_dir = Path(out).resolve() if out else params.output_path
+    staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    (staging / "notebooks").mkdir(parents=True)
+    cache = staging / "cache"
+
+    ctx = present.prepare(params)
+    present.save_context(ctx, cache)
+
+    names = ([SUMMARY] if summary else []) + [notebook_name(n) for n in topics] + ([ANNEX] if summary else [])
+    nb_params = {"params_json": params.model_dump_json(), "cache_dir": str(cache),
+                 "record_dir": str(staging / "figures")}
+    jobs = [(str(notebook_path(n)), str(staging / "notebooks" / f"{n}.ipynb"), nb_params, str(paths.ROOT))
+            for n in names]
+    workers = workers or min(len(jobs), os.cpu_count() or 2)
+    results = run_notebooks(jobs, workers)
+    failed = [(Path(d).name, e) for d, e in results if e]
+    if failed:
+        detail = "; ".join(f"{n}: {e}" for n, e in failed)
+        raise PackBuildError(f"{len(failed)} notebook(s) failed, so the pack was not replaced "
+                             f"(last good pack, if any, is still in {out_dir}). {detail}. "
+                             f"The executed notebooks are in {staging / 'notebooks'}.")
+    executed = [Path(d) for d, _ in results]
+    title = (f"Evidence pack: {params.council.name}, {params.year - 1}-{str(params.year)[2:]}"
+             + (" (demonstration data)" if params.demonstration else ""))
+    export_html(executed, staging / html_name, title=title, demonstration=params.demonstration,
+                toc=_toc(names))
+    shutil.rmtree(cache, ignore_errors=True)  # the cache holds child-level data: never leave it in outputs
+
+    # Swap in the new build only now that it is complete.
+    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+    if out_dir.exists():
+        out_dir.rename(old)
+    staging.rename(out_dir)
+    if old.exists():
+        shutil.rmtree(old)
+    return PackResult(html=out_dir / html_name, notebooks=[out_dir / "notebooks" / p.name for p in executed],
+                      seconds=time.perf_counter() - t0, out_dir=out_dir)
+
+
+def _toc(names: list[str]) -> list[tuple[str, str]]:
+    toc = []
+    for name in names:
+        if name == SUMMARY:
+            toc.append(("summary", "Summary of the ten questions"))
+        elif name == ANNEX:
+            toc.append(("annex-quality", "Annex A: data quality"))
+            toc.append(("annex-methods", "Annex B: methodology and definitions"))
+        else:
+            n = int(name[:2])
+            toc.append((f"q{n}", f"Question {n}: {TOPIC_TITLES[n]}"))
+    return toc
+
+
+def merge_notebooks(executed: list[Path]) -> nbformat.NotebookNode:
+    """One notebook from many: cells in order, metadata from the first."""
+    nbs = [nbformat.read(p, as_version=4) for p in executed]
+    merged = nbformat.v4.new_notebook()
+    merged.metadata = nbs[0].metadata
+    for nb in nbs:
+        merged.cells.extend(nb.cells)
+    return merged
+
+
+def html_exporter():
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.TemplateExporter.extra_template_basedirs = [str(TEMPLATE_DIR)]
+    c.HTMLExporter.template_name = "scrutiny"
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    c.HTMLExporter.embed_images = True
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = {"remove_cell", "parameters", "injected-parameters"}
+    c.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
+    c.TagRemovePreprocessor.remove_all_outputs_tags = {"remove_output"}
+    return HTMLExporter(config=c)
+
+
+def export_html(executed: list[Path], dest: Path, title: str, demonstration: bool,
+                toc: list[tuple[str, str]] | None = None) -> Path:
+    """Merge executed notebooks and write one offline HTML file: no code, no scripts, images inline."""
+    nb = merge_notebooks(executed) if len(executed) > 1 else nbformat.read(executed[0], as_version=4)
+    # Papermill's error banners and stream output (warnings) are not for a committee.
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream"]
+    nb.metadata["cpanalysis"] = {"demonstration": bool(demonstration), "toc": toc or []}
+    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    dest.write_text(body, encoding="utf-8")
+    return dest

@@ -1,0 +1,493 @@
+"""Presentation: what the notebooks display, built from results that have passed disclosure control.
+
+Notebooks stay thin: they call :func:`open_context` once and then the ``show_*`` functions here.
+Everything a committee sees goes through :func:`public_results` (disclosure control) first; the raw
+results and cohort audits are only reachable through ``ctx.raw_results`` and ``ctx.audit()``, for
+analysts working in JupyterLab.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cpanalysis import charts, config, narrative, paths
+from cpanalysis.config import TOPICS, Params
+from cpanalysis.narrative import fmt, year_label
+
+CONTEXT_FILE = "context.pkl"
+COMPARATOR_LABELS = {"england": "England", "region": "Region", "sn_median": "Statistical neighbours (median)"}
+
+
+@dataclass
+class PackContext:
+    """Everything the notebooks need, prepared once per build and cached."""
+
+    params: Params
+    data: Any = None  # CLAData when child-level data was supplied
+    raw_results: pd.DataFrame = field(default_factory=pd.DataFrame)  # never shown in the pack
+    results: pd.DataFrame = field(default_factory=pd.DataFrame)  # disclosure-controlled
+    comparators: pd.DataFrame | None = None
+    published: Any = None
+    source_kind: str = "ssda903"  # "ssda903", "published" or "both"
+    built_at: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def audit(self, indicator_id: str, year: int | None = None) -> pd.DataFrame:
+        """Cohort audit for analysts (contains child identifiers: never put it in the pack)."""
+        from cpanalysis.indicators import registry
+
+        if self.data is None:
+            raise ValueError("cohort audits need child-level SSDA903 data")
+        return registry.audit(self.data, indicator_id, year or self.params.year, **_indicator_kwargs(self))
+
+
+def _indicator_kwargs(ctx_or_params) -> dict:
+    params = ctx_or_params.params if isinstance(ctx_or_params, PackContext) else ctx_or_params
+    kw: dict[str, Any] = {"population": {int(k): float(v) for k, v in params.population.items()},
+                          "la_code": params.council.old_la_code}
+    from cpanalysis.indicators.registry import Context
+
+    if "postcodes" in Context.__dataclass_fields__ and params.inputs.postcodes:
+        kw["postcodes"] = pd.read_csv(paths.resolve(params.inputs.postcodes), dtype=str)
+    return kw
+
+
+def prepare(params: Params) -> PackContext:
+    """Load and validate every source once, compute every indicator, apply disclosure control."""
+    from cpanalysis import disclosure
+    from cpanalysis.indicators import registry
+
+    ctx = PackContext(params=params, built_at=dt.datetime.now().strftime("%d %B %Y %H:%M"))
+    frames = []
+    if params.inputs.ssda903:
+        from cpanalysis.sources.ssda903 import load_ssda903
+
+        ctx.data = load_ssda903(paths.resolve(params.inputs.ssda903))
+        years = [y for y in ctx.data.years if y <= params.year]
+        kw = _indicator_kwargs(params)
+        frames.append(registry.compute(ctx.data, years=years, population=kw["population"], la_code=kw["la_code"],
+                                       **({"postcodes": kw["postcodes"]} if "postcodes" in kw else {})))
+    if params.inputs.published:
+        from cpanalysis.compare import comparator_table
+        from cpanalysis.sources.published import load_published, published_indicators
+
+        ctx.published = load_published(paths.resolve(params.inputs.published))
+        ctx.comparators = comparator_table(ctx.published, params)
+        pub = published_indicators(ctx.published, params)
+        if frames:
+            # Child-level figures take precedence; published-only measures fill the gaps.
+            have = set(frames[0]["indicator_id"])
+            pub = pub[~pub["indicator_id"].isin(have)]
+            ctx.source_kind = "both"
+        else:
+            ctx.source_kind = "published"
+        frames.append(pub)
+    raw = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
+    ctx.raw_results = raw[raw["year"] <= params.year] if not raw.empty else raw
+    ctx.results = disclosure.apply(ctx.raw_results, params.disclosure) if not raw.empty else raw
+    return ctx
+
+
+def save_context(ctx: PackContext, cache_dir: Path) -> Path:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / CONTEXT_FILE
+    with path.open("wb") as fh:
+        pickle.dump(ctx, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def open_context(params_file: str = "", params_json: str = "", cache_dir: str = "") -> PackContext:
+    """Called at the top of every notebook: the build's cached context, or a fresh one."""
+    if cache_dir and (Path(cache_dir) / CONTEXT_FILE).exists():
+        with (Path(cache_dir) / CONTEXT_FILE).open("rb") as fh:
+            return pickle.load(fh)
+    params = config.from_json(params_json) if params_json else config.load(params_file or None)
+    return prepare(params)
+
+
+# ----------------------------------------------------------------------------------------- display
+def _display_html(markup: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def _definition(indicator_id: str):
+    from cpanalysis.indicators import registry
+
+    try:
+        return registry.get(indicator_id).definition
+    except KeyError:
+        from cpanalysis.sources.published import definition_for
+
+        return definition_for(indicator_id)
+
+
+def question_ids(ctx: PackContext, n: int) -> list[str]:
+    if ctx.results.empty:
+        return []
+    ids = ctx.results.loc[ctx.results["question"] == n, "indicator_id"].drop_duplicates().tolist()
+    return ids
+
+
+def banner(ctx: PackContext) -> None:
+    """Title block: council, year, sources, and the demonstration warning where it applies."""
+    p = ctx.params
+    demo = ("<p class='cpa-banner' role='note'>Demonstration data: this describes a fictional council. "
+            "No real child or council is described.</p>") if p.demonstration else ""
+    src = {"ssda903": "the council's SSDA903 return (child-level data)",
+           "published": "DfE published statistics only (no child-level data)",
+           "both": "the council's SSDA903 return and DfE published statistics"}[ctx.source_kind]
+    _display_html(f"{demo}<p class='cpa-small'>{html.escape(p.council.name)} &middot; reporting year "
+                  f"{year_label(p.year)} (to 31 March {p.year}) &middot; sources: {src} &middot; "
+                  f"built {html.escape(ctx.built_at)}</p>")
+
+
+def question_header(ctx: PackContext, n: int) -> None:
+    from cpanalysis.questions import question
+
+    q = question(n)
+    _display_html(f"<h2 id='q{n}' class='cpa-question'>Question {n}: {html.escape(q.title)}</h2>"
+                  f"<p>{html.escape(q.summary)}</p>")
+
+
+def _comparators_for(ctx: PackContext, indicator_id: str) -> pd.DataFrame:
+    if ctx.comparators is None or ctx.comparators.empty:
+        return pd.DataFrame()
+    c = ctx.comparators[ctx.comparators["indicator_id"] == indicator_id]
+    if "breakdown" in c.columns:
+        c = c[c["breakdown"].fillna("Total") == "Total"]
+    return c
+
+
+def _total_rows(ctx: PackContext, indicator_id: str) -> pd.DataFrame:
+    r = ctx.results
+    return r[(r["indicator_id"] == indicator_id) & (r["breakdown"] == "Total")].sort_values("year")
+
+
+def headline_table(ctx: PackContext, n: int) -> None:
+    """At a glance: each indicator for the reporting year, with comparators and an honest reading."""
+    rows = []
+    for iid in question_ids(ctx, n):
+        defn = _definition(iid)
+        t = _total_rows(ctx, iid)
+        cur = t[t["year"] == ctx.params.year]
+        if cur.empty:
+            continue
+        row = cur.iloc[-1]
+        comp = _comparators_for(ctx, iid)
+        comp_cur = comp[comp["year"] == ctx.params.year] if not comp.empty else comp
+        cells = {}
+        reading = []
+        for key, label in COMPARATOR_LABELS.items():
+            val = comp_cur[key].iloc[0] if (not comp_cur.empty and key in comp_cur) else float("nan")
+            cells[label] = fmt(val, defn.unit) if pd.notna(val) else "&ndash;"
+            if pd.notna(val) and not row.get("symbol"):
+                d = narrative.compare(row["value"], row["ci_low"], row["ci_high"], val)
+                if d in ("higher", "lower"):
+                    j = narrative.judgement(d, defn.polarity)
+                    reading.append(f"{d} than {label.split(' (')[0].lower() if label != 'England' else 'England'}"
+                                   + (f" ({j})" if j else ""))
+        ci = ""
+        if pd.notna(row.get("ci_low")) and pd.notna(row.get("ci_high")) and not row.get("symbol"):
+            ci = f"{fmt(row['ci_low'], defn.unit)} to {fmt(row['ci_high'], defn.unit)}"
+        rows.append({"Measure": f"{html.escape(defn.title)}<br><span class='cpa-small'>{iid}</span>",
+                     "This council": fmt(row["value"], defn.unit, row.get("symbol") or None),
+                     "95% interval": ci or "&ndash;",
+                     "Children": fmt(row["denominator"], "count", row.get("symbol") or None)
+                     if defn.unit in ("percent", "mean", "days") else "&ndash;",
+                     **cells,
+                     "Reading": "; ".join(reading) if reading else ("no clear difference" if any(
+                         v != "&ndash;" for v in cells.values()) else "no comparator")})
+    if not rows:
+        _display_html("<p class='cpa-ask'>No indicators are available for this question from the data supplied. "
+                      "The sub-questions below are for officers to answer.</p>")
+        return
+    df = pd.DataFrame(rows)
+    _display_html(html_table(df, caption=f"At a glance, {year_label(ctx.params.year)}",
+                             numeric=["This council", "Children"] + list(COMPARATOR_LABELS.values())))
+
+
+def html_table(df: pd.DataFrame, caption: str, numeric: list[str] | None = None) -> str:
+    """An accessible table: caption, scoped header cells, right-aligned numbers. Cells are pre-escaped HTML."""
+    numeric = set(numeric or [])
+    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in df.columns)
+    body = []
+    for _, r in df.iterrows():
+        cells = []
+        for i, c in enumerate(df.columns):
+            v = "" if pd.isna(r[c]) else str(r[c])
+            if i == 0:
+                cells.append(f"<th scope='row'>{v}</th>")
+            else:
+                cells.append(f"<td class='{'num' if c in numeric else ''}'>{v}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f"<table class='cpa-table'><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def indicator_section(ctx: PackContext, iid: str) -> None:
+    """One indicator: heading, reading, trend chart with interval and comparators, definition, caveats."""
+    defn = _definition(iid)
+    r = ctx.results[ctx.results["indicator_id"] == iid]
+    t = _total_rows(ctx, iid)
+    cur = t[t["year"] == ctx.params.year]
+    parts = [f"<h3 id='{iid}'>{html.escape(defn.title)}</h3>"]
+    if not cur.empty:
+        row = cur.iloc[-1]
+        sentences = [narrative.headline_sentence(defn, row)]
+        comp = _comparators_for(ctx, iid)
+        comp_cur = comp[comp["year"] == ctx.params.year] if not comp.empty else comp
+        for key, label in COMPARATOR_LABELS.items():
+            if not comp_cur.empty and key in comp_cur and pd.notna(comp_cur[key].iloc[0]):
+                s = narrative.comparison_sentence(defn, row, label if label != "England" else "England",
+                                                  comp_cur[key].iloc[0])
+                if s:
+                    sentences.append(s)
+        tr = narrative.trend_sentence(defn, t)
+        if tr:
+            sentences.append(tr)
+        parts.append("<p>" + " ".join(html.escape(s) for s in sentences) + "</p>")
+    _display_html("".join(parts))
+
+    has_breakdown = (r["breakdown"] != "Total").any()
+    shown_total = t[t["value"].notna()]
+    if len(shown_total) >= 2 and defn.unit != "count" or (defn.unit == "count" and len(shown_total) >= 2
+                                                           and not has_breakdown):
+        comp = _comparators_for(ctx, iid)
+        comp_series = None
+        if not comp.empty:
+            comp_series = comp.rename(columns=COMPARATOR_LABELS)[["year"] + [v for k, v in COMPARATOR_LABELS.items()
+                                                                            if k in comp.columns]]
+        fig = charts.trend_chart(t[["year", "value", "ci_low", "ci_high"]], defn.title,
+                                 narrative.UNIT_LABELS.get(defn.unit, ""), comp_series,
+                                 zero_based=defn.unit == "count")
+        vals = ", ".join(f"{year_label(y)}: {fmt(v, defn.unit, s or None)}" for y, v, s in
+                         zip(t["year"], t["value"], t.get("symbol", pd.Series([""] * len(t))).fillna("")))
+        alt = f"Line chart of {defn.title.lower()} by year for this council. Values: {vals}."
+        _display_html(charts.figure_html(fig, alt, f"Indicator {iid}. Source: {defn.source}. "
+                                                   "Bars show 95% intervals; suppressed years are gaps."))
+    if has_breakdown:
+        b = r[(r["year"] == ctx.params.year) & (r["breakdown"] != "Total")].copy()
+        if not b.empty:
+            sym = b.get("symbol", pd.Series([""] * len(b), index=b.index)).fillna("")
+            b = b.assign(_s=sym != "").sort_values("value", ascending=False, na_position="last")
+            fig = charts.bar_chart(b["breakdown"].tolist(), b["value"].tolist(),
+                                   f"{defn.title}, {year_label(ctx.params.year)}",
+                                   narrative.UNIT_LABELS.get(defn.unit, ""), b["_s"].tolist())
+            alt = (f"Bar chart of {defn.title.lower()} by category: "
+                   + "; ".join(f"{lab} {fmt(v, defn.unit, s or None)}" for lab, v, s in
+                               zip(b["breakdown"], b["value"], sym.loc[b.index])) + ".")
+            tbl = pd.DataFrame({"Category": b["breakdown"].map(html.escape),
+                                "Figure": [fmt(v, defn.unit, s or None) for v, s in zip(b["value"], sym.loc[b.index])]})
+            _display_html(charts.figure_html(fig, alt, f"Indicator {iid}, {year_label(ctx.params.year)}. "
+                                                       f"Source: {defn.source}. 'c' = suppressed to protect privacy.")
+                          + html_table(tbl, f"{defn.title}: figures behind the chart", numeric=["Figure"]))
+    details = [f"<b>Who is counted:</b> {html.escape(defn.cohort)}",
+               f"<b>Numerator:</b> {html.escape(defn.numerator)}",
+               f"<b>Denominator:</b> {html.escape(defn.denominator)}",
+               f"<b>Better is:</b> {polarity_words(defn.polarity)}",
+               f"<b>Method:</b> {html.escape(defn.methodology)}"]
+    if defn.deviation:
+        details.append(f"<b>Where we differ from DfE:</b> {html.escape(defn.deviation)}")
+    for c in defn.caveats:
+        details.append(f"<b>Caveat:</b> {html.escape(c)}")
+    _display_html("<div class='cpa-small'>" + "<br>".join(details) + "</div>")
+
+
+def polarity_words(polarity: str) -> str:
+    return {"higher_is_better": "higher", "lower_is_better": "lower",
+            "neutral": "neither: this describes the service, it is not a target"}.get(polarity, polarity)
+
+
+def indicator_sections(ctx: PackContext, n: int) -> None:
+    ids = question_ids(ctx, n)
+    if not ids:
+        return
+    _display_html(f"<h3 id='q{n}-data'>What the data says</h3>" if False else "")
+    for iid in ids:
+        indicator_section(ctx, iid)
+
+
+def sub_questions(ctx: PackContext, n: int) -> None:
+    """The LGA sub-questions: which the data answers, which are for officers."""
+    from cpanalysis.questions import coverage_table
+
+    available = set(ctx.results.loc[ctx.results["value"].notna(), "indicator_id"]) if not ctx.results.empty else set()
+    cov = coverage_table(n, available)
+    rows = pd.DataFrame({
+        "LGA question to ask": cov["sub_question"].map(html.escape),
+        "Status": cov["status"].map(html.escape),
+        "Evidence in this pack": cov["evidence"].map(
+            lambda ids: ", ".join(f"<a href='#{i}'>{i}</a>" for i in ids) if isinstance(ids, (list, tuple)) and ids
+            else (html.escape(str(ids)) if isinstance(ids, str) and ids else "&ndash;")),
+    })
+    _display_html(f"<h3 id='q{n}-questions'>Questions to ask</h3>"
+                  + html_table(rows, f"Question {n}: what the data answers and what to ask officers"))
+
+
+def written_evidence(ctx: PackContext, n: int) -> None:
+    """Officers' written answers and children's views for this question, rendered from Markdown."""
+    folder = ctx.params.inputs.evidence
+    text = None
+    if folder:
+        d = paths.resolve(folder)
+        for name in (f"q{n:02d}.md", f"q{n}.md", f"{n:02d}_{TOPICS[n]}.md"):
+            if (d / name).exists():
+                text = (d / name).read_text(encoding="utf-8")
+                break
+    heading = f"<h3 id='q{n}-evidence'>Written evidence</h3>"
+    if not text:
+        _display_html(heading + "<p class='cpa-ask'>No written evidence was supplied for this question. "
+                                "Ask officers to answer the questions marked &lsquo;Ask officers&rsquo; above.</p>")
+        return
+    from IPython.display import Markdown, display
+
+    _display_html(heading)
+    display(Markdown(text))
+
+
+def topic(ctx: PackContext, n: int) -> None:
+    """A whole topic section, in the order a committee reads it."""
+    question_header(ctx, n)
+    headline_table(ctx, n)
+    indicator_sections(ctx, n)
+    sub_questions(ctx, n)
+    written_evidence(ctx, n)
+
+
+def record(ctx: PackContext, n: int, out_dir: str | Path | None) -> None:
+    """Key figures of one topic as a JSON sidecar (disclosure-controlled), for the summary and tests."""
+    if not out_dir:
+        return
+    r = ctx.results[(ctx.results["question"] == n) & (ctx.results["year"] == ctx.params.year)]
+    cols = [c for c in ("indicator_id", "breakdown", "value", "numerator", "denominator", "ci_low", "ci_high",
+                        "unit", "symbol", "status") if c in r.columns]
+    data = {"question": n, "council": ctx.params.council.name, "year": ctx.params.year,
+            "demonstration": ctx.params.demonstration,
+            "figures": json.loads(r[cols].to_json(orient="records"))}
+    path = Path(out_dir) / f"{n:02d}_{TOPICS[n]}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------- summary and annexes
+def summary(ctx: PackContext) -> None:
+    """The first page: how to read the pack, then every selected question at a glance."""
+    from cpanalysis.config import TOPIC_TITLES
+    from cpanalysis.questions import coverage_table, question
+
+    p = ctx.params
+    _display_html(
+        f"<h1>Evidence pack: {html.escape(p.council.name)}, {year_label(p.year)}</h1>"
+        f"<h2 id='summary'>Summary of the ten questions</h2>"
+        "<p>This pack follows the Local Government Association's <i>10 questions to ask if you're scrutinising "
+        "services for looked after children</i>. For each question it shows what the data says, how sure we can "
+        "be, how the council compares, and which questions only officers can answer.</p>"
+        "<div class='cpa-callout'><b>How to read the figures.</b> Every percentage comes with a 95% interval: "
+        "the range the underlying figure probably lies in, allowing for chance in small groups. We only say the "
+        "council is higher or lower than a comparator when that interval excludes the comparator. "
+        "&lsquo;c&rsquo; means a figure is suppressed because it concerns 5 or fewer children, or could reveal such "
+        "a figure; &lsquo;x&rsquo; means not available.</div>")
+    banner(ctx)
+    available = set(ctx.results.loc[ctx.results["value"].notna(), "indicator_id"]) if not ctx.results.empty else set()
+    rows = []
+    for n in p.topics:
+        ids = question_ids(ctx, n)
+        key = []
+        for iid in ids[:4]:
+            defn = _definition(iid)
+            t = _total_rows(ctx, iid)
+            cur = t[t["year"] == p.year]
+            if cur.empty:
+                continue
+            row = cur.iloc[-1]
+            comp = _comparators_for(ctx, iid)
+            comp_cur = comp[comp["year"] == p.year] if not comp.empty else comp
+            eng = comp_cur["england"].iloc[0] if (not comp_cur.empty and "england" in comp_cur) else float("nan")
+            note = ""
+            if pd.notna(eng) and not row.get("symbol"):
+                d = narrative.compare(row["value"], row["ci_low"], row["ci_high"], eng)
+                note = {"higher": " (higher than England)", "lower": " (lower than England)",
+                        "similar": " (similar to England)"}.get(d, "")
+            key.append(f"{html.escape(defn.title)}: <b>{fmt(row['value'], defn.unit, row.get('symbol') or None)}</b>{note}")
+        cov = coverage_table(n, available)
+        answered = int((cov["status"].str.startswith("Answered")).sum())
+        rows.append({"Question": f"<a href='#q{n}'>{n}. {html.escape(TOPIC_TITLES[n])}</a><br>"
+                                 f"<span class='cpa-small'>{html.escape(question(n).title)}</span>",
+                     "Key figures": "<br>".join(key) if key else "No data-based indicators: ask officers.",
+                     "Questions to ask": f"{answered} of {len(cov)} answered by data; {len(cov) - answered} for officers"})
+    _display_html(html_table(pd.DataFrame(rows), f"The ten questions at a glance, {year_label(p.year)}"))
+
+
+def _band(n) -> str:
+    """Row counts in the data-quality annex: exact above the disclosure threshold, banded below."""
+    n = int(n)
+    return "0" if n == 0 else ("fewer than 6" if n <= 5 else f"{n:,}")
+
+
+def annex_quality(ctx: PackContext) -> None:
+    """Annex A: every row read is accounted for (used or quarantined, and why)."""
+    parts = ["<h2 id='annex-quality' class='cpa-question'>Annex A: data quality</h2>"]
+    if ctx.data is None:
+        parts.append("<p>No child-level data was supplied; every figure comes from DfE published statistics, "
+                     "whose own quality notes apply. Published figures marked c, x, z, k or u are shown with that "
+                     "symbol, never as zero.</p>")
+        _display_html("".join(parts))
+        return
+    rec = ctx.data.reconciliation
+    parts.append("<p>Every row read from the SSDA903 files is either used or set aside (quarantined) with the "
+                 "reason. Counts from 1 to 5 are shown as &lsquo;fewer than 6&rsquo;.</p>")
+    if rec is not None and not rec.empty:
+        t = rec.copy()
+        t = pd.DataFrame({"Table": t["table"].astype(str).map(html.escape), "Year": t["year"].map(
+            lambda y: year_label(y) if pd.notna(y) else ""), "Rows read": t["rows_read"].map(_band),
+            "Rows used": t["rows_used"].map(_band), "Rows quarantined": t["rows_quarantined"].map(_band)})
+        parts.append(html_table(t, "Rows read, used and quarantined", numeric=["Rows read", "Rows used",
+                                                                              "Rows quarantined"]))
+    q = ctx.data.quarantine
+    if q is not None and not q.empty:
+        g = (q.groupby(["rule_id", "severity", "message"], dropna=False).size().reset_index(name="rows")
+             .sort_values("rows", ascending=False))
+        t = pd.DataFrame({"Rule": g["rule_id"].astype(str).map(html.escape),
+                          "Severity": g["severity"].astype(str).map(html.escape),
+                          "What is wrong": g["message"].astype(str).map(html.escape), "Rows": g["rows"].map(_band)})
+        parts.append(html_table(t, "Problems found, by rule", numeric=["Rows"]))
+    else:
+        parts.append("<p>No rows were quarantined.</p>")
+    for note in getattr(ctx.data, "notes", []) or []:
+        parts.append(f"<p class='cpa-small'>{html.escape(str(note))}</p>")
+    _display_html("".join(parts))
+
+
+def annex_methods(ctx: PackContext) -> None:
+    """Annex B: every indicator shown, defined once (from the registry), plus disclosure and statistics rules."""
+    p = ctx.params
+    ids = [i for n in p.topics for i in question_ids(ctx, n)]
+    rows = []
+    for iid in ids:
+        d = _definition(iid)
+        rows.append({"Indicator": f"{html.escape(d.title)}<br><span class='cpa-small'>{iid}</span>",
+                     "Question": str(d.question), "Who is counted": html.escape(d.cohort),
+                     "Numerator": html.escape(d.numerator), "Denominator": html.escape(d.denominator),
+                     "Better is": polarity_words(d.polarity), "Source": html.escape(d.source),
+                     "Differs from DfE": html.escape(d.deviation) or "&ndash;"})
+    parts = ["<h2 id='annex-methods' class='cpa-question'>Annex B: methodology and definitions</h2>",
+             f"<p><b>Disclosure control.</b> Counts from 1 to {p.disclosure.suppress_counts_up_to} are shown as "
+             "&lsquo;c&rsquo;, and so is any other figure in the same group that would let them be worked out by "
+             f"subtraction. Percentages and averages based on fewer than {p.disclosure.min_denominator} children "
+             "are not shown. No child's identifier, date of birth or postcode appears in this pack.</p>",
+             "<p><b>Statistics.</b> Intervals for percentages are Wilson score intervals (95%); for averages, "
+             "t intervals. Statistical neighbours are DfE's ten closest councils; their figure is the median, as "
+             "DfE reports it. A difference is reported only when the council's interval excludes the comparator.</p>"]
+    if rows:
+        parts.append(html_table(pd.DataFrame(rows), "Indicator definitions"))
+    _display_html("".join(parts))
