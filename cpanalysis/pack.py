@@ -41,8 +41,11 @@ def notebook_path(name: str) -> Path:
     return paths.NOTEBOOKS_DIR / f"{name}.ipynb"
 
 
-def _execute(job: tuple[str, str, dict, str]) -> tuple[str, str | None]:
-    """Run one notebook in a fresh kernel (called in a worker process). Returns (output path, error)."""
+Job = tuple[str, str, dict, str]  # (template notebook, executed copy, parameters, working directory)
+
+
+def _execute_papermill(job: Job) -> tuple[str, str | None]:
+    """Run one notebook in a fresh kernel with Papermill (the reference path; used by ``runner="papermill"``)."""
     import papermill as pm
     from traitlets.config import Config
 
@@ -63,16 +66,72 @@ def _execute(job: tuple[str, str, dict, str]) -> tuple[str, str | None]:
     return dst, "kernel did not start"
 
 
-def run_notebooks(jobs: list[tuple[str, str, dict, str]], workers: int) -> list[tuple[str, str | None]]:
-    if workers <= 1 or len(jobs) == 1:
-        return [_execute(j) for j in jobs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_execute, jobs))
+WARM_UP = "import cpanalysis.present, cpanalysis.charts, pandas, matplotlib.pyplot"
+RESET = "%reset -f\nimport matplotlib.pyplot as _plt; _plt.close('all'); del _plt"
+
+
+def _execute_warm(jobs: list[Job]) -> list[tuple[str, str | None]]:
+    """Run several notebooks in one kernel kept warm: started once, imports done once, user namespace
+    reset between notebooks. Parameters are injected exactly as Papermill does (same function)."""
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from papermill.parameterize import parameterize_notebook
+
+    out: list[tuple[str, str | None]] = []
+    if not jobs:
+        return out
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=jobs[0][3])
+    try:
+        def run_source(source: str) -> None:
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+            nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+            NotebookClient(nb, km=km, timeout=120, kernel_name="python3").execute()
+
+        run_source(WARM_UP)
+        for src, dst, parameters, cwd in jobs:
+            nb = nbformat.read(src, as_version=4)
+            nb = parameterize_notebook(nb, parameters, report_mode=False)
+            try:
+                run_source(RESET)
+                NotebookClient(nb, km=km, timeout=600, kernel_name="python3",
+                               resources={"metadata": {"path": cwd}}).execute()
+                out.append((dst, None))
+            except CellExecutionError as err:
+                out.append((dst, f"{err.ename}: {err.evalue}"))
+            except Exception as err:  # noqa: BLE001 - reported to the user with the notebook name
+                out.append((dst, f"{type(err).__name__}: {err}"))
+            nbformat.write(nb, dst)
+    finally:
+        km.shutdown_kernel(now=True)
+    return out
+
+
+def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm") -> list[tuple[str, str | None]]:
+    """Execute notebooks across ``workers`` processes. ``runner="warm"`` keeps one kernel per worker;
+    ``"papermill"`` starts a fresh kernel per notebook (slower; the behaviour of the papermill CLI)."""
+    workers = max(1, min(workers, len(jobs)))
+    if runner == "papermill":
+        if workers == 1:
+            return [_execute_papermill(j) for j in jobs]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(_execute_papermill, jobs))
+    # Deal the notebooks out in turn so each worker gets a similar share; keep the caller's order.
+    shares = [jobs[i::workers] for i in range(workers)]
+    if workers == 1:
+        results = _execute_warm(jobs)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = [r for part in pool.map(_execute_warm, shares) for r in part]
+    order = {j[1]: i for i, j in enumerate(jobs)}
+    return sorted(results, key=lambda r: order[r[0]])
 
 
 def build_pack(params: Params, topics: list[int] | None = None, out: Path | None = None,
                workers: int | None = None, summary: bool = True,
-               html_name: str = "evidence-pack.html") -> PackResult:
+               html_name: str = "evidence-pack.html", runner: str = "warm") -> PackResult:
     from cpanalysis import present
 
     t0 = time.perf_counter()
@@ -93,7 +152,7 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     jobs = [(str(notebook_path(n)), str(staging / "notebooks" / f"{n}.ipynb"), nb_params, str(paths.ROOT))
             for n in names]
     workers = workers or min(len(jobs), os.cpu_count() or 2)
-    results = run_notebooks(jobs, workers)
+    results = run_notebooks(jobs, workers, runner)
     failed = [(Path(d).name, e) for d, e in results if e]
     if failed:
         detail = "; ".join(f"{n}: {e}" for n, e in failed)

@@ -1,0 +1,132 @@
+"""End to end: the stability notebook through Papermill, and the exported HTML evidence pack."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cpanalysis import config, pack, paths
+from cpanalysis.errors import PackBuildError
+
+pytestmark = pytest.mark.notebook
+
+
+def demo_params(out: Path, topics=(4,)):
+    p = config.load(paths.DEFAULT_PARAMS, {"output_dir": str(out), "topics": list(topics)})
+    return p
+
+
+def test_stability_notebook_runs_through_papermill(tmp_path):
+    import papermill as pm
+
+    params = demo_params(tmp_path / "out")
+    dst = tmp_path / "04_stability.ipynb"
+    pm.execute_notebook(str(paths.NOTEBOOKS_DIR / "04_stability.ipynb"), str(dst),
+                        parameters={"params_json": params.model_dump_json(), "record_dir": str(tmp_path)},
+                        kernel_name="python3", cwd=str(paths.ROOT), progress_bar=False)
+    nb = nbformat.read(dst, as_version=4)
+    html_out = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code"
+                       for o in c.get("outputs", []))
+    assert "Question 4: How stable and secure" in html_out
+    for iid in ("cla_at_31_march", "stability_3plus_placements", "stability_long_term", "placement_moves_by_reason"):
+        assert f"id='{iid}'" in html_out, iid
+    assert "<img src=\"data:image/png;base64," in html_out
+    assert "Answered by the data" in html_out and "Ask officers" in html_out
+    record = json.loads((tmp_path / "04_stability.json").read_text())
+    assert record["question"] == 4 and record["demonstration"] is True
+    ids = {f["indicator_id"] for f in record["figures"]}
+    assert {"stability_3plus_placements", "stability_long_term"} <= ids
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pack") / "demo"
+    params = demo_params(out, topics=(1, 4))
+    result = pack.build_pack(params, workers=2)
+    return result, result.html.read_text(encoding="utf-8")
+
+
+def test_pack_is_one_offline_file_without_code(built):
+    result, html = built
+    assert result.html.name == "evidence-pack.html"
+    assert "<script" not in html.lower()
+    assert re.findall(r'(?:src|href)\s*=\s*["\']https?://', html) == []
+    assert "@import" not in html
+    assert "present." not in html and "params_json" not in html  # no code, no parameters cell
+    assert "Demonstration data" in html
+
+
+def test_pack_structure_contents_and_headings(built):
+    _, html = built
+    toc = re.search(r'<nav class="cpa-toc".*?</nav>', html, re.S).group(0)
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert targets[:3] == ["summary", "q1", "q4"]
+    for t in targets:
+        assert re.search(rf"id=['\"]{re.escape(t)}['\"]", html), f"contents link #{t} has no target"
+    order = [html.index(f"id='{t}'") for t in ("summary", "q1", "q4", "annex-quality", "annex-methods")]
+    assert order == sorted(order)
+    assert "<title>Evidence pack: Demoshire, 2024-25 (demonstration data)</title>" in html
+
+
+def test_every_image_has_real_alt_text(built):
+    _, html = built
+    imgs = re.findall(r"<img\b[^>]*>", html)
+    assert imgs
+    for tag in imgs:
+        alt = re.search(r'alt="([^"]*)"', tag)
+        assert alt and len(alt.group(1)) > 20, tag[:120]
+        assert "No description has been provided" not in tag
+
+
+def test_pack_never_identifies_a_child(built):
+    """No identifier from the demo return, no date of birth, no postcode, no UPN anywhere in the pack."""
+    import pandas as pd
+
+    _, html = built
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    header = pd.concat(pd.read_csv(f, dtype=str) for f in paths.DEMO_SSDA903_DIR.glob("*/header.csv"))
+    for child in header["CHILD"].drop_duplicates().sample(200, random_state=1):
+        assert not re.search(rf"(?<![\w#-]){re.escape(child)}(?![\w-])", text), f"child id {child} in the pack"
+    for upn in header["UPN"].dropna().drop_duplicates().head(200):
+        assert upn not in text
+    assert not re.search(r"\b\d{2}/\d{2}/\d{4}\b", text), "a dd/mm/yyyy date (e.g. a date of birth) is in the pack"
+    assert not re.search(r"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b", text), "a postcode is in the pack"
+
+
+def test_pack_has_no_small_counts(built):
+    """Every figure the pack publishes passed disclosure control: no count of 1 to 5 in any sidecar."""
+    result, _ = built
+    sidecars = list((result.out_dir / "figures").glob("*.json"))
+    assert sidecars
+    for path in sidecars:
+        for f in json.loads(path.read_text())["figures"]:
+            for key in ("numerator", "denominator") + (("value",) if f["unit"] == "count" else ()):
+                v = f.get(key)
+                if v is not None and not f.get("symbol"):
+                    assert not (0 < float(v) <= 5), (path.name, f)
+
+
+def test_cache_with_child_level_data_is_not_left_in_outputs(built):
+    result, _ = built
+    assert not (result.out_dir / "cache").exists()
+    assert not list(result.out_dir.rglob("*.pkl"))
+
+
+def test_failed_build_keeps_last_good_pack(built, tmp_path, monkeypatch):
+    result, html = built
+    good = result.html.read_bytes()
+    broken = tmp_path / "broken.ipynb"
+    nb = nbformat.read(paths.NOTEBOOKS_DIR / "04_stability.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('deliberate failure')",
+                                              metadata={"tags": ["remove_input"]}))
+    nbformat.write(nb, broken)
+    real = pack.notebook_path
+    monkeypatch.setattr(pack, "notebook_path", lambda name: broken if name.startswith("04") else real(name))
+    params = demo_params(result.out_dir, topics=(4,))
+    with pytest.raises(PackBuildError, match="deliberate failure"):
+        pack.build_pack(params, workers=1)
+    assert result.html.read_bytes() == good
