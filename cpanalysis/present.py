@@ -36,6 +36,7 @@ class PackContext:
     results: pd.DataFrame = field(default_factory=pd.DataFrame)  # disclosure-controlled
     comparators: pd.DataFrame | None = None
     published: Any = None
+    local: Any = None  # LocalData when local returns were supplied
     source_kind: str = "ssda903"  # "ssda903", "published" or "both"
     built_at: str = ""
     notes: list[str] = field(default_factory=list)
@@ -90,6 +91,11 @@ def prepare(params: Params) -> PackContext:
         else:
             ctx.source_kind = "published"
         frames.append(pub)
+    if params.inputs.local:
+        from cpanalysis.sources.local import local_results, read_local
+
+        ctx.local = read_local(params.inputs.local)
+        frames.append(local_results(ctx.local))
     raw = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
     ctx.raw_results = raw[raw["year"] <= params.year] if not raw.empty else raw
     ctx.results = disclosure.apply(ctx.raw_results, params.disclosure) if not raw.empty else raw
@@ -125,6 +131,12 @@ def _definition(indicator_id: str):
 
     try:
         return registry.get(indicator_id).definition
+    except KeyError:
+        pass
+    from cpanalysis.sources import local
+
+    try:
+        return local.definition_for(indicator_id)
     except KeyError:
         from cpanalysis.sources.published import definition_for
 
@@ -444,6 +456,8 @@ def annex_quality(ctx: PackContext) -> None:
         _display_html("".join(parts))
         return
     rec = ctx.data.reconciliation
+    if ctx.local is not None and not ctx.local.reconciliation.empty:
+        rec = pd.concat([rec, ctx.local.reconciliation], ignore_index=True)
     parts.append("<p>Every row read from the SSDA903 files is either used or set aside (quarantined) with the "
                  "reason. Counts from 1 to 5 are shown as &lsquo;fewer than 6&rsquo;.</p>")
     if rec is not None and not rec.empty:
@@ -454,6 +468,8 @@ def annex_quality(ctx: PackContext) -> None:
         parts.append(html_table(t, "Rows read, used and quarantined", numeric=["Rows read", "Rows used",
                                                                               "Rows quarantined"]))
     q = ctx.data.quarantine
+    if ctx.local is not None and not ctx.local.quarantine.empty:
+        q = pd.concat([q, ctx.local.quarantine], ignore_index=True)
     if q is not None and not q.empty:
         g = (q.groupby(["rule_id", "severity", "message"], dropna=False).size().reset_index(name="rows")
              .sort_values("rows", ascending=False))

@@ -1,0 +1,407 @@
+"""Local returns: what neither the SSDA903 nor DfE's published tables cover.
+
+Each return is a CSV file whose template, with a header comment explaining every column, is in
+``data/templates/``. A return is recognised by its file name (``fostering_households.csv`` …), read
+with comment lines skipped, and validated row by row: a bad row is quarantined with the file, row,
+column and the fix, never dropped silently. Figures from local returns are aggregate (households,
+homes, posts, members), so they carry no cohort audit; each still has a :class:`Definition`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cpanalysis import paths
+from cpanalysis.errors import FatalError
+from cpanalysis.indicators.registry import RESULT_COLUMNS, Definition
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "int", "float", "str", "code", "yn"
+    required: bool = True
+    codes: tuple[str, ...] = ()
+    minimum: float | None = 0
+
+
+RETURNS: dict[str, list[Column]] = {
+    "fostering_households": [Column("year", "int", minimum=2000), Column("households_start", "int"),
+                             Column("approved", "int"), Column("deregistered", "int"),
+                             Column("households_end", "int"), Column("kinship_households", "int", False),
+                             Column("places", "int", False)],
+    "children_homes": [Column("year", "int", minimum=2000), Column("home_ref", "str"),
+                       Column("provider_type", "code", codes=("own", "private", "voluntary", "other_la")),
+                       Column("in_area", "yn"),
+                       Column("ofsted_rating", "code", codes=("outstanding", "good", "requires_improvement",
+                                                              "inadequate", "not_yet_inspected")),
+                       Column("children_placed", "int")],
+    "spend": [Column("year", "int", minimum=2000),
+              Column("category", "code", codes=("residential", "fostering", "other_placements", "leaving_care", "other")),
+              Column("gross_spend_k", "float"), Column("out_of_area_k", "float", False)],
+    "workforce": [Column("year", "int", minimum=2000), Column("sw_fte", "float"), Column("vacancies_fte", "float"),
+                  Column("agency_fte", "float"), Column("leavers_fte", "float"),
+                  Column("newly_qualified_fte", "float", False), Column("average_caseload", "float", False),
+                  Column("iro_average_caseload", "float", False)],
+    "member_training": [Column("year", "int", minimum=2000), Column("members_total", "int"),
+                        Column("members_trained", "int"), Column("board_meetings", "int", False),
+                        Column("board_meetings_with_children", "int", False)],
+    "children_views": [Column("year", "int", minimum=2000), Column("question", "int", minimum=1),
+                       Column("survey", "str"), Column("statement", "str"), Column("respondents", "int"),
+                       Column("agreed", "int")],
+}
+
+#: checks across columns of one row: (return, description, function(row) -> bool ok, column blamed)
+ROW_RULES = [
+    ("fostering_households", "households_end must equal households_start + approved - deregistered",
+     lambda r: r["households_end"] == r["households_start"] + r["approved"] - r["deregistered"], "households_end"),
+    ("fostering_households", "kinship_households cannot exceed households_end",
+     lambda r: pd.isna(r["kinship_households"]) or r["kinship_households"] <= r["households_end"], "kinship_households"),
+    ("member_training", "members_trained cannot exceed members_total",
+     lambda r: r["members_trained"] <= r["members_total"], "members_trained"),
+    ("children_views", "agreed cannot exceed respondents", lambda r: r["agreed"] <= r["respondents"], "agreed"),
+    ("children_views", "question must be an LGA question number from 1 to 10", lambda r: 1 <= r["question"] <= 10,
+     "question"),
+    ("spend", "out_of_area_k cannot exceed gross_spend_k",
+     lambda r: pd.isna(r["out_of_area_k"]) or r["out_of_area_k"] <= r["gross_spend_k"], "out_of_area_k"),
+]
+
+
+@dataclass
+class LocalData:
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["table", "year", "source_file", "source_row", "column", "rule_id", "severity", "message", "child"]))
+    reconciliation: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["table", "year", "rows_read", "rows_used", "rows_quarantined"]))
+
+
+def _coerce(value: str, col: Column) -> tuple[object, str | None]:
+    """Parse one cell; return (value, problem or None)."""
+    v = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()
+    if v == "":
+        return (pd.NA, f"{col.name} is blank but required") if col.required else (pd.NA, None)
+    if col.kind in ("int", "float"):
+        try:
+            num = float(v.replace(",", ""))
+        except ValueError:
+            return pd.NA, f"{col.name} should be a number, found {v!r}"
+        if col.kind == "int" and num != int(num):
+            return pd.NA, f"{col.name} should be a whole number, found {v!r}"
+        if col.minimum is not None and num < col.minimum:
+            return pd.NA, f"{col.name} should be at least {col.minimum:g}, found {v!r}"
+        return (int(num) if col.kind == "int" else num), None
+    if col.kind == "code":
+        code = v.lower().replace(" ", "_")
+        if code not in col.codes:
+            return pd.NA, f"{col.name} {v!r} is not one of: {', '.join(col.codes)}"
+        return code, None
+    if col.kind == "yn":
+        if v.upper() not in ("Y", "N"):
+            return pd.NA, f"{col.name} should be Y or N, found {v!r}"
+        return v.upper(), None
+    return v, None
+
+
+def read_return(path: Path, name: str) -> tuple[pd.DataFrame, list[dict]]:
+    """Read one local return: (valid rows, quarantine records)."""
+    spec = RETURNS[name]
+    try:
+        raw = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False, skip_blank_lines=True,
+                          encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise FatalError(f"{path}: the file is empty. Copy the header row from data/templates/{name}.csv "
+                         "and add one row per year.") from None
+    except UnicodeDecodeError:
+        raw = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False, encoding="cp1252")
+    raw.columns = [c.strip().lower() for c in raw.columns]
+    raw = raw.loc[:, [c for c in raw.columns if c and not c.startswith("unnamed:")]]
+    missing = [c.name for c in spec if c.required and c.name not in raw.columns]
+    if missing:
+        raise FatalError(f"{path}: column(s) {', '.join(missing)} missing. The header row should be: "
+                         f"{','.join(c.name for c in spec)} (see data/templates/{name}.csv).")
+    # Data rows are numbered as a spreadsheet shows them: comment lines and the header count.
+    comment_lines = sum(1 for line in path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+                        if line.startswith("#"))
+    rows, problems = [], []
+    for i, rec in enumerate(raw.to_dict("records")):
+        if not any(str(v).strip() for v in rec.values()):
+            continue  # trailing blank rows
+        row_no = comment_lines + 2 + i
+        parsed, errs = {}, []
+        for col in spec:
+            val, err = _coerce(rec.get(col.name, ""), col)
+            parsed[col.name] = val
+            if err:
+                errs.append((col.name, err))
+        if not errs:
+            for rname, desc, ok, column in ROW_RULES:
+                if rname == name and not ok(parsed):
+                    errs.append((column, desc))
+        if errs:
+            for column, err in errs:
+                problems.append({"table": name, "year": parsed.get("year"), "source_file": str(path),
+                                 "source_row": row_no, "column": column, "rule_id": f"LOCAL-{name}",
+                                 "severity": "error",
+                                 "message": f"{err}. Correct row {row_no} of {path.name} and run again.",
+                                 "child": pd.NA})
+        else:
+            rows.append({**parsed, "source_file": str(path), "source_row": row_no})
+    df = pd.DataFrame(rows, columns=[c.name for c in spec] + ["source_file", "source_row"])
+    return df, problems
+
+
+def read_local(folder: str | Path | None) -> LocalData:
+    """Every local return found in ``folder`` (missing returns are simply absent: the pack says so)."""
+    out = LocalData()
+    if not folder:
+        return out
+    folder = paths.resolve(folder)
+    if not folder.exists():
+        raise FatalError(f"{folder}: the local returns folder does not exist. Fix inputs.local in the "
+                         "parameters file, or remove it if you have no local returns.")
+    quarantine, recon = [], []
+    for name in RETURNS:
+        path = folder / f"{name}.csv"
+        if not path.exists():
+            continue
+        df, problems = read_return(path, name)
+        out.tables[name] = df
+        quarantine.extend(problems)
+        bad_rows = {p["source_row"] for p in problems}
+        recon.append({"table": f"local: {name}", "year": pd.NA, "rows_read": len(df) + len(bad_rows),
+                      "rows_used": len(df), "rows_quarantined": len(bad_rows)})
+    if quarantine:
+        out.quarantine = pd.DataFrame(quarantine)
+    if recon:
+        out.reconciliation = pd.DataFrame(recon)
+    return out
+
+
+# ------------------------------------------------------------------------------------- indicators
+def _d(id, title, q, sub, cohort, num, den, unit, pol, method, caveats=()) -> Definition:
+    return Definition(id=id, title=title, question=q, sub_question=sub, cohort=cohort, numerator=num,
+                      denominator=den, unit=unit, polarity=pol, source=f"Local return ({method})",
+                      methodology=f"Taken from the council's local return {method}.csv; see data/templates/{method}.csv "
+                                  "for each column's meaning.", caveats=tuple(caveats))
+
+
+DEFINITIONS: dict[str, Definition] = {d.id: d for d in [
+    _d("foster_households", "Council fostering households at 31 March", 6,
+       "Do you have a sufficient pool of suitable foster carers locally?", "The council's own approved fostering "
+       "households", "Households approved at 31 March", "None (a count)", "count", "higher_is_better",
+       "fostering_households"),
+    _d("foster_households_net_change", "Net change in fostering households during the year", 6,
+       "What is the turnover of foster carers and do you know the reasons why carers leave?",
+       "The council's own fostering households", "Households approved minus households that stopped fostering",
+       "None (a count)", "count", "higher_is_better", "fostering_households",
+       ["A negative figure means the council lost more households than it approved."]),
+    _d("foster_household_deregistration_rate", "Fostering households that stopped fostering", 6,
+       "What is the turnover of foster carers and do you know the reasons why carers leave?",
+       "Households approved at 1 April", "Households that resigned or were deregistered during the year",
+       "Households at 1 April", "percent", "lower_is_better", "fostering_households"),
+    _d("children_homes_ofsted_good", "Children in homes rated good or outstanding by Ofsted", 7,
+       "Who provides the residential placements used by your authority and what is their Ofsted rating?",
+       "Children placed by the council in children's homes at 31 March",
+       "Children in homes whose latest Ofsted rating is good or outstanding", "Children placed in children's homes",
+       "percent", "higher_is_better", "children_homes", ["Homes not yet inspected count in the denominator."]),
+    _d("children_homes_out_of_area", "Children in children's homes outside the council's area", 7,
+       "How is the experience of children placed in residential care outside the authority monitored?",
+       "Children placed by the council in children's homes at 31 March", "Children in homes outside the boundary",
+       "Children placed in children's homes", "percent", "lower_is_better", "children_homes"),
+    _d("spend_residential_share", "Share of spending on children in care that goes on residential care", 1,
+       "What is the cost of your residential provision by comparison with other areas?",
+       "Gross spending on children looked after in the financial year", "Gross spending on residential care",
+       "All gross spending on children looked after", "percent", "neutral", "spend",
+       ["A share of money, not of children: no interval is shown."]),
+    _d("spend_out_of_area_share", "Share of placement spending outside the council's area", 1,
+       "How much do you spend on out-of-area placements for looked-after children? Is this rising or falling?",
+       "Gross spending on children looked after where the out-of-area part is known",
+       "Spending on placements outside the area", "Gross spending where the out-of-area part is known",
+       "percent", "lower_is_better", "spend", ["A share of money, not of children: no interval is shown."]),
+    _d("cla_team_vacancy_rate", "Social work vacancy rate (children in care and care leavers teams)", 9,
+       "What are the levels of social work vacancies, turnover, stress-related sickness, use of agency staff?",
+       "Social work posts at 30 September", "Vacant posts (FTE)", "Vacant posts plus social workers in post (FTE)",
+       "percent", "lower_is_better", "workforce", ["Full-time equivalents, not people: no interval is shown."]),
+    _d("cla_team_agency_rate", "Agency social workers (children in care and care leavers teams)", 9,
+       "What are the levels of social work vacancies, turnover, stress-related sickness, use of agency staff?",
+       "Social workers in post at 30 September", "Agency social workers (FTE)", "Social workers in post (FTE)",
+       "percent", "lower_is_better", "workforce", ["Full-time equivalents, not people: no interval is shown."]),
+    _d("cla_team_turnover", "Social worker turnover (children in care and care leavers teams)", 9,
+       "What are the levels of social work vacancies, turnover, stress-related sickness, use of agency staff?",
+       "Social workers in post at 30 September", "Leavers in the 12 months to 30 September (FTE)",
+       "Social workers in post (FTE)", "percent", "lower_is_better", "workforce",
+       ["Full-time equivalents, not people: no interval is shown."]),
+    _d("cla_team_caseload", "Average caseload of social workers for children in care", 9,
+       "What continuity of social worker support is there for looked-after children and what are the case loads?",
+       "Case-holding social workers at 30 September", "Children allocated", "Case-holding social workers", "mean",
+       "lower_is_better", "workforce", ["Reported as an average by the council; no interval is shown."]),
+    _d("iro_caseload", "Average caseload of independent reviewing officers", 9,
+       "What does the annual IRO report say about the effectiveness of care planning in the authority?",
+       "Independent reviewing officers", "Children per IRO", "IROs", "mean", "lower_is_better", "workforce",
+       ["The IRO handbook suggests 50 to 70 children per full-time IRO."]),
+    _d("member_training", "Councillors trained in corporate parenting", 10,
+       "Do all members receive mandatory training on their roles and responsibilities as corporate parents?",
+       "Elected members of the council", "Members who completed corporate parenting training in the last two years",
+       "All elected members", "percent", "higher_is_better", "member_training"),
+    _d("board_meetings_with_children", "Corporate parenting meetings attended by children in care", 10,
+       "Is there an active children in care council which regularly meets with elected members?",
+       "Corporate parenting board or committee meetings in the year", "Meetings attended by members of the "
+       "children in care council", "All board meetings", "percent", "higher_is_better", "member_training",
+       ["Meetings, not children: no interval is shown."]),
+]}
+
+
+def views_definition(q: int) -> Definition:
+    return Definition(
+        id=f"children_views_q{q}", title="What children and young people say", question=q,
+        sub_question="What do looked-after children and young people themselves say?",
+        cohort="Children who answered the council's survey", numerator="Children who agreed with the statement",
+        denominator="Children who answered", unit="percent", polarity="higher_is_better",
+        source="Local return (children_views)",
+        methodology="Taken from the council's children_views.csv: one row per survey statement.",
+        caveats=("Survey respondents choose to answer, so they may not represent every child in care.",))
+
+
+def definition_for(indicator_id: str) -> Definition:
+    if indicator_id in DEFINITIONS:
+        return DEFINITIONS[indicator_id]
+    if indicator_id.startswith("children_views_q"):
+        return views_definition(int(indicator_id.removeprefix("children_views_q")))
+    raise KeyError(indicator_id)
+
+
+def _row(defn: Definition, year: int, value, num, den, breakdown: str = "Total", ci: tuple = (np.nan, np.nan),
+         status: str = "ok") -> dict:
+    return {"indicator_id": defn.id, "title": defn.title, "question": defn.question, "year": int(year),
+            "breakdown": breakdown, "value": value, "numerator": num, "denominator": den, "ci_low": ci[0],
+            "ci_high": ci[1], "unit": defn.unit, "source": defn.source, "status": status}
+
+
+def _pct(num, den):
+    return (100.0 * num / den) if den else np.nan
+
+
+def local_results(local: LocalData) -> pd.DataFrame:
+    """Indicator rows (RESULT_COLUMNS) from the local returns present."""
+    from cpanalysis.stats import wilson_interval
+
+    D, rows = DEFINITIONS, []
+    t = local.tables
+    if "fostering_households" in t:
+        for r in t["fostering_households"].to_dict("records"):
+            y = r["year"]
+            rows.append(_row(D["foster_households"], y, float(r["households_end"]), r["households_end"], np.nan))
+            net = r["approved"] - r["deregistered"]
+            rows.append(_row(D["foster_households_net_change"], y, float(net), net, np.nan))
+            den = r["households_start"]
+            ci = tuple(100 * x for x in wilson_interval(r["deregistered"], den)) if den else (np.nan, np.nan)
+            rows.append(_row(D["foster_household_deregistration_rate"], y, _pct(r["deregistered"], den),
+                             r["deregistered"], den, ci=ci))
+    if "children_homes" in t:
+        for y, g in t["children_homes"].groupby("year"):
+            den = int(g["children_placed"].sum())
+            good = int(g.loc[g["ofsted_rating"].isin(["good", "outstanding"]), "children_placed"].sum())
+            out = int(g.loc[g["in_area"] == "N", "children_placed"].sum())
+            for key, num in (("children_homes_ofsted_good", good), ("children_homes_out_of_area", out)):
+                ci = tuple(100 * x for x in wilson_interval(num, den)) if den else (np.nan, np.nan)
+                rows.append(_row(D[key], y, _pct(num, den), num, den, ci=ci))
+    if "spend" in t:
+        for y, g in t["spend"].groupby("year"):
+            total = float(g["gross_spend_k"].sum())
+            resid = float(g.loc[g["category"] == "residential", "gross_spend_k"].sum())
+            rows.append(_row(D["spend_residential_share"], y, _pct(resid, total), np.nan, np.nan))
+            known = g[g["out_of_area_k"].notna()]
+            if len(known):
+                rows.append(_row(D["spend_out_of_area_share"], y,
+                                 _pct(float(known["out_of_area_k"].sum()), float(known["gross_spend_k"].sum())),
+                                 np.nan, np.nan))
+    if "workforce" in t:
+        for r in t["workforce"].to_dict("records"):
+            y = r["year"]
+            rows.append(_row(D["cla_team_vacancy_rate"], y, _pct(r["vacancies_fte"], r["vacancies_fte"] + r["sw_fte"]),
+                             np.nan, np.nan))
+            rows.append(_row(D["cla_team_agency_rate"], y, _pct(r["agency_fte"], r["sw_fte"]), np.nan, np.nan))
+            rows.append(_row(D["cla_team_turnover"], y, _pct(r["leavers_fte"], r["sw_fte"]), np.nan, np.nan))
+            if pd.notna(r["average_caseload"]):
+                rows.append(_row(D["cla_team_caseload"], y, float(r["average_caseload"]), np.nan, np.nan))
+            if pd.notna(r["iro_average_caseload"]):
+                rows.append(_row(D["iro_caseload"], y, float(r["iro_average_caseload"]), np.nan, np.nan))
+    if "member_training" in t:
+        for r in t["member_training"].to_dict("records"):
+            y = r["year"]
+            rows.append(_row(D["member_training"], y, _pct(r["members_trained"], r["members_total"]), np.nan, np.nan))
+            if pd.notna(r["board_meetings"]) and pd.notna(r["board_meetings_with_children"]) and r["board_meetings"]:
+                rows.append(_row(D["board_meetings_with_children"], y,
+                                 _pct(r["board_meetings_with_children"], r["board_meetings"]), np.nan, np.nan))
+    if "children_views" in t:
+        for (y, q), g in t["children_views"].groupby(["year", "question"]):
+            defn = views_definition(int(q))
+            for r in g.to_dict("records"):
+                ci = tuple(100 * x for x in wilson_interval(r["agreed"], r["respondents"])) if r["respondents"] \
+                    else (np.nan, np.nan)
+                rows.append(_row(defn, y, _pct(r["agreed"], r["respondents"]), r["agreed"], r["respondents"],
+                                 breakdown=f"{r['survey']}: {r['statement']}", ci=ci))
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+# ------------------------------------------------------------------------------------ demo returns
+def write_demo_local(dest: Path = paths.DEMO_LOCAL_DIR, years: range = range(2021, 2026), seed: int = 20250331) -> list[Path]:
+    """Deterministic, fictional local returns for the demonstration council, with the template comments."""
+    rng = np.random.default_rng(seed)
+    dest.mkdir(parents=True, exist_ok=True)
+    data: dict[str, list[dict]] = {k: [] for k in RETURNS}
+    households = 128
+    for y in years:
+        approved, dereg = int(rng.integers(12, 22)), int(rng.integers(12, 24))
+        end = households + approved - dereg
+        data["fostering_households"].append({"year": y, "households_start": households, "approved": approved,
+                                             "deregistered": dereg, "households_end": end,
+                                             "kinship_households": int(end * 0.27), "places": int(end * 1.6)})
+        households = end
+        for h in range(1, 15):
+            data["children_homes"].append({
+                "year": y, "home_ref": f"H{h:02d}",
+                "provider_type": "own" if h <= 3 else ("private" if h <= 12 else "voluntary"),
+                "in_area": "Y" if (h <= 3 or h % 3 == 0) else "N",
+                "ofsted_rating": ["outstanding", "good", "good", "good", "requires_improvement", "good",
+                                  "not_yet_inspected"][int(rng.integers(0, 7))],
+                "children_placed": int(rng.integers(1, 6))})
+        base = 30000 * (1.06 ** (y - 2021))
+        for cat, share, ooa in (("residential", 0.45, 0.62), ("fostering", 0.28, 0.2),
+                                ("other_placements", 0.12, 0.3), ("leaving_care", 0.07, None), ("other", 0.08, None)):
+            gross = round(base * share * float(rng.uniform(0.95, 1.05)))
+            data["spend"].append({"year": y, "category": cat, "gross_spend_k": gross,
+                                  "out_of_area_k": round(gross * ooa) if ooa else ""})
+        sw = round(float(rng.uniform(28, 34)), 1)
+        data["workforce"].append({"year": y, "sw_fte": sw, "vacancies_fte": round(float(rng.uniform(2, 6)), 1),
+                                  "agency_fte": round(float(rng.uniform(2, 6)), 1),
+                                  "leavers_fte": round(float(rng.uniform(3, 6)), 1),
+                                  "newly_qualified_fte": round(float(rng.uniform(3, 6)), 1),
+                                  "average_caseload": round(float(rng.uniform(13, 17)), 1),
+                                  "iro_average_caseload": round(float(rng.uniform(55, 75)), 1)})
+        total = 54
+        data["member_training"].append({"year": y, "members_total": total,
+                                        "members_trained": int(rng.integers(30, 50)), "board_meetings": 6,
+                                        "board_meetings_with_children": int(rng.integers(3, 7))})
+        for q, statement in ((4, "I feel settled where I live"), (3, "I get help with my health when I need it"),
+                             (8, "I know who to contact for help after leaving care"),
+                             (10, "I know who my corporate parents are")):
+            resp = int(rng.integers(60, 110))
+            data["children_views"].append({"year": y, "question": q, "survey": "Your Life, Your Care (fictional)",
+                                           "statement": statement, "respondents": resp,
+                                           "agreed": int(resp * float(rng.uniform(0.55, 0.85)))})
+    written = []
+    for name, rows in data.items():
+        template = (paths.TEMPLATES_DIR / f"{name}.csv").read_text(encoding="utf-8")
+        comments = "".join(line + "\n" for line in template.splitlines() if line.startswith("#"))
+        body = pd.DataFrame(rows, columns=[c.name for c in RETURNS[name]]).to_csv(index=False, lineterminator="\n")
+        path = dest / f"{name}.csv"
+        path.write_text("# DEMONSTRATION DATA: fictional figures for the synthetic council Demoshire.\n"
+                        + comments + body, encoding="utf-8")
+        written.append(path)
+    return written
