@@ -1,0 +1,191 @@
+"""Comparators for published figures: England, region, statistical neighbours, quartiles, funnel plots.
+
+* England and the region are DfE's own rows for them (national and regional counts are rounded to 10).
+* Statistical neighbours: the median of the ten neighbours' published figures, as DfE reports it
+  (DfE's CSC dashboard ``sn_aggregations``), plus their range; suppressed neighbours are left out and
+  ``sn_n`` says how many figures the median rests on. The group is the May 2025 model by default, the
+  April 2021 model, or a council's own list (``comparators.statistical_neighbours`` in the parameters).
+* Quartile band among all councils with a published figure (1 = the lowest quarter of values, 4 = the
+  highest; whether that is good depends on polarity and is worded by the presentation layer). Thresholds
+  are un-weighted quartiles of council values (numpy's linear method), as LAIT's banding.
+* Funnel plots for proportions: exact binomial control limits (95% and 99.8%) around England's
+  proportion, with the interpolation of Spiegelhalter (2005) used by the public-health funnel tools.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from cpanalysis import councils
+from cpanalysis.sources.published import PublishedData, catalogue
+
+COMPARATOR_COLUMNS = ["indicator_id", "measure_id", "title", "unit", "polarity", "year", "breakdown", "value",
+                      "symbol", "numerator", "denominator", "england", "region", "region_name", "sn_median",
+                      "sn_min", "sn_max", "sn_n", "sn_group", "quartile", "rank", "n_councils", "la_q1",
+                      "la_median", "la_q3", "source", "england_source", "region_source"]
+
+
+# ------------------------------------------------------------------------------------ statistics
+def funnel_limits(p0: float, n: np.ndarray | float, coverage: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact binomial control limits (as proportions) for a proportion p0 at cohort sizes n.
+
+    Spiegelhalter's interpolated binomial quantiles: for probability q, r = Binom.ppf(q, n, p0), then
+    the limit is (r - a) / n with a = (F(r) - q) / (F(r) - F(r - 1)).
+    """
+    n = np.atleast_1d(np.asarray(n, dtype=float))
+    out = []
+    for q in ((1 - coverage) / 2, 1 - (1 - coverage) / 2):
+        lim = np.full(n.shape, np.nan)
+        ok = n > 0
+        nn = n[ok]
+        r = _st.binom.ppf(q, nn, p0)
+        f_r = _st.binom.cdf(r, nn, p0)
+        f_r1 = _st.binom.cdf(r - 1, nn, p0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.where(f_r - f_r1 > 0, (f_r - q) / (f_r - f_r1), 0.0)
+        lim[ok] = np.clip((r - a) / nn, 0.0, 1.0)
+        out.append(lim)
+    return out[0], out[1]
+
+
+def poisson_rate_interval(count: float, population: float, per: float = 10000.0,
+                          confidence: float = 0.95) -> tuple[float, float]:
+    """Exact (Garwood) interval for a rate ``count / population * per``."""
+    if population is None or not population or population <= 0 or count is None or math.isnan(count):
+        return (math.nan, math.nan)
+    a = 1 - confidence
+    lo = 0.0 if count == 0 else _st.chi2.ppf(a / 2, 2 * count) / 2
+    hi = _st.chi2.ppf(1 - a / 2, 2 * (count + 1)) / 2
+    return (per * lo / population, per * hi / population)
+
+
+def quartile_band(value: float, all_values: np.ndarray) -> tuple[int | None, float, float, float]:
+    """(band 1-4, Q1, median, Q3) of a value among all councils' values."""
+    v = np.asarray(all_values, dtype=float)
+    v = v[~np.isnan(v)]
+    if not len(v):
+        return None, math.nan, math.nan, math.nan
+    q1, q2, q3 = np.percentile(v, [25, 50, 75])
+    if value is None or math.isnan(value):
+        return None, q1, q2, q3
+    band = 1 if value <= q1 else 2 if value <= q2 else 3 if value <= q3 else 4
+    return band, q1, q2, q3
+
+
+# ------------------------------------------------------------------------------------ tables
+def _ids_to_measures(indicator_ids) -> list[str]:
+    cat = catalogue()
+    if indicator_ids is None:
+        return list(cat)
+    wanted = set(indicator_ids)
+    return [m.id for m in cat.values() if m.indicator_id in wanted or m.id in wanted]
+
+
+def comparator_table(pub: PublishedData, params, indicator_ids=None, years=None) -> pd.DataFrame:
+    """Per indicator and year: the council's published figure and its comparators.
+
+    Columns :data:`COMPARATOR_COLUMNS`. A council figure that is suppressed keeps its symbol; the
+    comparators are still given. England-only measures (adoption stage times) have only ``england``.
+    """
+    f = pub.figures
+    f = f[f["measure_id"].isin(_ids_to_measures(indicator_ids))]
+    if years is not None:
+        f = f[f["year"].isin([years] if isinstance(years, int) else list(years))]
+    if f.empty:
+        return pd.DataFrame(columns=COMPARATOR_COLUMNS)
+    council = params.council
+    try:
+        group, label = councils.comparator_codes(params, pub.folder)
+    except Exception:  # an unknown custom council is reported by config checks, not here
+        group, label = [], ""
+    if council.old_la_code is None and council.name:
+        hit = f[(f["geographic_level"] == "Local authority") & (f["la_name"] == council.name)]
+        code = hit["old_la_code"].iloc[0] if not hit.empty else None
+    else:
+        code = council.old_la_code
+    group = [g for g in group if g != code]
+    la = f[f["geographic_level"] == "Local authority"]
+    nat = f[f["geographic_level"] == "National"].drop_duplicates(["measure_id", "year"])
+    reg = f[f["geographic_level"] == "Regional"]
+    out = []
+    for mid, year in f[["measure_id", "year"]].drop_duplicates().sort_values(["measure_id", "year"]).itertuples(index=False):
+        m = catalogue()[mid]
+        las = la[(la["measure_id"] == mid) & (la["year"] == year)]
+        me = las[las["old_la_code"] == code] if code else las.iloc[0:0]
+        n_row = nat[(nat["measure_id"] == mid) & (nat["year"] == year)]
+        if me.empty and not m.national_only:
+            continue
+        row = me.iloc[0] if not me.empty else None
+        region_name = (row["region_name"] if row is not None and row["region_name"] else council.region) or ""
+        r_row = reg[(reg["measure_id"] == mid) & (reg["year"] == year) & (reg["region_name"] == region_name)]
+        sn = las[las["old_la_code"].isin(group)]["value"].dropna()
+        value = row["value"] if row is not None else math.nan
+        band, q1, q2, q3 = quartile_band(value, las["value"].to_numpy(dtype=float))
+        vals = las["value"].dropna()
+        rank = int((vals < value).sum() + 1) if not math.isnan(value) and len(vals) else None
+        out.append({
+            "indicator_id": m.indicator_id, "measure_id": mid, "title": m.title, "unit": m.unit,
+            "polarity": m.polarity, "year": int(year), "breakdown": "Total", "value": value,
+            "symbol": row["symbol"] if row is not None else "",
+            "numerator": row["numerator"] if row is not None else math.nan,
+            "denominator": row["denominator"] if row is not None else math.nan,
+            "england": n_row["value"].iloc[0] if not n_row.empty else math.nan,
+            "region": r_row["value"].iloc[0] if not r_row.empty else math.nan, "region_name": region_name,
+            "sn_median": float(sn.median()) if len(sn) else math.nan,
+            "sn_min": float(sn.min()) if len(sn) else math.nan, "sn_max": float(sn.max()) if len(sn) else math.nan,
+            "sn_n": int(len(sn)), "sn_group": label if group else "", "quartile": band, "rank": rank,
+            "n_councils": int(len(vals)), "la_q1": q1, "la_median": q2, "la_q3": q3,
+            "source": row["source"] if row is not None else "",
+            "england_source": n_row["source"].iloc[0] if not n_row.empty else "",
+            "region_source": r_row["source"].iloc[0] if not r_row.empty else ""})
+    return pd.DataFrame(out, columns=COMPARATOR_COLUMNS)
+
+
+def funnel_data(pub: PublishedData, indicator_id: str, year: int, council=None) -> pd.DataFrame:
+    """Every council's numerator, denominator and percentage for one proportion, with control limits.
+
+    Columns: old_la_code, new_la_code, la_name, region_name, numerator, denominator, percent, centre,
+    lower95, upper95, lower998, upper998, outside (""/"above 95%"/"below 99.8%"...), is_council.
+    Councils with a suppressed numerator or denominator are left out (they are counted in ``attrs``).
+    The centre is England's published proportion (numerator / denominator of the national row).
+    """
+    mids = [m.id for m in catalogue().values() if (m.indicator_id == indicator_id or m.id == indicator_id)]
+    if not mids:
+        raise KeyError(f"no published measure for {indicator_id!r}")
+    m = catalogue()[mids[0]]
+    if not m.funnel_ok:
+        raise ValueError(f"{indicator_id}: a funnel plot needs a proportion of children with a published "
+                         f"numerator and denominator; this measure is {m.unit}")
+    f = pub.figures[(pub.figures["measure_id"] == m.id) & (pub.figures["year"] == year)]
+    la = f[f["geographic_level"] == "Local authority"]
+    ok = la["numerator"].notna() & la["denominator"].notna() & (la["denominator"] > 0)
+    pts = la[ok].copy()
+    nat = f[f["geographic_level"] == "National"]
+    if not nat.empty and pd.notna(nat["numerator"].iloc[0]) and pd.notna(nat["denominator"].iloc[0]):
+        p0 = float(nat["numerator"].iloc[0]) / float(nat["denominator"].iloc[0])
+        centre_from = "England"
+    else:
+        p0 = float(pts["numerator"].sum() / pts["denominator"].sum()) if len(pts) else math.nan
+        centre_from = "all councils pooled"
+    n = pts["denominator"].to_numpy(dtype=float)
+    lo95, hi95 = funnel_limits(p0, n, 0.95)
+    lo998, hi998 = funnel_limits(p0, n, 0.998)
+    pct = 100 * pts["numerator"].to_numpy(dtype=float) / n
+    outside = np.where(pct > 100 * hi998, "above 99.8%", np.where(pct > 100 * hi95, "above 95%",
+                       np.where(pct < 100 * lo998, "below 99.8%", np.where(pct < 100 * lo95, "below 95%", ""))))
+    code = getattr(council, "old_la_code", None) if council is not None else None
+    out = pd.DataFrame({
+        "old_la_code": pts["old_la_code"].to_numpy(), "new_la_code": pts["new_la_code"].to_numpy(),
+        "la_name": pts["la_name"].to_numpy(), "region_name": pts["region_name"].to_numpy(),
+        "numerator": pts["numerator"].to_numpy(), "denominator": n, "percent": pct,
+        "published_percent": pts["value"].to_numpy(), "centre": 100 * p0,
+        "lower95": 100 * lo95, "upper95": 100 * hi95, "lower998": 100 * lo998, "upper998": 100 * hi998,
+        "outside": outside, "is_council": pts["old_la_code"].to_numpy() == code if code else False,
+        "source": pts["source"].to_numpy()}).sort_values("denominator").reset_index(drop=True)
+    out.attrs.update({"indicator_id": indicator_id, "year": year, "centre_from": centre_from,
+                      "left_out": int((~ok).sum())})
+    return out

@@ -1,0 +1,535 @@
+"""DfE published statistics: the Explore Education Statistics (EES) CSV layout, read by column name.
+
+:func:`load_published` searches a folder recursively for the published files, reads each one by
+column name (the UTF-8 byte-order mark is stripped; column order is never assumed), keeps
+``time_period`` with its ``time_identifier``, maps the GSS symbols to missing values with a reason
+(a suppressed figure is never shown as zero), and remembers the file, row and column of every figure.
+The measure catalogue (``cpanalysis/catalogue.yaml``) then picks the figures the pack uses and ties each
+one to an indicator id of the registry, so a published figure and a child-level figure for the same
+measure sit side by side.
+
+Years: ``year`` is the reporting year ending 31 March. A 4-digit ``time_period`` is that year. An academic
+year ``202425`` is aligned to reporting year 2025 (the 31 March inside the academic year, when the
+"looked after for 12 months at 31 March" cohort is taken). A financial year ``2024/25`` is 2025. The
+workforce census (``csww_*``) is at 30 September of its year and keeps that year.
+
+``source_row`` is the line number in the file as a spreadsheet shows it (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from cpanalysis import paths
+from cpanalysis.errors import FatalError
+
+CATALOGUE_FILE = paths.PACKAGE_DIR / "catalogue.yaml"
+
+#: GSS symbols (DfE analysts' guide, "Data symbols") and the reason shown for each.
+SYMBOLS: dict[str, str] = {
+    "c": "suppressed (c)",
+    "x": "not available (x)",
+    "z": "not applicable (z)",
+    "k": "rounds to zero (k)",
+    "low": "rounds to zero (low)",
+    "u": "low reliability (u)",
+    ":": "not available (:)",
+}
+#: Other spellings seen in government files, mapped to the GSS symbol.
+SYMBOL_ALIASES = {"[c]": "c", "[x]": "x", "[z]": "z", "[k]": "k", "[low]": "low", "[u]": "u", "..": "x", ".": "z",
+                  "-": "k", "~": "k"}
+
+TIME_COLUMNS = ["time_period", "time_identifier"]
+GEO_COLUMNS = ["geographic_level", "country_code", "country_name", "region_code", "region_name",
+               "old_la_code", "new_la_code", "la_name"]
+#: Column names of newer EES datasets and of DfE's dashboard copies, mapped to the classic names.
+COLUMN_ALIASES = {"la_code": "old_la_code", "la_number": "old_la_code", "geo_level": "geographic_level"}
+#: Files in the shared data that are not EES tables of figures (loaded by cpanalysis.councils).
+NOT_TABLES = ("sn_model", "new_statistical_neighbour", "lait_data_dictionary")
+
+FIGURE_COLUMNS = ["measure_id", "indicator_id", "title", "unit", "polarity", "question", "time_period",
+                  "time_identifier", "year", "geographic_level", "old_la_code", "new_la_code", "la_name",
+                  "region_code", "region_name", "breakdown", "value", "symbol", "numerator", "denominator",
+                  "source_file", "source_row", "source_column", "source"]
+
+
+class PublishedDataError(FatalError):
+    """A published file could not be read; the message names the file and what is wrong."""
+
+
+# ------------------------------------------------------------------------------------ values
+_YYMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_values(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers and symbols from published text cells: (value as float, symbol or "").
+
+    A symbol becomes NaN with its symbol kept; a blank cell is NaN with symbol ""; ``YY:MM`` durations
+    (adoption stage times) become months. Anything else unreadable gets symbol "?".
+    """
+    s = raw.fillna("").astype(str).str.strip()
+    value = pd.to_numeric(s.str.replace(",", "", regex=False), errors="coerce").astype(float)
+    sym = pd.Series("", index=s.index, dtype=object)
+    bad = value.isna() & (s != "")
+    if bad.any():
+        low = s[bad].str.lower().map(lambda v: SYMBOL_ALIASES.get(v, v))
+        known = low.isin(SYMBOLS.keys())
+        sym.loc[low.index[known]] = low[known]
+        rest = low[~known]
+        if len(rest):
+            m = rest.str.extract(_YYMM)
+            ok = m[0].notna()
+            value.loc[rest.index[ok]] = m.loc[ok, 0].astype(float) * 12 + m.loc[ok, 1].astype(float)
+            sym.loc[rest.index[~ok]] = "?"
+    return value, sym
+
+
+def status_for(symbol: str) -> str:
+    return SYMBOLS.get(symbol, "ok" if not symbol else f"unreadable ({symbol})")
+
+
+def year_from_period(period: str, identifier: str = "") -> tuple[int | None, str]:
+    """Reporting year and time identifier from a published ``time_period``."""
+    p = str(period).strip()
+    if re.fullmatch(r"\d{4}", p):
+        return int(p), identifier or "Reporting year"
+    if re.fullmatch(r"\d{6}", p):
+        return int(p[:4]) + 1, identifier or "Academic year"
+    m = re.fullmatch(r"(\d{4})[/-](\d{2}|\d{4})", p)
+    if m:
+        return int(m.group(1)) + 1, identifier or "Financial year"
+    return None, identifier
+
+
+# ------------------------------------------------------------------------------------ tables
+@dataclass
+class Table:
+    """One published file, wide as published, with normalised geography and time columns."""
+
+    name: str  # file stem, e.g. "la_cla_placement_stability"
+    path: Path
+    frame: pd.DataFrame  # text cells; plus _row (line number), year, time_identifier
+    filter_columns: list[str]
+    indicator_columns: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    def values(self, column: str) -> tuple[pd.Series, pd.Series]:
+        """(value, symbol) of one indicator column, parsed once and cached."""
+        cache = self.__dict__.setdefault("_parsed", {})
+        if column not in cache:
+            cache[column] = parse_values(self.frame[column])
+        return cache[column]
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".csv.gz", ".csv"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def find_files(folder: Path) -> list[Path]:
+    """Published CSV files under a folder (recursively), excluding statistical-neighbour models."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith((".csv", ".csv.gz")))
+    return [p for p in files if not _stem(p).lower().startswith(NOT_TABLES)]
+
+
+def _header(path: Path) -> str:
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:
+            return fh.readline()
+    except (OSError, EOFError):
+        return ""
+
+
+def read_table(path: Path) -> Table:
+    """Read one EES-layout file by column name. Raises :class:`PublishedDataError` when it is not one."""
+    head = [c.strip().strip('"') for c in _header(path).split(",")]
+    if "time_period" not in head or "geographic_level" not in head:
+        raise PublishedDataError(f"{path}: not an Explore Education Statistics table (needs columns time_period "
+                                 f"and geographic_level; found {', '.join(head[:6])}...)")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", low_memory=False)
+    except UnicodeDecodeError:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252", low_memory=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, EOFError) as err:
+        raise PublishedDataError(f"{path}: cannot be read as CSV ({err})") from None
+    notes: list[str] = []
+    df.columns = [COLUMN_ALIASES.get(c.strip().lstrip("\ufeff"), c.strip().lstrip("\ufeff")) for c in df.columns]
+    if "time_period" not in df.columns or "geographic_level" not in df.columns:
+        raise PublishedDataError(f"{path}: not an Explore Education Statistics table (needs columns time_period "
+                                 f"and geographic_level; found {', '.join(df.columns[:8])}...)")
+    df["_row"] = np.arange(2, len(df) + 2)
+    # DfE's dashboard copies name the place in geo_breakdown and carry their own neighbour medians.
+    sn = df["geographic_level"].str.startswith("Statistical neighbour")
+    if sn.any():
+        notes.append(f"{int(sn.sum())} rows of DfE's own statistical-neighbour medians skipped (we compute ours)")
+        df = df[~sn]
+    if "geo_breakdown" in df.columns:
+        la = df["geographic_level"] == "Local authority"
+        reg = df["geographic_level"] == "Regional"
+        if "la_name" not in df.columns:
+            df["la_name"] = np.where(la, df["geo_breakdown"], "")
+        if "region_name" not in df.columns:
+            df["region_name"] = np.where(reg, df["geo_breakdown"], "")
+        df = df.drop(columns=["geo_breakdown"])
+    for c in GEO_COLUMNS + ["time_identifier"]:
+        if c not in df.columns:
+            df[c] = ""
+    df["old_la_code"] = df["old_la_code"].str.replace(r"\.0$", "", regex=True)
+    periods = df["time_period"].astype(str).str.strip()
+    uniq = {p: year_from_period(p) for p in periods.unique()}
+    df["year"] = periods.map(lambda p: uniq[p][0]).astype("Int64")
+    blank_id = df["time_identifier"].str.strip() == ""
+    if blank_id.any():
+        df.loc[blank_id, "time_identifier"] = periods[blank_id].map(lambda p: uniq[p][1])
+    reserved = set(GEO_COLUMNS + TIME_COLUMNS + ["_row", "year"])
+    filters, indicators = [], []
+    for c in df.columns:
+        if c in reserved:
+            continue
+        _, sym = parse_values(df[c])
+        nonblank = df[c].str.strip() != ""
+        if nonblank.any() and not (sym[nonblank] == "?").any():
+            indicators.append(c)
+        else:
+            filters.append(c)
+    value_cols = df[indicators].apply(lambda s: s.str.strip()) if indicators else df[[]]
+    empty = (value_cols == "").all(axis=1) if indicators else pd.Series(False, index=df.index)
+    if empty.any():
+        notes.append(f"{int(empty.sum())} rows with no figures skipped")
+        df = df[~empty]
+    dup = df.duplicated(subset=[c for c in df.columns if c != "_row"], keep="first")
+    if dup.any():
+        notes.append(f"{int(dup.sum())} exact duplicate rows skipped (the first is kept as the source)")
+        df = df[~dup]
+    return Table(_stem(path), path, df.reset_index(drop=True), filters, indicators, notes)
+
+
+# ------------------------------------------------------------------------------------ catalogue
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    indicator_id: str
+    title: str
+    question: int
+    sub_question: str
+    file: str
+    filters: dict
+    value: str
+    unit: str
+    polarity: str
+    numerator: str | None = None
+    denominator: str | dict | None = None
+    transform: str | None = None
+    funnel: bool | None = None
+    national_only: bool = False
+    cohort: str = ""
+    numerator_text: str = ""
+    denominator_text: str = ""
+    methodology: str = ""
+    caveats: tuple[str, ...] = ()
+
+    @property
+    def funnel_ok(self) -> bool:
+        if self.funnel is not None:
+            return self.funnel
+        return self.unit == "percent" and self.numerator is not None and self.denominator is not None
+
+
+@lru_cache(maxsize=4)
+def catalogue(path: str | None = None) -> dict[str, Measure]:
+    """The measure catalogue, keyed by measure id."""
+    raw = yaml.safe_load(Path(path or CATALOGUE_FILE).read_text(encoding="utf-8"))
+    out: dict[str, Measure] = {}
+    for m in raw["measures"]:
+        m = dict(m)
+        m.setdefault("indicator_id", m["id"])
+        m["filters"] = {k: str(v) for k, v in (m.get("filters") or {}).items()}
+        m["caveats"] = tuple(m.get("caveats") or ())
+        if m["id"] in out:
+            raise ValueError(f"catalogue: measure {m['id']!r} appears twice")
+        out[m["id"]] = Measure(**m)
+    return out
+
+
+def catalogue_frame() -> pd.DataFrame:
+    """The catalogue as a table (measure, indicator id, file, filters, columns, unit, polarity, question)."""
+    rows = []
+    for m in catalogue().values():
+        den = m.denominator if not isinstance(m.denominator, dict) else (
+            f"{m.denominator['column']} where " + ", ".join(f"{k} = {v}" for k, v in m.denominator["filters"].items()))
+        rows.append({"measure_id": m.id, "indicator_id": m.indicator_id, "title": m.title, "question": m.question,
+                     "file": m.file, "filters": "; ".join(f"{k} = {v}" for k, v in m.filters.items()),
+                     "value": m.value, "numerator": m.numerator or "", "denominator": den or "", "unit": m.unit,
+                     "polarity": m.polarity, "caveats": " ".join(m.caveats)})
+    return pd.DataFrame(rows)
+
+
+def definition_for(indicator_id: str):
+    """A registry :class:`Definition` for a published measure (the registry's own when it has one)."""
+    from cpanalysis.indicators import registry
+
+    try:
+        return registry.get(indicator_id).definition
+    except KeyError:
+        pass
+    cat = catalogue()
+    m = cat.get(indicator_id) or next((x for x in cat.values() if x.indicator_id == indicator_id), None)
+    if m is None:
+        raise KeyError(f"no published measure for indicator {indicator_id!r}")
+    unit = m.unit if m.unit in ("count", "percent", "rate_per_10k", "mean", "days") else "mean"
+    method = m.methodology or (f"As published by DfE in {m.file}: column {m.value}"
+                               + (" where " + ", ".join(f"{k} = {v}" for k, v in m.filters.items()) if m.filters else "")
+                               + ". Shown exactly as published; not recomputed.")
+    return registry.Definition(
+        id=m.indicator_id, title=m.title, question=m.question, sub_question=m.sub_question,
+        cohort=m.cohort, numerator=m.numerator_text, denominator=m.denominator_text, unit=unit,
+        polarity=m.polarity, source=f"DfE published statistics ({m.file})", methodology=method,
+        caveats=m.caveats, published_measure=m.id)
+
+
+# ------------------------------------------------------------------------------------ the data
+@dataclass
+class PublishedData:
+    """Every published file found in a folder, and the catalogue's figures from them.
+
+    ``figures`` has one row per measure, year and place (England, regions, councils) with
+    :data:`FIGURE_COLUMNS`; ``tables`` keeps each file wide as published, for any other question.
+    """
+
+    folder: Path
+    tables: dict[str, Table]
+    figures: pd.DataFrame
+    files: pd.DataFrame  # one row per file: file, rows, columns, layout, notes
+    seconds: float = 0.0
+    _cells: pd.DataFrame | None = None
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.figures["year"].dropna().unique())
+
+    def table(self, name: str) -> Table:
+        for stem, t in self.tables.items():
+            if stem == name or stem.startswith(name):
+                return t
+        raise KeyError(f"no published file {name!r} under {self.folder}; found: {', '.join(sorted(self.tables))}")
+
+    def cell(self, file: str, row: int, column: str) -> tuple[float, str]:
+        """(value, symbol) of one published cell, addressed as a spreadsheet would (header = row 1)."""
+        t = self.table(file)
+        hit = t.frame.index[t.frame["_row"] == row]
+        if not len(hit):
+            raise KeyError(f"{file}: row {row} was not kept (blank, duplicate or a DfE neighbour-median row)")
+        v, s = t.values(column)
+        return float(v.loc[hit[0]]), str(s.loc[hit[0]])
+
+    def cells(self) -> pd.DataFrame:
+        """Every figure of every file in long form (one row per cell), with its source."""
+        if self._cells is None:
+            parts = []
+            for t in self.tables.values():
+                f = t.frame
+                keep = ["_row", "time_period", "time_identifier", "year", "geographic_level", "old_la_code",
+                        "new_la_code", "la_name", "region_name"]
+                filt = f[t.filter_columns].astype(str).agg(" | ".join, axis=1) if t.filter_columns else ""
+                for c in t.indicator_columns:
+                    v, s = t.values(c)
+                    part = f[keep].rename(columns={"_row": "source_row"})
+                    part = part.assign(breakdown=filt, value=v.to_numpy(), symbol=s.to_numpy(),
+                                       source_file=t.path.name, source_column=c)
+                    parts.append(part)
+            self._cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return self._cells
+
+    def measure(self, measure_id: str) -> pd.DataFrame:
+        return self.figures[self.figures["measure_id"] == measure_id]
+
+
+def _select(t: Table, filters: dict[str, str]) -> pd.Series:
+    mask = pd.Series(True, index=t.frame.index)
+    for col, val in filters.items():
+        if col not in t.frame.columns:
+            return pd.Series(False, index=t.frame.index)
+        mask &= t.frame[col].str.strip() == val
+    return mask
+
+
+def _measure_figures(m: Measure, t: Table) -> pd.DataFrame:
+    if m.value not in t.frame.columns:
+        return pd.DataFrame(columns=FIGURE_COLUMNS)
+    mask = _select(t, m.filters)
+    f = t.frame[mask]
+    if f.empty:
+        return pd.DataFrame(columns=FIGURE_COLUMNS)
+    v, s = t.values(m.value)
+    out = pd.DataFrame({
+        "measure_id": m.id, "indicator_id": m.indicator_id, "title": m.title, "unit": m.unit,
+        "polarity": m.polarity, "question": m.question,
+        "time_period": f["time_period"], "time_identifier": f["time_identifier"], "year": f["year"],
+        "geographic_level": f["geographic_level"], "old_la_code": f["old_la_code"],
+        "new_la_code": f["new_la_code"], "la_name": f["la_name"], "region_code": f["region_code"],
+        "region_name": f["region_name"], "breakdown": "Total",
+        "value": v[mask], "symbol": s[mask], "numerator": np.nan, "denominator": np.nan,
+        "source_file": t.path.name, "source_row": f["_row"], "source_column": m.value})
+    if m.transform == "yymm_to_days":
+        out["value"] = out["value"] * 365.25 / 12
+    if m.numerator and m.numerator in t.frame.columns:
+        out["numerator"] = t.values(m.numerator)[0][mask]
+    if isinstance(m.denominator, str) and m.denominator in t.frame.columns:
+        out["denominator"] = t.values(m.denominator)[0][mask]
+    elif isinstance(m.denominator, dict) and m.denominator["column"] in t.frame.columns:
+        # The denominator sits on a sibling row: same time, place and other filters, some overridden.
+        over = {k: str(v) for k, v in m.denominator["filters"].items()}
+        sib_filters = {**m.filters, **over}
+        smask = _select(t, sib_filters)
+        key = ["time_period", "geographic_level", "old_la_code", "new_la_code", "la_name", "region_name"]
+        key += [c for c in t.filter_columns if c not in sib_filters]
+        dv = t.values(m.denominator["column"])[0]
+        sib = t.frame.loc[smask, key].assign(_den=dv[smask]).drop_duplicates(subset=key)
+        joined = t.frame.loc[mask, key].merge(sib, on=key, how="left")
+        out["denominator"] = joined["_den"].to_numpy()
+    out["source"] = ("DfE " + out["source_file"] + ", row " + out["source_row"].astype(str) + ", column "
+                     + m.value)
+    return out[FIGURE_COLUMNS]
+
+
+def load_published(folder: str | Path) -> PublishedData:
+    """Read every published file under ``folder`` and extract the catalogue's figures.
+
+    Raises :class:`PublishedDataError` when the folder does not exist or holds no published file.
+    A file that cannot be read is listed in ``files`` with the reason and skipped.
+    """
+    start = time.perf_counter()
+    folder = Path(folder)
+    if not folder.exists():
+        raise PublishedDataError(f"{folder}: published-data folder not found. Give --published with a folder of "
+                                 "DfE files (e.g. ../shared/data) or run `cpanalysis data download --dest DIR`.")
+    tables: dict[str, Table] = {}
+    info = []
+    for p in find_files(folder):
+        try:
+            t = read_table(p)
+        except PublishedDataError as err:
+            info.append({"file": str(p), "rows": 0, "columns": 0, "layout": "skipped", "notes": str(err)})
+            continue
+        name = t.name
+        if name in tables:  # the same file twice (e.g. a copy in a sub-folder): keep the first
+            info.append({"file": str(p), "rows": len(t.frame), "columns": 0, "layout": "duplicate",
+                         "notes": f"same name as {tables[name].path}; skipped"})
+            continue
+        tables[name] = t
+        info.append({"file": str(p), "rows": len(t.frame), "columns": len(t.indicator_columns), "layout": "EES",
+                     "notes": "; ".join(t.notes)})
+    if not tables:
+        raise PublishedDataError(f"{folder}: no DfE published CSV files found (looked for *.csv and *.csv.gz).")
+    frames = []
+    for m in catalogue().values():
+        t = next((tables[n] for n in sorted(tables) if n == m.file or n.startswith(m.file)), None)
+        if t is not None:
+            frames.append(_measure_figures(m, t))
+    frames = [f for f in frames if not f.empty]
+    figures = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FIGURE_COLUMNS)
+    figures = _fill_regions(figures)
+    pub = PublishedData(folder=folder, tables=tables, figures=figures, files=pd.DataFrame(info))
+    pub.seconds = time.perf_counter() - start
+    return pub
+
+
+def _fill_regions(fig: pd.DataFrame) -> pd.DataFrame:
+    """Dashboard files omit the region of a council's row: take it from the EES files."""
+    la = fig[(fig["geographic_level"] == "Local authority") & (fig["region_name"] != "")]
+    if la.empty:
+        return fig
+    lookup = la.drop_duplicates("old_la_code", keep="last").set_index("old_la_code")["region_name"]
+    need = (fig["geographic_level"] == "Local authority") & (fig["region_name"].fillna("") == "")
+    fig.loc[need, "region_name"] = fig.loc[need, "old_la_code"].map(lookup).fillna("")
+    return fig
+
+
+# ------------------------------------------------------------------------------------ for the pack
+def council_rows(pub: PublishedData, council) -> pd.DataFrame:
+    """The council's own rows (matched by old code, new code, then name)."""
+    f = pub.figures
+    la = f["geographic_level"] == "Local authority"
+    for col, val in (("old_la_code", council.old_la_code), ("new_la_code", council.new_la_code),
+                     ("la_name", council.name)):
+        if val:
+            hit = f[la & (f[col] == str(val))]
+            if not hit.empty:
+                return hit
+    return f.iloc[0:0]
+
+
+def published_indicators(pub: PublishedData, params) -> pd.DataFrame:
+    """The council's published figures in the registry's RESULT_COLUMNS (plus ``symbol`` and
+    ``source_ref``), so a published-only pack renders like a child-level one.
+
+    England-only measures (adoption stage times) appear with the England figure and status
+    "England figure (not published by council)".
+    """
+    from cpanalysis import stats
+    from cpanalysis.indicators.registry import RESULT_COLUMNS
+
+    rows = council_rows(pub, params.council)
+    nat_only = [m.id for m in catalogue().values() if m.national_only]
+    nat = pub.figures[pub.figures["measure_id"].isin(nat_only) & (pub.figures["geographic_level"] == "National")]
+    out = []
+    for part, is_nat in ((rows, False), (nat, True)):
+        for r in part.itertuples(index=False):
+            defn = definition_for(r.indicator_id)
+            num, den = r.numerator, r.denominator
+            lo = hi = np.nan
+            if r.unit == "percent" and not r.symbol and pd.notna(num) and pd.notna(den) and den > 0 and m_counts(r):
+                lo, hi = (100 * x for x in stats.wilson_interval(int(round(num)), int(round(den))))
+            elif r.unit == "rate_per_10k" and not r.symbol and pd.notna(num) and pd.notna(den) and den > 0:
+                from cpanalysis.compare import poisson_rate_interval
+
+                lo, hi = poisson_rate_interval(num, den, per=10000)
+            if pd.notna(lo) and pd.notna(r.value):
+                # The published figure is rounded (whole per cent): keep it inside its own interval.
+                lo, hi = min(lo, r.value), max(hi, r.value)
+            status = status_for(r.symbol)
+            if is_nat:
+                status = "England figure (not published by council)" if status == "ok" else status
+            out.append({"indicator_id": r.indicator_id, "title": defn.title, "question": defn.question,
+                        "year": int(r.year), "breakdown": r.breakdown, "value": r.value,
+                        "numerator": num, "denominator": den, "ci_low": lo, "ci_high": hi,
+                        "unit": r.unit if r.unit in ("count", "percent", "rate_per_10k", "mean", "days") else "mean",
+                        "source": r.source, "status": status, "symbol": r.symbol,
+                        "source_ref": f"{r.source_file}:{r.source_row}:{r.source_column}"})
+    df = pd.DataFrame(out, columns=RESULT_COLUMNS + ["symbol", "source_ref"])
+    if params.year:
+        df = df[df["year"] <= params.year]
+    return df.sort_values(["question", "indicator_id", "year"]).reset_index(drop=True)
+
+
+def m_counts(r) -> bool:
+    """Intervals only for proportions of people (not sessions, FTEs or pounds)."""
+    m = catalogue().get(r.measure_id)
+    return m is not None and m.funnel_ok
+
+
+def write_demo_published(dest: Path = paths.DEMO_PUBLISHED_DIR, seed: int = 20250331) -> list[Path]:
+    """Synthetic published-format tables for the fictional demo council (see published_demo)."""
+    from cpanalysis.sources.published_demo import write_demo_published as _write
+
+    return _write(dest, seed=seed)
+
+
+__all__ = ["PublishedData", "PublishedDataError", "SYMBOLS", "catalogue", "catalogue_frame", "definition_for",
+           "load_published", "parse_values", "published_indicators", "read_table", "status_for",
+           "write_demo_published", "year_from_period"]
+
