@@ -78,6 +78,9 @@ class Context:
     #: ONS mid-year population aged 0 to 17 by collection year, for rates per 10,000
     population: dict[int, float] = field(default_factory=dict)
     la_code: str | None = None
+    #: partial-postcode centroids (columns postcode, easting, northing in metres, la_code; strings) used for
+    #: distances between HOME_POST and PL_POST; None when no lookup was supplied
+    postcodes: pd.DataFrame | None = None
 
 
 IndicatorFn = Callable[[Context], pd.DataFrame]
@@ -212,7 +215,7 @@ def audit(data: CLAData, indicator_id: str, year: int, **ctx_kwargs) -> pd.DataF
 
 def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] | None = None,
             question: int | None = None, population: dict[int, float] | None = None,
-            la_code: str | None = None) -> pd.DataFrame:
+            la_code: str | None = None, postcodes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every (selected) indicator for every requested year, as rows with :data:`RESULT_COLUMNS`.
 
     A year for which an indicator lacks the history it needs gets a row with status
@@ -231,7 +234,8 @@ def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] 
                 rows.append({**summarise(pd.DataFrame(columns=AUDIT_COLUMNS), ind.definition, year),
                              "status": "insufficient history"})
                 continue
-            ctx = Context(data=data, year=year, population=population or {}, la_code=la_code)
+            ctx = Context(data=data, year=year, population=population or {}, la_code=la_code,
+                          postcodes=postcodes)
             _, r = run(ind, ctx)
             rows.extend(r)
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
