@@ -1,0 +1,85 @@
+"""The ten LGA questions and their sub-questions, each mapped to the indicators that answer it.
+
+The mapping lives in ``questions.yaml`` so that an analyst can add evidence to a sub-question without
+touching code. :func:`coverage_table` says, for one council's results, which sub-questions the data
+answers and which are for officers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+QUESTIONS_FILE = Path(__file__).with_name("questions.yaml")
+
+ANSWERED = "Answered by the data"
+ASK = "Ask officers"
+ASK_NO_DATA = "Ask officers (the data for this was not supplied)"
+
+
+@dataclass(frozen=True)
+class SubQuestion:
+    text: str
+    indicators: tuple[str, ...]
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Question:
+    number: int
+    title: str
+    summary: str
+    guide_page: int
+    sub_questions: tuple[SubQuestion, ...]
+
+    @property
+    def indicator_ids(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for s in self.sub_questions:
+            seen.update(dict.fromkeys(s.indicators))
+        return list(seen)
+
+
+@lru_cache(maxsize=1)
+def load_questions(path: Path = QUESTIONS_FILE) -> dict[int, Question]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    out: dict[int, Question] = {}
+    for n, q in raw.items():
+        subs = tuple(SubQuestion(text=s["text"].strip(), indicators=tuple(s.get("indicators") or ()),
+                                 evidence=(s.get("evidence") or "").strip()) for s in q["sub_questions"])
+        out[int(n)] = Question(number=int(n), title=q["title"].strip(), summary=" ".join(q["summary"].split()),
+                               guide_page=int(q.get("guide_page", 0)), sub_questions=subs)
+    if sorted(out) != list(range(1, 11)):
+        raise ValueError(f"{path}: expected questions 1 to 10, found {sorted(out)}")
+    return out
+
+
+def question(n: int) -> Question:
+    qs = load_questions()
+    if n not in qs:
+        raise KeyError(f"there is no LGA question {n}; the questions are numbered 1 to 10")
+    return qs[n]
+
+
+def coverage_table(n: int, available_ids) -> pd.DataFrame:
+    """One row per sub-question: its status and the indicator ids with figures that answer it.
+
+    ``available_ids`` are the indicators that have a figure for this council. ``evidence`` is the list of
+    those ids when the data answers the question, otherwise the officer evidence to ask for.
+    """
+    available = set(available_ids)
+    rows = []
+    for s in question(n).sub_questions:
+        have = [i for i in s.indicators if i in available]
+        if have:
+            status, evidence = ANSWERED, have
+        elif s.indicators:
+            status, evidence = ASK_NO_DATA, s.evidence
+        else:
+            status, evidence = ASK, s.evidence
+        rows.append({"sub_question": s.text, "status": status, "evidence": evidence})
+    return pd.DataFrame(rows, columns=["sub_question", "status", "evidence"])
