@@ -1,0 +1,48 @@
+"""``cpanalysis indicators --out FILE.csv``: every indicator for the council, as a flat CSV.
+
+One row per indicator, year and breakdown, with exactly the public columns
+``indicator_id, title, question, year, breakdown, value, numerator, denominator, ci_low, ci_high, unit,
+source, status`` (DESIGN.md section 1). Years run from the earliest the data allows to the reporting
+year. Without ``--public`` the figures are unsuppressed, for analysts inside the council. With
+``--public`` disclosure control is applied: suppressed cells are blank and their ``status`` says
+``suppressed (c): <reason>``, never zero.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cpanalysis.config import Params
+from cpanalysis.indicators.registry import RESULT_COLUMNS
+
+
+def indicator_frame(params: Params, public: bool = False) -> pd.DataFrame:
+    """The export table for ``params`` (sorted by question, indicator, breakdown and year)."""
+    from cpanalysis import present
+
+    ctx = present.prepare(params)
+    df = (ctx.results if public else ctx.raw_results).copy()
+    if df.empty:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    if public and "symbol" in df.columns:
+        sym = df["symbol"].fillna("").astype(str)
+        why = df.get("suppression", pd.Series("", index=df.index)).fillna("").astype(str)
+        hidden = sym != ""
+        df.loc[hidden, "status"] = [f"suppressed ({s}): {w}" if w else f"not available ({s})"
+                                    for s, w in zip(sym[hidden], why[hidden])]
+    df = df[RESULT_COLUMNS]
+    order = df["breakdown"].ne("Total")
+    df = (df.assign(_total_last=order).sort_values(["question", "indicator_id", "_total_last", "breakdown", "year"],
+                                                   kind="stable")
+          .drop(columns="_total_last").reset_index(drop=True))
+    return df
+
+
+def export_indicators(params: Params, out: Path, public: bool = False) -> pd.DataFrame:
+    df = indicator_frame(params, public)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out, index=False, float_format="%.10g", lineterminator="\n")
+    return df
