@@ -83,6 +83,14 @@ def prepare(params: Params) -> PackContext:
         ctx.published = load_published(paths.resolve(params.inputs.published))
         ctx.comparators = comparator_table(ctx.published, params)
         pub = published_indicators(ctx.published, params)
+        # Measures DfE publishes only for England (adoption stage times) are not the council's figure: the
+        # council's cell is "x" (not available) and the England figure appears as the comparator.
+        eng_only = pub["status"].astype(str).str.startswith("England figure")
+        if eng_only.any():
+            pub = pub.copy()
+            pub.loc[eng_only, ["value", "numerator", "denominator", "ci_low", "ci_high"]] = float("nan")
+            pub.loc[eng_only, "symbol"] = "x"
+            pub.loc[eng_only, "status"] = "not published for councils (England figure shown as the comparator)"
         if frames:
             # Child-level figures take precedence; published-only measures fill the gaps.
             have = set(frames[0]["indicator_id"])
@@ -449,35 +457,36 @@ def _band(n) -> str:
 def annex_quality(ctx: PackContext) -> None:
     """Annex A: every row read is accounted for (used or quarantined, and why)."""
     parts = ["<h2 id='annex-quality' class='cpa-question'>Annex A: data quality</h2>"]
+    frames = [f for f in (getattr(ctx.data, "reconciliation", None),
+                          getattr(ctx.local, "reconciliation", None)) if f is not None and not f.empty]
+    rec = pd.concat(frames, ignore_index=True) if frames else None
+    frames = [f for f in (getattr(ctx.data, "quarantine", None),
+                          getattr(ctx.local, "quarantine", None)) if f is not None and not f.empty]
+    q = pd.concat(frames, ignore_index=True) if frames else None
     if ctx.data is None:
-        parts.append("<p>No child-level data was supplied; every figure comes from DfE published statistics, "
-                     "whose own quality notes apply. Published figures marked c, x, z, k or u are shown with that "
-                     "symbol, never as zero.</p>")
-        _display_html("".join(parts))
-        return
-    rec = ctx.data.reconciliation
-    if ctx.local is not None and not ctx.local.reconciliation.empty:
-        rec = pd.concat([rec, ctx.local.reconciliation], ignore_index=True)
-    parts.append("<p>Every row read from the SSDA903 files is either used or set aside (quarantined) with the "
-                 "reason. Counts from 1 to 5 are shown as &lsquo;fewer than 6&rsquo;.</p>")
-    if rec is not None and not rec.empty:
+        parts.append("<p>No child-level data was supplied; the child-level figures come from DfE published "
+                     "statistics, whose own quality notes apply. Published figures marked c, x, z, k or u are shown "
+                     "with that symbol, never as zero.</p>")
+    else:
+        parts.append("<p>Every row read from the SSDA903 files is either used or set aside (quarantined) with the "
+                     "reason. Counts from 1 to 5 are shown as &lsquo;fewer than 6&rsquo;.</p>")
+    if ctx.local is not None:
+        parts.append("<p>Rows of the council's local returns are checked the same way.</p>")
+    if rec is not None:
         t = rec.copy()
         t = pd.DataFrame({"Table": t["table"].astype(str).map(html.escape), "Year": t["year"].map(
             lambda y: year_label(y) if pd.notna(y) else ""), "Rows read": t["rows_read"].map(_band),
             "Rows used": t["rows_used"].map(_band), "Rows quarantined": t["rows_quarantined"].map(_band)})
         parts.append(html_table(t, "Rows read, used and quarantined", numeric=["Rows read", "Rows used",
                                                                               "Rows quarantined"]))
-    q = ctx.data.quarantine
-    if ctx.local is not None and not ctx.local.quarantine.empty:
-        q = pd.concat([q, ctx.local.quarantine], ignore_index=True)
-    if q is not None and not q.empty:
+    if q is not None:
         g = (q.groupby(["rule_id", "severity", "message"], dropna=False).size().reset_index(name="rows")
              .sort_values("rows", ascending=False))
         t = pd.DataFrame({"Rule": g["rule_id"].astype(str).map(html.escape),
                           "Severity": g["severity"].astype(str).map(html.escape),
                           "What is wrong": g["message"].astype(str).map(html.escape), "Rows": g["rows"].map(_band)})
         parts.append(html_table(t, "Problems found, by rule", numeric=["Rows"]))
-    else:
+    elif rec is not None:
         parts.append("<p>No rows were quarantined.</p>")
     for note in getattr(ctx.data, "notes", []) or []:
         parts.append(f"<p class='cpa-small'>{html.escape(str(note))}</p>")

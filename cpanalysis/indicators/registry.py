@@ -177,7 +177,10 @@ def summarise(audit: pd.DataFrame, definition: Definition, year: int, population
     elif unit == "rate_per_10k":
         numerator, denominator = num, population if population else np.nan
         if population:
+            from cpanalysis.compare import poisson_rate_interval
+
             value = 10000.0 * num / population
+            ci_low, ci_high = poisson_rate_interval(num, population)
         else:
             status = "no population"
     elif unit in ("mean", "days"):
