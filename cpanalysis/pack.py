@@ -77,12 +77,13 @@ def _execute_warm(jobs: list[Job]) -> list[tuple[str, str | None]]:
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+    from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     out: list[tuple[str, str | None]] = []
     if not jobs:
         return out
-    km = KernelManager(kernel_name="python3")
+    km = KernelManager(kernel_name="python3", transport_encryption="auto")  # CurveZMQ; silences ipykernel 7.4
     km.start_kernel(cwd=jobs[0][3])
     try:
         def run_source(source: str) -> None:
@@ -92,7 +93,7 @@ def _execute_warm(jobs: list[Job]) -> list[tuple[str, str | None]]:
 
         run_source(WARM_UP)
         for src, dst, parameters, cwd in jobs:
-            nb = nbformat.read(src, as_version=4)
+            nb = load_notebook_node(src)  # papermill's reader: adds the metadata parameterize_notebook needs
             nb = parameterize_notebook(nb, parameters, report_mode=False)
             try:
                 run_source(RESET)

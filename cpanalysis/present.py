@@ -158,6 +158,15 @@ def question_ids(ctx: PackContext, n: int) -> list[str]:
     return ids
 
 
+def key_ids(ctx: PackContext, n: int) -> list[str]:
+    """A question's indicators in the order of the LGA sub-questions they answer (unmapped ones last)."""
+    from cpanalysis.questions import question
+
+    order = {iid: i for i, iid in enumerate(question(n).indicator_ids)}
+    ids = question_ids(ctx, n)
+    return sorted(ids, key=lambda i: (order.get(i, len(order)), ids.index(i)))
+
+
 def banner(ctx: PackContext) -> None:
     """Title block: council, year, sources, and the demonstration warning where it applies."""
     p = ctx.params
@@ -421,13 +430,14 @@ def summary(ctx: PackContext) -> None:
     available = set(ctx.results.loc[ctx.results["value"].notna(), "indicator_id"]) if not ctx.results.empty else set()
     rows = []
     for n in p.topics:
-        ids = question_ids(ctx, n)
         key = []
-        for iid in ids[:4]:
+        for iid in key_ids(ctx, n):
+            if len(key) == 4:
+                break
             defn = _definition(iid)
             t = _total_rows(ctx, iid)
             cur = t[t["year"] == p.year]
-            if cur.empty:
+            if cur.empty or (pd.isna(cur["value"].iloc[-1]) and cur.get("symbol", pd.Series([""])).iloc[-1] != "c"):
                 continue
             row = cur.iloc[-1]
             comp = _comparators_for(ctx, iid)
