@@ -245,6 +245,27 @@ def headline_table(ctx: PackContext, n: int) -> None:
                              numeric=["This council", "Children"] + list(COMPARATOR_LABELS.values())))
 
 
+def context_figures(ctx: PackContext, ids: list[str], caption: str = "For context") -> None:
+    """A small table of figures from other questions that a topic needs as background (for example the
+    number of children looked after, on the stability page), reporting year and the year before."""
+    rows = []
+    years = [ctx.params.year - 1, ctx.params.year]
+    for iid in ids:
+        t = _total_rows(ctx, iid)
+        if t.empty:
+            continue
+        defn = _definition(iid)
+        cells = {}
+        for y in years:
+            cur = t[t["year"] == y]
+            cells[year_label(y)] = (fmt(cur["value"].iloc[-1], defn.unit, cur.get("symbol", pd.Series([""])).iloc[-1]
+                                        or None) if not cur.empty else "&ndash;")
+        rows.append({"Measure": f"{html.escape(defn.title)} <span class='cpa-small'>"
+                                f"(<a href='#{iid}'>question {defn.question}</a>)</span>", **cells})
+    if rows:
+        _display_html(html_table(pd.DataFrame(rows), caption, numeric=[year_label(y) for y in years]))
+
+
 def html_table(df: pd.DataFrame, caption: str, numeric: list[str] | None = None) -> str:
     """An accessible table: caption, scoped header cells, right-aligned numbers. Cells are pre-escaped HTML."""
     numeric = set(numeric or [])

