@@ -130,3 +130,4 @@ def test_failed_build_keeps_last_good_pack(built, tmp_path, monkeypatch):
     with pytest.raises(PackBuildError, match="deliberate failure"):
         pack.build_pack(params, workers=1)
     assert result.html.read_bytes() == good
+
