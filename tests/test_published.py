@@ -342,3 +342,21 @@ def test_pack_context_for_demo_has_published_comparators():
 
     ct = comparator_table(pub, config.load(paths.DEFAULT_PARAMS), years=2025)
     assert (ct.loc[ct["measure_id"] == "stability_3plus_placements", "sn_n"] == 10).all()
+
+
+def test_parsed_files_are_cached_and_the_cache_tracks_changes(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    monkeypatch.setenv("CPANALYSIS_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "pub"
+    shutil.copytree(paths.DEMO_PUBLISHED_DIR, src)
+    first = published.load_published(src)
+    assert len(list((tmp_path / "cache").glob("published-*.pkl"))) == 1
+    again = published.load_published(src)
+    pd.testing.assert_frame_equal(first.figures, again.figures)
+    # Change a file: a new cache entry, not the stale one.
+    victim = sorted(src.rglob("*.csv*"))[0]
+    os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 10_000_000_000))
+    published.load_published(src)
+    assert len(list((tmp_path / "cache").glob("published-*.pkl"))) == 2

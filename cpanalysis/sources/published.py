@@ -18,6 +18,9 @@ workforce census (``csww_*``) is at 30 September of its year and keeps that year
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 import time
 from dataclasses import dataclass, field
@@ -406,17 +409,58 @@ def _measure_figures(m: Measure, t: Table) -> pd.DataFrame:
     return out[FIGURE_COLUMNS]
 
 
-def load_published(folder: str | Path) -> PublishedData:
+def cache_dir() -> Path:
+    """Where parsed published files are cached: ``$CPANALYSIS_CACHE_DIR``, else the user cache folder."""
+    env = os.environ.get("CPANALYSIS_CACHE_DIR")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cpanalysis"
+
+
+def _cache_key(folder: Path) -> str:
+    """Changes whenever a published file, the catalogue or this loader changes."""
+    h = hashlib.sha256()
+    for extra in (Path(__file__), CATALOGUE_FILE):
+        h.update(extra.read_bytes())
+    for p in find_files(folder):
+        st = p.stat()
+        h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:24]
+
+
+def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
     """Read every published file under ``folder`` and extract the catalogue's figures.
 
     Raises :class:`PublishedDataError` when the folder does not exist or holds no published file.
-    A file that cannot be read is listed in ``files`` with the reason and skipped.
+    A file that cannot be read is listed in ``files`` with the reason and skipped. The parsed result is
+    cached (see :func:`cache_dir`), keyed on every file's path, size and modification time plus the
+    catalogue and this module, so a second pack from the same files skips the parsing; a cache that
+    cannot be read or written is ignored.
     """
     start = time.perf_counter()
     folder = Path(folder)
     if not folder.exists():
         raise PublishedDataError(f"{folder}: published-data folder not found. Give --published with a folder of "
                                  "DfE files (e.g. ../shared/data) or run `cpanalysis data download --dest DIR`.")
+    if cache:
+        path = cache_dir() / f"published-{_cache_key(folder)}.pkl"
+        try:
+            with path.open("rb") as fh:
+                pub = pickle.load(fh)
+            pub.seconds = time.perf_counter() - start
+            return pub
+        except Exception:  # noqa: BLE001 - a missing or unreadable cache just means parsing again
+            pass
+        pub = load_published(folder, cache=False)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(pub, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        return pub
     tables: dict[str, Table] = {}
     info = []
     for p in find_files(folder):
