@@ -1,0 +1,769 @@
+"""Read a council's SSDA903 return (CSV, XLSX or XML; one or many years), validate it and lose nothing.
+
+``load_ssda903(path, year=None, *, repair="latest") -> CLAData``
+
+**Layouts.** ``path`` is
+
+* a folder with one subfolder per collection year, named by the year the collection ends (``2025/``; also
+  ``2024-25`` or ``2024_25``), each holding that year's files; or
+* a flat folder holding one year's files (``year`` names the year; if it is not given the year is inferred from
+  the latest episode start or other event date, and a note says so); or
+* a single file: an XLSX workbook (one sheet per table), a 903 XML submission, or one CSV table.
+
+**Files.** CSV in UTF-8, UTF-8 with BOM, UTF-16 (with BOM) or Windows-1252 (detected; the fallback is noted);
+XLSX (``.xlsx``/``.xlsm``; one sheet per table or one file per table); XML in the DfE layout (root
+``EXPSSDA903``, one ``CHILD`` per child with a ``HEADER`` and repeated ``EPISODE``; ``CHILDID`` is CHILD and
+``PL`` is PLACE). A table is recognised by its columns, never by its file name: headings are matched ignoring
+case, surrounding spaces and order; extra columns are reported and ignored; optional columns that are absent
+are reported and treated as blank; trailing blank rows and columns are ignored. A Deprivation of Liberty
+(DoLo, 2026-27) file is recognised and noted but not used yet. Other files in the folder (README, .txt) are
+listed in the notes and skipped.
+
+**Values.** Cells are read as text, stripped; blanks become missing; codes are upper-cased. Dates are
+``dd/mm/yyyy``; ISO dates (``2025-03-31``), Excel serial day numbers (``45747``), ``dd-mm-yyyy`` and dates with a
+midnight time part are accepted and recorded in ``CLAData.notes``. Anything else fails rule TYPE-DATE.
+
+**Provenance.** Every row keeps ``YEAR`` (collection year), ``SOURCE_FILE`` (file name, with ``#Sheet`` for a
+workbook sheet) and ``SOURCE_ROW``: the row a spreadsheet user sees (header = row 1, first data row = 2). For
+XML, ``SOURCE_ROW`` is the record's number in its table counted the same way (first record = 2); the ``child``
+column of the quarantine identifies the ``CHILD`` element.
+
+**Validation.** The rules in :mod:`cpanalysis.validation.rules` run on each year's rows with that year's code
+lists. Rows failing an ``error`` rule are quarantined (``CLAData.quarantine``, one line per row and rule);
+``warning`` findings keep the row (some blank the bad value) and are listed in ``CLAData.issues`` (an extra
+attribute holding every finding, all severities). ``CLAData.reconciliation`` counts rows read, used and
+quarantined by table and year (read = used + quarantined), plus ``rows_superseded``: used rows replaced by a
+later return's copy of the same record in the multi-year merge below.
+
+**Multi-year merge.** Header: one row per child, the latest year's row wins. Other tables except Episodes keep
+one set of rows per year (filter on ``YEAR``). Episodes from successive returns are combined into one history
+per child and repaired:
+
+``repair="latest"`` (default; the approach of the DfE-sponsored demand model, DM ``datacontainer.py``):
+
+1. for each (CHILD, DECOM) keep the copy with the latest non-blank DEC (a blank DEC counts as earliest; ties go
+   to the latest return), so an episode open in one return and closed in the next is taken as closed;
+2. for each (CHILD, DEC) with DEC known keep only the first episode (earliest DECOM): two episodes cannot end
+   on the same day;
+3. truncate overlaps: an episode still open, or ending after the child's next episode starts, is ended on the
+   next episode's DECOM. Its REC, if blank, becomes ``X1`` when the next episode continues the period (RNE not
+   S) and ``E99`` (ended, reason not known; the code LIIA uses) otherwise.
+
+``repair="liia"`` (the spirit of the London LIIA episodes fix, L ``lds_ssda903_episodes_fix``), which differs in
+two ways: (1) for each (CHILD, DECOM) the copy from the latest return wins even if its DEC is blank (the latest
+return is taken as the truth), and (4) an episode left open in a return, for a child who does not appear in any
+later return's Episodes although later returns were loaded, is closed at the end of that return's collection
+year (31 March) with REC ``E99``. Steps 2 and 3 are as above.
+
+``repair="none"`` concatenates the years without repair (for auditing).
+
+Every repair is counted in ``CLAData.notes``. Fatal problems raise :class:`FatalInputError` (exit code 2) with the
+file, row and column and what to do.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from cpanalysis.model import (
+    DATE_COLUMNS,
+    INT_COLUMNS,
+    META_COLUMNS,
+    TABLE_TITLES,
+    TABLES,
+    CLAData,
+    collection_end,
+    collection_start,
+    empty_table,
+)
+from cpanalysis.validation.errors import FatalInputError
+from cpanalysis.validation.rules import RULES, CheckContext, Findings, run_checks
+
+Repair = Literal["latest", "liia", "none"]
+
+DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".xml"}
+COLUMN_ALIASES = {"CHILDID": "CHILD", "PL": "PLACE"}
+#: tables recognised but not (yet) part of the model
+UNUSED_TABLES = {"dolo": ["CHILD", "DOB", "DOLO_START", "DOLO_END"]}
+#: columns that must be present for a file to be accepted as that table (others may be absent: blank)
+REQUIRED_COLUMNS = {
+    "header": ["CHILD", "SEX", "DOB"],
+    "episodes": ["CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC", "REC"],
+    "reviews": ["CHILD", "REVIEW"],
+    "uasc": ["CHILD", "DUC"],
+    "oc2": ["CHILD", "SDQ_SCORE"],
+    "oc3": ["CHILD", "IN_TOUCH"],
+    "ad1": ["CHILD", "DATE_INT"],
+    "placed_adoption": ["CHILD", "DATE_PLACED"],
+    "prev_perm": ["CHILD", "PREV_PERM"],
+    "missing": ["CHILD", "MISSING", "MIS_START"],
+    "sw_episodes": ["CHILD", "SW_ID", "SW_DECOM"],
+}
+#: dates whose failure blanks the value rather than quarantining the row
+OPTIONAL_DATES = {"MC_DOB", "DATE_PERM", "DUC"}
+#: code columns normalised from "1.0" to "1" (spreadsheets turn codes into numbers)
+NUMERIC_CODES = {"SEX"} | INT_COLUMNS
+YEAR_DIR = re.compile(r"^(?:(\d{4})|(\d{4})[-_ ]?(\d{2}))$")
+UNKNOWN_END = "E99"
+
+
+@dataclass
+class RawTable:
+    key: str
+    year: int | None
+    source_file: str
+    frame: pd.DataFrame  # spec columns (string) + SOURCE_ROW
+    extra: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+# =============================================================================================== discovery
+def _year_of_dir(name: str) -> int | None:
+    m = YEAR_DIR.match(name.strip())
+    if not m:
+        return None
+    if m.group(1):
+        return int(m.group(1))
+    return int(m.group(2)) + 1  # 2024-25 -> 2025
+
+
+def _discover(path: Path, year: int | None, notes: list[str]) -> list[tuple[int | None, Path]]:
+    if not path.exists():
+        raise FatalInputError(f"{path}: not found. {RULES['FATAL-NO-FOLDER'].message}", "FATAL-NO-FOLDER", str(path))
+    if path.is_file():
+        return [(year, path)]
+    subdirs = {p: _year_of_dir(p.name) for p in sorted(path.iterdir()) if p.is_dir()}
+    year_dirs = [(y, p) for p, y in subdirs.items() if y is not None]
+    out: list[tuple[int | None, Path]] = []
+    if year_dirs:
+        for y, d in sorted(year_dirs):
+            files = sorted(f for f in d.iterdir() if f.is_file())
+            out += [(y, f) for f in files]
+        loose = [f.name for f in path.iterdir() if f.is_file() and f.suffix.lower() in DATA_SUFFIXES]
+        if loose:
+            notes.append(f"{path}: files beside the year folders were not read ({', '.join(sorted(loose))}); "
+                         "move them into the folder of their collection year.")
+        if year is not None and year not in {y for y, _ in year_dirs}:
+            notes.append(f"The reporting year {year} has no folder in {path}; years found: "
+                         f"{', '.join(str(y) for y, _ in sorted(year_dirs))}.")
+    else:
+        out = [(year, f) for f in sorted(path.iterdir()) if f.is_file()]
+    skipped = [f.name for _, f in out if f.suffix.lower() not in DATA_SUFFIXES and not f.name.startswith(".")]
+    if skipped:
+        notes.append(f"Files that are not CSV, XLSX or XML were skipped: {', '.join(sorted(set(skipped)))}.")
+    out = [(y, f) for y, f in out if f.suffix.lower() in DATA_SUFFIXES and not f.name.startswith(("~$", "."))]
+    if not out:
+        raise FatalInputError(f"{path}: {RULES['FATAL-NO-FILES'].message}", "FATAL-NO-FILES", str(path))
+    return out
+
+
+# ================================================================================================= readers
+def _decode(raw: bytes, name: str, notes: list[str]) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict") if _utf8_ok(raw[3:]) else raw[3:].decode("cp1252", "replace")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        notes.append(f"{name}: read as UTF-16 text.")
+        return raw.decode("utf-16")
+    if _utf8_ok(raw):
+        return raw.decode("utf-8")
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    notes.append(f"{name}: not UTF-8; read as Windows-1252 (Excel's usual 'CSV' encoding). Save as 'CSV UTF-8' "
+                 "to avoid this.")
+    return text
+
+
+def _utf8_ok(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _read_csv(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
+    raw = path.read_bytes()
+    if not raw.strip(b"\xef\xbb\xbf \r\n\t,"):
+        return []
+    text = _decode(raw, path.name, notes)
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
+                         header=0, engine="c")
+    except pd.errors.ParserError as err:
+        m = re.search(r"line (\d+)", str(err))
+        where = f" at row {m.group(1)}" if m else ""
+        raise FatalInputError(f"{path.name}{where}: the CSV structure is broken ({err}). A row has more cells "
+                              "than the heading row, usually an unquoted comma inside a value. Fix that row or "
+                              "re-export the file.", "FATAL-UNREADABLE", path.name) from None
+    except (ValueError, UnicodeError) as err:
+        raise FatalInputError(f"{path.name}: {RULES['FATAL-UNREADABLE'].message} ({err})", "FATAL-UNREADABLE",
+                              path.name) from None
+    rows = np.arange(len(df), dtype=np.int64) + 2
+    return [(path.name, df, rows)]
+
+
+def _read_xlsx(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="openpyxl")
+    except Exception as err:  # openpyxl raises many types for damaged workbooks
+        raise FatalInputError(f"{path.name}: the workbook could not be opened ({type(err).__name__}: {err}). "
+                              "Open it in Excel and save it again as .xlsx, or export each table as CSV.",
+                              "FATAL-UNREADABLE", path.name) from None
+    out = []
+    for sheet, df in sheets.items():
+        df = df.fillna("")
+        nonblank = (df != "").any(axis=1).to_numpy()
+        if not nonblank.any():
+            continue
+        h = int(np.argmax(nonblank))  # first non-blank row is the heading row
+        body = df.iloc[h + 1:].reset_index(drop=True)
+        body.columns = [str(c) for c in df.iloc[h].tolist()]
+        rows = np.arange(len(body), dtype=np.int64) + h + 2
+        name = path.name if len(sheets) == 1 else f"{path.name}#{sheet}"
+        out.append((name, body, rows))
+    return out
+
+
+# XML layout (reference 1.1 and the DfE validator's reader): groups under HEADER and their tables.
+_XML_GROUPS = {"AREVIEW": "reviews", "AMISSING": "missing", "OC2": "oc2", "PERMANENCE": "prev_perm",
+               "AD_PLACED": "placed_adoption"}
+
+
+def _read_xml(path: Path, notes: list[str]) -> dict[str, pd.DataFrame]:
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as err:
+        line, col = getattr(err, "position", (None, None))
+        raise FatalInputError(f"{path.name}: not well-formed XML at line {line}, column {col} ({err}). Check the "
+                              "export from the case management system.", "FATAL-UNREADABLE", path.name) from None
+    if root.tag.upper() != "EXPSSDA903":
+        raise FatalInputError(f"{path.name}: the XML root element is <{root.tag}>, not <EXPSSDA903>; this is not an "
+                              "SSDA903 submission file.", "FATAL-UNKNOWN-TABLE", path.name)
+    rows: dict[str, list[dict]] = {k: [] for k in TABLES}
+
+    def leaves(node) -> dict[str, str | None]:
+        return {COLUMN_ALIASES.get(n.tag, n.tag): n.text for n in node.iter() if len(n) == 0}
+
+    for child in root:
+        if child.tag != "CHILD":
+            continue
+        all_data = leaves(child)
+        rows["header"].append(all_data)
+        if (all_data.get("UASC") or "").strip() not in ("", "0") or all_data.get("DUC"):
+            rows["uasc"].append(all_data)
+        if all_data.get("IN_TOUCH") is not None:
+            rows["oc3"].append(all_data)
+        if all_data.get("DATE_INT") is not None:
+            rows["ad1"].append(all_data)
+        for part in child:
+            if part.tag == "EPISODE":
+                rows["episodes"].append({**all_data, **leaves(part)})
+            elif part.tag == "HEADER":
+                for grp in part:
+                    key = _XML_GROUPS.get(grp.tag)
+                    if key:
+                        rows[key].append({**all_data, **leaves(grp)})
+            elif part.tag in ("SWEPISODE", "SW_EPISODE"):
+                rows["sw_episodes"].append({**all_data, **leaves(part)})
+    out = {}
+    for key, recs in rows.items():
+        cols = TABLES[key]
+        df = pd.DataFrame([{c: r.get(c) for c in cols} for r in recs], columns=cols, dtype=object)
+        out[key] = df.fillna("").astype(str)
+    notes.append(f"{path.name}: XML submission; SOURCE_ROW is the record's number within each table "
+                 "(first record = row 2).")
+    return out
+
+
+# ============================================================================================ recognition
+def _norm_col(c) -> str:
+    s = str(c).replace("\ufeff", "").strip().upper()
+    s = re.sub(r"\s+", "_", s)
+    return COLUMN_ALIASES.get(s, s)
+
+
+def _recognise(columns: list[str], name: str, original: list[str] | None = None
+               ) -> tuple[str | None, list[str], list[str]]:
+    """-> (table key or None for a recognised-but-unused table, missing optional columns, extra columns)."""
+    cols = [c for c in columns if c and not c.startswith("UNNAMED:")]
+    colset = set(cols)
+    best, best_score = None, -1.0
+    candidates = {**TABLES, **UNUSED_TABLES}
+    for key, spec in candidates.items():
+        present = colset & set(spec)
+        if not present:
+            continue
+        # exact match beats partial; then the larger table (Header beats UASC when both fit)
+        score = len(present) / len(spec) + (1.0 if present == set(spec) else 0.0) + len(spec) / 1000
+        if score > best_score:
+            best, best_score = key, score
+    if best is None or "CHILD" not in colset or best_score < 0.5:
+        orig = [str(c).strip() for c in (original or cols) if str(c).strip() and not str(c).startswith("Unnamed:")]
+        shown = ", ".join(orig[:12]) or "(none)"
+        raise FatalInputError(f"{name}: {RULES['FATAL-UNKNOWN-TABLE'].message} Headings found in row 1: {shown}.",
+                              "FATAL-UNKNOWN-TABLE", name)
+    spec = candidates[best]
+    extra = [c for c in cols if c not in spec]
+    if best in UNUSED_TABLES:
+        return None, [], extra
+    missing = [c for c in spec if c not in colset]
+    need = [c for c in REQUIRED_COLUMNS[best] if c in missing]
+    if need:
+        raise FatalInputError(f"{name}: looks like the {TABLE_TITLES[best]} table but has no column(s) "
+                              f"{', '.join(need)}. {RULES['FATAL-MISSING-COLUMNS'].message} Expected columns: "
+                              f"{', '.join(spec)}.", "FATAL-MISSING-COLUMNS", name)
+    return best, missing, extra
+
+
+def _to_raw(name: str, df: pd.DataFrame, rows: np.ndarray, year: int | None, findings: Findings,
+            notes: list[str]) -> RawTable | None:
+    df = df.copy()
+    original = [str(c) for c in df.columns]
+    df.columns = [_norm_col(c) for c in df.columns]
+    # drop blank trailing/unnamed columns with no values
+    keep = [i for i, c in enumerate(df.columns)
+            if not ((c == "" or c.startswith("UNNAMED:")) and (df.iloc[:, i].astype(str).str.strip() == "").all())]
+    df = df.iloc[:, keep]
+    if df.columns.duplicated().any():
+        dups = sorted(set(df.columns[df.columns.duplicated()]))
+        notes.append(f"{name}: column(s) {', '.join(dups)} appear more than once; the first is used.")
+        df = df.loc[:, ~df.columns.duplicated()]
+    key, missing, extra = _recognise(list(df.columns), name, original)
+    if key is None:
+        notes.append(f"{name}: a Deprivation of Liberty (DoLo) table with {len(df)} rows; recognised but not used "
+                     "by this version.")
+        return None
+    spec = TABLES[key]
+    out = pd.DataFrame(index=df.index)
+    for c in spec:
+        s = df[c] if c in df.columns else pd.Series("", index=df.index)
+        out[c] = s.astype("string").fillna("").str.strip()
+    blank = (out == "").all(axis=1).to_numpy()
+    out = out.loc[~blank].reset_index(drop=True)
+    out["SOURCE_ROW"] = pd.array(rows[~blank], dtype="Int64")
+    for c in missing:
+        findings.file_issue("FILE-MISSING-COLUMNS", key, year, name, c)
+    for c in extra:
+        if c and not c.startswith("UNNAMED:"):
+            findings.file_issue("FILE-EXTRA-COLUMNS", key, year, name, c)
+    return RawTable(key, year, name, out, extra, missing)
+
+
+def _read_any(year: int | None, path: Path, findings: Findings, notes: list[str]) -> list[RawTable]:
+    suffix = path.suffix.lower()
+    name = path.name
+    if path.stat().st_size == 0:
+        findings.file_issue("FILE-EMPTY", "", year, name)
+        return []
+    if suffix == ".xml":
+        out = []
+        for key, df in _read_xml(path, notes).items():
+            rt = _to_raw(f"{name}", df, np.arange(len(df), dtype=np.int64) + 2, year, findings, notes)
+            if rt is not None and (len(rt.frame) or key in ("header", "episodes")):
+                rt.key = key
+                out.append(rt)
+        return out
+    parts = _read_xlsx(path, notes) if suffix in (".xlsx", ".xlsm") else _read_csv(path, notes)
+    if not parts:
+        findings.file_issue("FILE-EMPTY", "", year, name)
+        return []
+    out = []
+    for sheet_name, df, rows in parts:
+        rt = _to_raw(sheet_name, df, rows, year, findings, notes)
+        if rt is not None:
+            out.append(rt)
+    return out
+
+
+# ================================================================================================ parsing
+def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series, dict[str, int]]:
+    """Parse dd/mm/yyyy, accepting ISO, Excel serial numbers, dd-mm-yyyy and midnight times.
+
+    Returns (datetime64[ns] series, bad mask, counts of accepted non-standard formats)."""
+    s = s.astype("string")
+    out = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce")
+    todo = s.notna() & out.isna()
+    other: dict[str, int] = {}
+    if todo.any():
+        sub = s[todo]
+        res = pd.Series(pd.NaT, index=sub.index, dtype="datetime64[ns]")
+        iso_ok = _b(sub.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]00:00(?::00(?:\.0+)?)?)?"))
+        if iso_ok.any():
+            res[iso_ok] = pd.to_datetime(sub[iso_ok].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        num = pd.to_numeric(sub.where(~iso_ok), errors="coerce")
+        ser_ok = _b(num.notna() & (num >= 1) & (num < 100000) & (num == np.floor(num)))
+        if ser_ok.any():
+            res[ser_ok] = pd.Timestamp("1899-12-30") + pd.to_timedelta(num[ser_ok].astype("int64"), unit="D")
+        rest = ~iso_ok & ~ser_ok
+        dash = rest & _b(sub.str.fullmatch(r"\d{1,2}[-.]\d{1,2}[-.]\d{4}"))
+        if dash.any():
+            res[dash] = pd.to_datetime(sub[dash].str.replace(r"[-.]", "/", regex=True), format="%d/%m/%Y",
+                                       errors="coerce")
+        tm = rest & ~dash & _b(sub.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}[ T]00:00(?::00)?"))
+        if tm.any():
+            res[tm] = pd.to_datetime(sub[tm].str.slice(0, 10).str.strip(), format="%d/%m/%Y", errors="coerce")
+        for label, m in (("ISO (yyyy-mm-dd)", iso_ok), ("Excel serial numbers", ser_ok),
+                         ("dd-mm-yyyy", dash), ("with a time of day", tm)):
+            n = int((m & res.notna()).sum())
+            if n:
+                other[label] = n
+        out = out.astype("datetime64[ns]")
+        out[todo] = res
+    out = out.astype("datetime64[ns]")
+    bad = s.notna() & out.isna()
+    return out, _b(bad), other
+
+
+def _b(s: pd.Series) -> pd.Series:
+    return s.fillna(False).astype(bool)
+
+
+def _type_table(key: str, df: pd.DataFrame, findings: Findings, notes: list[str]) -> pd.DataFrame:
+    """String frame (all years) -> typed frame with __bad_<date> helper columns."""
+    out = pd.DataFrame(index=df.index)
+    for c in TABLES[key]:
+        s = df[c].astype("string")
+        s = s.mask(s == "")
+        if c in DATE_COLUMNS:
+            parsed, bad, other = parse_dates(s)
+            if bad.any():
+                rule = "TYPE-DATE-OPTIONAL" if c in OPTIONAL_DATES else "TYPE-DATE"
+                findings.flag(rule, key, bad, c, ("Found: '" + s.fillna("") + "'.").to_numpy(dtype=object))
+            for label, n in other.items():
+                used = s.notna() & ~bad & ~_b(s.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}"))
+                files = sorted(df.loc[used, "SOURCE_FILE"].unique().tolist())
+                notes.append(f"{TABLE_TITLES[key]} {c}: {n} date(s) written as {label} were accepted "
+                             f"({', '.join(files[:5])}). The DfE format is dd/mm/yyyy.")
+            out[c] = parsed
+            out[f"__bad_{c}"] = bad
+        elif c in INT_COLUMNS:
+            num = pd.to_numeric(s, errors="coerce")
+            bad = s.notna() & (num.isna() | _b(num != np.floor(num)))
+            findings.flag("TYPE-NUMBER", key, _b(bad), c, ("Found: '" + s.fillna("") + "'.").to_numpy(dtype=object))
+            out[c] = num.where(~_b(bad)).round().astype("Int64")
+        elif c == "CHILD":
+            out[c] = s
+        else:
+            s = s.str.upper()
+            if c in NUMERIC_CODES:
+                s = s.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+            out[c] = s
+    out["YEAR"] = df["YEAR"].astype("int64")
+    out["SOURCE_FILE"] = df["SOURCE_FILE"].astype("string")
+    out["SOURCE_ROW"] = df["SOURCE_ROW"].astype("Int64")
+    return out
+
+
+# ================================================================================================== merge
+def _merge_episodes(ep: pd.DataFrame, repair: Repair, years: list[int], notes: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """Combine used episode rows from all returns into one history per child. Returns the merged frame and a
+    boolean Series (index of ``ep``) of rows superseded by another return's copy."""
+    superseded = pd.Series(False, index=ep.index)
+    if repair == "none" or ep.empty:
+        return ep, superseded
+    e = ep.copy()
+    n0 = len(e)
+    # 1. one copy per (CHILD, DECOM)
+    if repair == "latest":
+        e = e.sort_values(["CHILD", "DECOM", "DEC", "YEAR", "SOURCE_ROW"], na_position="first", kind="stable")
+    else:
+        e = e.sort_values(["CHILD", "DECOM", "YEAR", "SOURCE_ROW"], kind="stable")
+    d1 = e.duplicated(["CHILD", "DECOM"], keep="last")
+    superseded[d1[d1].index] = True
+    e = e[~d1]
+    # 2. one episode per (CHILD, DEC) when DEC is known: keep the earliest DECOM
+    e = e.sort_values(["CHILD", "DECOM"], kind="stable")
+    d2 = e["DEC"].notna() & e.duplicated(["CHILD", "DEC"], keep="first")
+    superseded[d2[d2].index] = True
+    e = e[~d2]
+    # 4 (liia only). close episodes left open by a child missing from every later return
+    n_closed = 0
+    if repair == "liia" and len(years) > 1:
+        last_year = e.groupby("CHILD", sort=False)["YEAR"].transform("max")
+        latest_any = max(years)
+        child_last = ep.groupby("CHILD", sort=False)["YEAR"].max()
+        seen_last = e["CHILD"].map(child_last).astype("int64")
+        is_last = e.groupby("CHILD", sort=False)["DECOM"].transform("max") == e["DECOM"]
+        close = e["DEC"].isna() & is_last & (seen_last < latest_any) & (last_year == e["YEAR"])
+        if close.any():
+            ends = e.loc[close, "YEAR"].map(lambda y: collection_end(int(y)))
+            e.loc[close, "DEC"] = ends.astype("datetime64[ns]")
+            e.loc[close, "REC"] = UNKNOWN_END
+            n_closed = int(close.sum())
+    # 3. truncate overlaps to the next DECOM
+    same_next = e["CHILD"].shift(-1) == e["CHILD"]
+    nxt = e["DECOM"].shift(-1).where(same_next)
+    nxt_rne = e["RNE"].shift(-1).where(same_next)
+    over = _b(same_next & (e["DEC"].isna() | _b(e["DEC"] > nxt)))
+    n_trunc = int(over.sum())
+    if n_trunc:
+        e.loc[over, "DEC"] = nxt[over]
+        fill = over & e["REC"].isna()
+        e.loc[fill, "REC"] = np.where(_b(nxt_rne[fill] == "S"), UNKNOWN_END, "X1")
+    if repair != "none" and len(years) > 1 or n0 != len(e):
+        notes.append(f"Episodes merged across {len(years)} return(s) with repair='{repair}': {int(d1.sum())} "
+                     f"duplicate (CHILD, DECOM) copies and {int(d2.sum())} duplicate (CHILD, DEC) episodes "
+                     f"replaced, {n_trunc} overlapping or open episodes ended at the next episode's start"
+                     + (f", {n_closed} open episodes of children absent from later returns closed at 31 March "
+                        f"with REC {UNKNOWN_END}" if repair == "liia" else "") + ".")
+    return e.sort_values(["CHILD", "DECOM"], kind="stable"), superseded
+
+
+# =================================================================================================== main
+def _infer_year(raws: list[RawTable], name: str) -> int:
+    best = None
+    for col_key, col in (("episodes", "DECOM"), ("episodes", "DEC"), ("reviews", "REVIEW"),
+                         ("missing", "MIS_START"), ("header", "DOB")):
+        for rt in raws:
+            if rt.key == col_key and len(rt.frame):
+                d, _, _ = parse_dates(rt.frame[col].mask(rt.frame[col] == ""))
+                m = d.max()
+                if pd.notna(m):
+                    y = m.year + 1 if m.month >= 4 else m.year
+                    best = y if best is None else max(best, y)
+        if best is not None and col_key != "header":
+            return best
+    if best is None:
+        raise FatalInputError(f"{name}: {RULES['FATAL-NO-YEAR'].message}", "FATAL-NO-YEAR", name)
+    return best
+
+
+def _issues_frame(findings: Findings, typed: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    cols = ["table", "year", "source_file", "source_row", "column", "rule_id", "severity", "action", "message",
+            "child", "row_id"]
+    parts = []
+    for key, idx, column, rule_id, detail in findings.parts:
+        df = typed[key]
+        rule = RULES[rule_id]
+        sub = df.loc[idx, ["YEAR", "SOURCE_FILE", "SOURCE_ROW", "CHILD"]]
+        msg = pd.Series(rule.message, index=sub.index, dtype=object)
+        if detail is not None and len(detail) == len(idx):
+            det = pd.Series(detail, index=sub.index, dtype=object).fillna("")
+            msg = msg.where(det == "", msg + " " + det.astype(str))
+        parts.append(pd.DataFrame({
+            "table": key, "year": sub["YEAR"].to_numpy(), "source_file": sub["SOURCE_FILE"].to_numpy(),
+            "source_row": sub["SOURCE_ROW"].to_numpy(), "column": column, "rule_id": rule_id,
+            "severity": rule.severity, "action": rule.action, "message": msg.to_numpy(),
+            "child": sub["CHILD"].to_numpy(), "row_id": idx}))
+    for fi in findings.file_level:
+        rule = RULES[fi["rule_id"]]
+        parts.append(pd.DataFrame([{
+            "table": fi["table"], "year": fi["year"], "source_file": fi["source_file"], "source_row": pd.NA,
+            "column": fi["column"], "rule_id": fi["rule_id"], "severity": rule.severity, "action": rule.action,
+            "message": rule.message + (f" Column: {fi['column']}." if fi["column"] else "")
+            + (f" {fi['detail']}" if fi["detail"] else ""), "child": pd.NA,
+            "row_id": -1}]))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    out = pd.concat(parts, ignore_index=True)
+    out["source_row"] = out["source_row"].astype("Int64")
+    out["year"] = out["year"].astype("Int64")
+    out["row_id"] = out["row_id"].astype("int64")
+    for c in ("table", "source_file", "column", "rule_id", "severity", "action", "message", "child"):
+        out[c] = out[c].astype("string")
+    return out[cols]
+
+
+def load_ssda903(path: str | Path, year: int | None = None, *, repair: Repair = "latest") -> CLAData:
+    """Read, validate and merge an SSDA903 return. See the module docstring."""
+    if repair not in ("latest", "liia", "none"):
+        raise ValueError(f"repair must be 'latest', 'liia' or 'none', not {repair!r}")
+    path = Path(path)
+    notes: list[str] = []
+    findings = Findings()
+    files = _discover(path, year, notes)
+    raws: list[RawTable] = []
+    for y, f in files:
+        try:
+            raws += _read_any(y, f, findings, notes)
+        except FatalInputError:
+            raise
+        except (OSError, UnicodeError, ValueError, KeyError) as err:
+            raise FatalInputError(f"{f.name}: {RULES['FATAL-UNREADABLE'].message} ({type(err).__name__}: {err})",
+                                  "FATAL-UNREADABLE", f.name) from None
+    if any(rt.year is None for rt in raws):
+        inferred = _infer_year([rt for rt in raws if rt.year is None], str(path))
+        for rt in raws:
+            if rt.year is None:
+                rt.year = inferred
+        notes.append(f"Collection year {inferred} ({inferred - 1}-{str(inferred)[2:]}) was inferred from the latest "
+                     "date in the files; give --year or use a year folder to set it.")
+    if not any(rt.key == "header" for rt in raws):
+        found = ", ".join(sorted({TABLE_TITLES[rt.key] for rt in raws})) or "none"
+        raise FatalInputError(f"{path}: {RULES['FATAL-NO-HEADER'].message} Tables found: {found}.",
+                              "FATAL-NO-HEADER", str(path))
+    _fix_folder_years(raws, notes)
+    years = sorted({int(rt.year) for rt in raws})
+    for rt in raws:
+        _check_year_fit(rt, findings)
+    _note_split_tables(raws, notes)
+
+    # one string frame per table (all years), then types
+    typed: dict[str, pd.DataFrame] = {}
+    read_counts: dict[tuple[str, int], int] = {}
+    for key in TABLES:
+        parts = []
+        for rt in raws:
+            if rt.key != key:
+                continue
+            fr = rt.frame.copy()
+            fr["YEAR"] = int(rt.year)
+            fr["SOURCE_FILE"] = rt.source_file
+            parts.append(fr)
+            read_counts[(key, int(rt.year))] = read_counts.get((key, int(rt.year)), 0) + len(fr)
+        if not parts:
+            continue
+        df = pd.concat(parts, ignore_index=True)
+        typed[key] = _type_table(key, df, findings, notes)
+
+    run_checks(CheckContext(typed, findings, years))
+    issues = _issues_frame(findings, typed)
+
+    # apply actions: blank cells, quarantine rows
+    blank = issues[(issues["action"] == "blank") & (issues["row_id"] >= 0)]
+    for (key, col), grp in blank.groupby(["table", "column"]):
+        df = typed[key]
+        df.loc[grp["row_id"].to_numpy(), col] = pd.NA
+    errs = issues[(issues["severity"] == "error") & (issues["row_id"] >= 0)]
+    quarantine = errs[["table", "year", "source_file", "source_row", "column", "rule_id", "severity", "message",
+                       "child"]].reset_index(drop=True)
+    bad_rows = {k: set(g["row_id"].tolist()) for k, g in errs.groupby("table")}
+
+    tables: dict[str, pd.DataFrame] = {}
+    used: dict[str, pd.DataFrame] = {}
+    for key, df in typed.items():
+        q = df.index.isin(list(bad_rows.get(key, ())))
+        used[key] = df.loc[~q, TABLES[key] + META_COLUMNS]
+
+    superseded: dict[str, pd.Series] = {}
+    if "episodes" in used:
+        merged, sup = _merge_episodes(used["episodes"], repair, years, notes)
+        tables["episodes"] = merged
+        superseded["episodes"] = sup
+    if "header" in used:
+        h = used["header"].sort_values(["CHILD", "YEAR", "SOURCE_ROW"], kind="stable")
+        d = h.duplicated("CHILD", keep="last")
+        superseded["header"] = pd.Series(d.to_numpy(), index=h.index)
+        tables["header"] = h[~d]
+        if len(years) > 1:
+            notes.append(f"Header: one row per child from the latest return that includes the child "
+                         f"({int(d.sum())} earlier-year rows replaced).")
+    for key in used:
+        if key not in tables:
+            tables[key] = used[key]
+    for key in list(tables):
+        tables[key] = _finalise(key, tables[key])
+
+    # reconciliation
+    rec_rows = []
+    for (key, y), n in sorted(read_counts.items()):
+        df = typed[key]
+        in_year = (df["YEAR"] == y).to_numpy()
+        nq = int((df.index.isin(list(bad_rows.get(key, ()))) & in_year).sum())
+        sup = superseded.get(key)
+        ns = int(sup[sup].index.isin(df.index[in_year]).sum()) if sup is not None else 0
+        rec_rows.append({"table": key, "year": y, "rows_read": n, "rows_used": n - nq, "rows_quarantined": nq,
+                         "rows_superseded": ns})
+    reconciliation = pd.DataFrame(rec_rows, columns=["table", "year", "rows_read", "rows_used", "rows_quarantined",
+                                                     "rows_superseded"])
+    data = CLAData(tables=tables, years=years, quarantine=quarantine, reconciliation=reconciliation, notes=notes)
+    data.issues = issues.drop(columns=["row_id"])  # every finding, all severities (see module docstring)
+    data.source = str(path)
+    data.repair = repair
+    return data
+
+
+def _late_share(rt: RawTable) -> tuple[float, pd.Timestamp | None]:
+    """Share of episode starts (or reviews) after 31 March of the table's year, and the latest date."""
+    col = {"episodes": "DECOM", "reviews": "REVIEW"}.get(rt.key)
+    if col is None or len(rt.frame) < 5:
+        return 0.0, None
+    d, _, _ = parse_dates(rt.frame[col].mask(rt.frame[col] == ""))
+    d = d.dropna()
+    if len(d) < 5:
+        return 0.0, None
+    return float((d > collection_end(int(rt.year))).mean()), d.max()
+
+
+def _fix_folder_years(raws: list[RawTable], notes: list[str]) -> None:
+    """A folder named by the year its collection STARTS (the demand model's samples do this) is read as the
+    following year, with a note, when its episodes clearly belong there: most episode starts fall after
+    31 March of the folder's year, none after 31 March of the next, and no other folder has that year."""
+    years = sorted({int(rt.year) for rt in raws})
+    shift = {}
+    for y in years:
+        eps = [rt for rt in raws if int(rt.year) == y and rt.key == "episodes"]
+        if not eps:
+            continue
+        share, latest = _late_share(eps[0])
+        if share > 0.5 and latest is not None and latest <= collection_end(y + 1):
+            shift[y] = y + 1
+    if not shift:
+        return
+    new_years = [shift.get(y, y) for y in years]
+    if len(set(new_years)) != len(new_years):
+        return  # would collide with another folder: leave as named; FILE-YEAR-MISMATCH reports it
+    for y, ny in sorted(shift.items()):
+        notes.append(f"Folder {y}: most episodes start after 31 March {y} and none after 31 March {ny}, so it "
+                     f"holds the {y}-{str(ny)[2:]} return and was read as collection year {ny}. Rename the folder "
+                     f"to {ny} (folders are named by the year the collection ends).")
+    for rt in raws:
+        rt.year = shift.get(int(rt.year), int(rt.year))
+
+
+def _note_split_tables(raws: list[RawTable], notes: list[str]) -> None:
+    seen: dict[tuple[str, int], list[str]] = {}
+    for rt in raws:
+        seen.setdefault((rt.key, int(rt.year)), []).append(rt.source_file)
+    for (key, y), names in sorted(seen.items()):
+        if len(names) > 1:
+            notes.append(f"{TABLE_TITLES[key]} {y} comes from {len(names)} files ({', '.join(names)}); their rows "
+                         "were combined. If one is a copy of another (for example CSV and XML exports of the same "
+                         "return), keep only one.")
+
+
+def _check_year_fit(rt: RawTable, findings: Findings) -> None:
+    """Warn when most episode starts or reviews fall outside the year the folder names (e.g. a folder named by
+    the year the collection starts)."""
+    col = {"episodes": "DECOM", "reviews": "REVIEW"}.get(rt.key)
+    if col is None or not len(rt.frame):
+        return
+    d, _, _ = parse_dates(rt.frame[col].mask(rt.frame[col] == ""))
+    d = d.dropna()
+    if len(d) < 5:
+        return
+    y = int(rt.year)
+    after = (d > collection_end(y)).mean()
+    if after > 0.5:
+        findings.file_issue("FILE-YEAR-MISMATCH", rt.key, y, rt.source_file, col,
+                            f"{after:.0%} of {col} dates are after 31 March {y}.")
+
+
+def _finalise(key: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Contract dtypes and column order (model.empty_table), fresh RangeIndex."""
+    proto = empty_table(key)
+    out = pd.DataFrame(index=range(len(df)))
+    for c in proto.columns:
+        s = df[c].reset_index(drop=True) if c in df.columns else pd.Series(pd.NA, index=out.index)
+        if c in DATE_COLUMNS:
+            out[c] = s.astype("datetime64[ns]")
+        elif c in INT_COLUMNS or c in ("YEAR", "SOURCE_ROW"):
+            out[c] = s.astype("Int64")
+        else:
+            out[c] = s.astype("string")
+    return out
+
+
+# a convenience for tests and notebooks
+def collection_window(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    return collection_start(year), collection_end(year)
