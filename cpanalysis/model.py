@@ -88,6 +88,9 @@ class CLAData:
     reconciliation: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["table", "year", "rows_read", "rows_used", "rows_quarantined"]))
     notes: list[str] = field(default_factory=list)  # e.g. "dates in ISO format were accepted in episodes.csv"
+    #: every validation finding of every severity (warnings keep their row), same columns as ``quarantine``
+    #: plus ``action``; see ``cpanalysis.validation.rules``
+    issues: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __post_init__(self) -> None:
         for key in TABLES:

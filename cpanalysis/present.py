@@ -485,6 +485,30 @@ def _band(n) -> str:
     return "0" if n == 0 else ("fewer than 6" if n <= 5 else f"{n:,}")
 
 
+def _rule_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings counted by rule and table, described by the rule's general message (never a row's own
+    detail, which may quote a child's record)."""
+    try:
+        from cpanalysis.validation.rules import RULES
+    except ImportError:  # pragma: no cover - validation is part of the package
+        RULES = {}
+    cols = [c for c in ("rule_id", "severity", "table") if c in findings.columns]
+    g = findings.groupby(cols, dropna=False).size().reset_index(name="rows").sort_values("rows", ascending=False)
+
+    def message(rule_id) -> str:
+        rule = RULES.get(str(rule_id))
+        if rule is not None:
+            return rule.message
+        msgs = findings.loc[findings["rule_id"] == rule_id, "message"].astype(str)
+        return msgs.iloc[0].split(" Found:")[0] if len(msgs) else ""
+
+    return pd.DataFrame({"Rule": g["rule_id"].astype(str).map(html.escape),
+                         "Table": g["table"].astype(str).map(html.escape) if "table" in g else "",
+                         "Severity": g["severity"].astype(str).map(html.escape),
+                         "What is wrong and what to do": g["rule_id"].map(message).map(html.escape),
+                         "Rows": g["rows"].map(_band)})
+
+
 def annex_quality(ctx: PackContext) -> None:
     """Annex A: every row read is accounted for (used or quarantined, and why)."""
     parts = ["<h2 id='annex-quality' class='cpa-question'>Annex A: data quality</h2>"]
@@ -508,17 +532,25 @@ def annex_quality(ctx: PackContext) -> None:
         t = pd.DataFrame({"Table": t["table"].astype(str).map(html.escape), "Year": t["year"].map(
             lambda y: year_label(y) if pd.notna(y) else ""), "Rows read": t["rows_read"].map(_band),
             "Rows used": t["rows_used"].map(_band), "Rows quarantined": t["rows_quarantined"].map(_band)})
-        parts.append(html_table(t, "Rows read, used and quarantined", numeric=["Rows read", "Rows used",
-                                                                              "Rows quarantined"]))
+        numeric = ["Rows read", "Rows used", "Rows quarantined"]
+        if "rows_superseded" in rec.columns:
+            t["Of which repeated in a later return"] = rec["rows_superseded"].fillna(0).map(_band).to_numpy()
+            numeric.append("Of which repeated in a later return")
+            parts.append("<p class='cpa-small'>Each year's return repeats the episodes still open from the year "
+                         "before; those repeats are merged into one history per child (the later return's "
+                         "version is kept) and counted as used.</p>")
+        parts.append(html_table(t, "Rows read, used and quarantined", numeric=numeric))
     if q is not None:
-        g = (q.groupby(["rule_id", "severity", "message"], dropna=False).size().reset_index(name="rows")
-             .sort_values("rows", ascending=False))
-        t = pd.DataFrame({"Rule": g["rule_id"].astype(str).map(html.escape),
-                          "Severity": g["severity"].astype(str).map(html.escape),
-                          "What is wrong": g["message"].astype(str).map(html.escape), "Rows": g["rows"].map(_band)})
-        parts.append(html_table(t, "Problems found, by rule", numeric=["Rows"]))
+        parts.append(html_table(_rule_counts(q), "Rows set aside (quarantined), by rule", numeric=["Rows"]))
     elif rec is not None:
         parts.append("<p>No rows were quarantined.</p>")
+    issues = getattr(ctx.data, "issues", None)
+    if issues is not None and not issues.empty:
+        warn = issues[issues["severity"] == "warning"]
+        if not warn.empty:
+            parts.append("<p>Warnings: the rows below were kept, but a value was doubtful and, where the rule "
+                         "says so, treated as blank. Figures that use that value may be slightly understated.</p>")
+            parts.append(html_table(_rule_counts(warn), "Warnings (rows kept), by rule", numeric=["Rows"]))
     for note in getattr(ctx.data, "notes", []) or []:
         parts.append(f"<p class='cpa-small'>{html.escape(str(note))}</p>")
     _display_html("".join(parts))
