@@ -51,8 +51,8 @@ def test_placement_type_shares(data):
     assert frac("placement_kinship_foster", data) == (2, CLA)   # F1 U1, F2 U3
     assert frac("placement_children_home", data) == (4, CLA)    # K1c, K2a, K2b, K2c
     assert frac("placement_with_parents", data) == (1, CLA)     # P1c
-    assert frac("placement_independent", data) == (2, CLA)      # H5c, K3c
-    assert frac("placement_adoption", data) == (1, CLA)         # A4c
+    assert frac("placement_supported_accommodation", data) == (2, CLA)      # H5c, K3c
+    assert frac("placement_for_adoption", data) == (1, CLA)         # A4c
 
 
 def test_placement_type_mix_counts_add_up(data):
@@ -103,7 +103,7 @@ def test_residential_stability_comparison(data):
 def test_definitions_and_reconciliation(data):
     inds = check_definitions("placements")
     assert {"placement_foster", "placement_kinship_foster", "placement_children_home", "placement_with_parents",
-            "placement_independent", "placement_adoption", "placement_type_mix", "foster_provider_own",
+            "placement_supported_accommodation", "placement_for_adoption", "placement_type_mix", "foster_provider_own",
             "foster_provider_private", "residential_out_of_area", "stability_3plus_residential"} <= {i.id for i in inds}
     for i in inds:
         check_reconciles(i.id, data, **CTX)
@@ -126,8 +126,8 @@ def test_published_measures_exist_in_the_catalogue():
 
 def test_demo_council_within_national_ranges():
     # generous bands around the range of councils in published-benchmarks.md §1.2 and §2 (2025)
-    ranges = {"placement_foster": (50, 85), "placement_children_home": (3, 24), "placement_independent": (1, 27),
-              "placement_with_parents": (0, 17), "placement_adoption": (0, 8), "residential_out_of_area": (30, 95)}
+    ranges = {"placement_foster": (50, 85), "placement_children_home": (3, 24), "placement_supported_accommodation": (1, 27),
+              "placement_with_parents": (0, 17), "placement_for_adoption": (0, 8), "residential_out_of_area": (30, 95)}
     from builders import demo_results
 
     got = demo_results(list(ranges))

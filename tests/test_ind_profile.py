@@ -100,14 +100,14 @@ def test_placed_outside_council(data):
 
 def test_placed_over_20_miles(data):
     # distances (V's formula, metres / 1609.3): B 40,000 m = 24.9 miles; C 10,000 m = 6.2 miles; A 0 miles.
-    # placed_over_20_miles = outside AND > 20 miles: cohort A (inside), B, C (outside, distance known) = 3;
+    # placed_outside_and_over_20_miles = outside AND > 20 miles: cohort A (inside), B, C (outside, distance known) = 3;
     # H is outside with an unknown home postcode, D unknown -> excluded. Numerator B -> 1 of 3.
-    audit, rows = total("placed_over_20_miles", data, **CTX)
+    audit, rows = total("placed_outside_and_over_20_miles", data, **CTX)
     assert (rows["Total"]["numerator"], rows["Total"]["denominator"]) == (1, 3)
     assert "24.9 miles from home" in audit.loc["B", "reason"]
     assert not audit.loc["H", "in_cohort"] and "distance from home unknown" in audit.loc["H", "reason"]
     # any location: known distances A, B, C -> B only -> 1 of 3
-    _, rows = run("placed_over_20_miles_any_location", data, **CTX)
+    _, rows = run("placed_over_20_miles", data, **CTX)
     assert (rows["Total"]["numerator"], rows["Total"]["denominator"]) == (1, 3)
 
 
@@ -115,7 +115,7 @@ def test_exactly_20_miles_is_not_over_20():
     lookup = pd.DataFrame({"postcode": ["DM1", "XX9"], "easting": ["400000", "432186"], "northing": ["0", "0"],
                            "la_code": ["E1", "E2"]})
     d = cla(episodes=[ep("A", "01/01/2024", PL_POST="XX9 9")])  # 32,186 m / 1609.3 = 20.0 miles
-    _, rows = run("placed_over_20_miles", d, la_code="E1", postcodes=lookup)
+    _, rows = run("placed_outside_and_over_20_miles", d, la_code="E1", postcodes=lookup)
     assert (rows["Total"]["numerator"], rows["Total"]["denominator"]) == (0, 1)
 
 
@@ -142,7 +142,7 @@ def test_definitions_and_reconciliation(data):
     inds = check_definitions("profile")
     ids = {i.id for i in inds}
     assert {"cla_at_31_march", "cla_rate_per_10k", "cla_starts", "cla_ceased", "uasc_at_31_march",
-            "placed_outside_council", "placed_over_20_miles", "cla_by_age", "cla_by_sex", "cla_by_ethnicity",
+            "placed_outside_council", "placed_outside_and_over_20_miles", "cla_by_age", "cla_by_sex", "cla_by_ethnicity",
             "cla_by_legal_status", "cla_by_need"} <= ids
     for i in sorted(ids):
         check_reconciles(i, data, population={2025: 2500}, **CTX)
@@ -157,8 +157,8 @@ def test_empty_return_gives_empty_audits():
 
 def test_demo_council_within_national_ranges():
     # generous bands around the range of councils in published-benchmarks.md §2 (2025)
-    ranges = {"placed_outside_council": (17, 89), "placed_over_20_miles_any_location": (6, 50),
-              "placed_over_20_miles": (3, 45), "uasc_percent_at_31_march": (1, 27), "cla_rate_per_10k": (20, 200)}
+    ranges = {"placed_outside_council": (17, 89), "placed_over_20_miles": (6, 50),
+              "placed_outside_and_over_20_miles": (3, 45), "uasc_percent_at_31_march": (1, 27), "cla_rate_per_10k": (20, 200)}
     got = demo_results(list(ranges))
     if got is None:
         pytest.skip("demo 903 returns not generated")

@@ -194,11 +194,11 @@ def test_missing_and_away(data):
 def test_social_worker_changes(data):
     # cohort: looked after at 31 March (11). 3+ different workers in the year: B (SW1-3), C (two unknown XX
     # episodes + SW4); A went back to SW1 (2 workers); D had SW5 until 31/03/2024 and SW6 (1) -> 2 of 11
-    audit, rows = run("sw_changes", data)
+    audit, rows = run("sw_changes_3plus", data)
     assert numerators(audit) == {"B", "C"}
     assert (rows["Total"]["numerator"], rows["Total"]["denominator"]) == (2, 11)
     # no SWEpisodes returned for 2024 -> no cohort
-    audit, rows = run("sw_changes", data, year=2024)
+    audit, rows = run("sw_changes_3plus", data, year=2024)
     assert rows["Total"]["status"] == "no cohort"
     assert audit["reason"].str.contains("no SWEpisodes table returned for 2024").all()
 
@@ -207,7 +207,7 @@ def test_definitions_and_reconciliation(data):
     inds = check_definitions("stability")
     assert {"stability_3plus_placements", "stability_3plus_placements_2yr", "stability_long_term",
             "placement_moves_by_reason", "missing_children", "missing_incidents", "away_children", "away_incidents",
-            "sw_changes"} <= {i.id for i in inds}
+            "sw_changes_3plus"} <= {i.id for i in inds}
     for i in inds:
         check_reconciles(i.id, data)
         check_reconciles(i.id, cla(years=YEARS, header=LT_HEADER, episodes=LT_EPISODES))
@@ -216,7 +216,7 @@ def test_definitions_and_reconciliation(data):
 def test_demo_council_within_national_ranges():
     # generous bands around the range of councils in published-benchmarks.md §2 and the national figures (2025)
     ranges = {"stability_3plus_placements": (0, 20), "stability_3plus_placements_2yr": (5, 40),
-              "stability_long_term": (50, 100), "sw_changes": (0, 67), "missing_children": (2, 25)}
+              "stability_long_term": (50, 100), "sw_changes_3plus": (0, 67), "missing_children": (2, 25)}
     from builders import demo_results
 
     got = demo_results(list(ranges))

@@ -107,19 +107,19 @@ def placement_with_parents(ctx: Context) -> pd.DataFrame:
     return share_audit(ctx, WITH_PARENTS, "placed with parents (P1)")
 
 
-@indicator(_share_def("placement_independent",
+@indicator(_share_def("placement_supported_accommodation",
                       "Children in independent or semi-independent living or supported accommodation", 7,
                       "Where do older children live?",
                       "Children in semi-independent living (H5), independent living (P2) or supported accommodation "
                       "(K3)", "H5, P2 or K3 (as valid by year)", "placement_supported_accommodation"))
-def placement_independent(ctx: Context) -> pd.DataFrame:
+def placement_supported_accommodation(ctx: Context) -> pd.DataFrame:
     return share_audit(ctx, INDEPENDENT, "in independent, semi-independent or supported accommodation (H5, P2, K3)")
 
 
-@indicator(_share_def("placement_adoption", "Children placed for adoption", 6, "Where do children live?",
+@indicator(_share_def("placement_for_adoption", "Children placed for adoption", 6, "Where do children live?",
                       "Children placed for adoption (with or without their current foster carer)", "A3-A6",
                       "placement_for_adoption", deviation=""))
-def placement_adoption(ctx: Context) -> pd.DataFrame:
+def placement_for_adoption(ctx: Context) -> pd.DataFrame:
     return share_audit(ctx, ADOPTION, "placed for adoption (A3-A6)")
 
 
@@ -235,7 +235,7 @@ def residential_out_of_area(ctx: Context) -> pd.DataFrame:
     numerator="Children placed outside the council more than 20 miles from their home postcode",
     denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
     source="SSDA903 Episodes; postcode lookup (postcode, easting, northing, la_code)",
-    methodology="As placed_over_20_miles, restricted to children whose open episode at 31 March has PLACE K1 or K2.",
+    methodology="As placed_outside_and_over_20_miles, restricted to children whose open episode at 31 March has PLACE K1 or K2.",
     deviation="Distance from HOME_POST on the open episode; unknown locations are left out of the denominator.",
     caveats=(LOCATION_CAVEAT, SHORT_BREAK_CAVEAT), published_measure=None))
 def residential_over_20_miles(ctx: Context) -> pd.DataFrame:

@@ -325,7 +325,7 @@ def placed_outside_council(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="placed_over_20_miles", title="Children placed outside the council and more than 20 miles from home",
+    id="placed_outside_and_over_20_miles", title="Children placed outside the council and more than 20 miles from home",
     question=1, sub_question="Are there enough local placements?",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4) placed inside the council, or "
            "placed outside it with a known distance from home",
@@ -340,23 +340,23 @@ def placed_outside_council(ctx: Context) -> pd.DataFrame:
               "shows them as 'not known'). A child placed inside the council is in the cohort even if the "
               "distance is unknown.",
     caveats=(LOCATION_CAVEAT,), published_measure="placed_outside_and_over_20_miles"))
-def placed_over_20_miles(ctx: Context) -> pd.DataFrame:
+def placed_outside_and_over_20_miles(ctx: Context) -> pd.DataFrame:
     return location_audit(ctx, cla31(ctx), True)
 
 
 @indicator(Definition(
-    id="placed_over_20_miles_any_location", title="Children placed more than 20 miles from home", question=1,
+    id="placed_over_20_miles", title="Children placed more than 20 miles from home", question=1,
     sub_question="Are there enough local placements?",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4) with a known distance from home",
     numerator="Children placed more than 20 miles (straight line) from their home postcode, inside or outside the "
               "council", denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
     source="SSDA903 Episodes; postcode lookup (postcode, easting, northing)",
-    methodology="As placed_over_20_miles without the 'outside the council' condition (EES 'Placed more than 20 "
+    methodology="As placed_outside_and_over_20_miles without the 'outside the council' condition (EES 'Placed more than 20 "
                 "miles from home').",
     deviation="Distance from HOME_POST on the open episode, not the first home address; unknown distances are left "
               "out of the denominator.",
-    caveats=(LOCATION_CAVEAT,), published_measure="placed_over_20_miles"))
-def placed_over_20_miles_any_location(ctx: Context) -> pd.DataFrame:
+    caveats=(LOCATION_CAVEAT,), published_measure="placed_outside_and_over_20_miles"))
+def placed_over_20_miles(ctx: Context) -> pd.DataFrame:
     return location_audit(ctx, cla31(ctx), "any")
 
 

@@ -234,7 +234,7 @@ def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] 
             continue
         for year in years:
             if year - ind.definition.history_years < min(data.years):
-                rows.append({**summarise(pd.DataFrame(columns=AUDIT_COLUMNS), ind.definition, year),
+                rows.append({**summarise(pd.DataFrame(columns=AUDIT_COLUMNS + ["value"]), ind.definition, year),
                              "status": "insufficient history"})
                 continue
             ctx = Context(data=data, year=year, population=population or {}, la_code=la_code,

@@ -293,7 +293,7 @@ def away_incidents(ctx: Context) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- social workers
 @indicator(Definition(
-    id="sw_changes", title="Children with 2 or more changes of social worker in the year", question=4,
+    id="sw_changes_3plus", title="Children with 2 or more changes of social worker in the year", question=4,
     sub_question="Do children keep the same social worker?",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4), when the SWEpisodes table (from "
            "2023/24) was returned for the year",
@@ -308,7 +308,7 @@ def away_incidents(ctx: Context) -> pd.DataFrame:
     caveats=("SWEpisodes was first collected for 2023/24; earlier years have no cohort.",
              "Social worker IDs starting 'XX' mark an unknown worker and count as one worker each."),
     published_measure="sw_changes_3plus"))
-def sw_changes(ctx: Context) -> pd.DataFrame:
+def sw_changes_3plus(ctx: Context) -> pd.DataFrame:
     start, end = collection_start(ctx.year), collection_end(ctx.year)
     k = cla31(ctx)
     sw = ctx.data.tables["sw_episodes"]

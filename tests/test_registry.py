@@ -1,0 +1,33 @@
+"""The registry contract: headlines derive from audits; years without enough history say so."""
+
+import math
+
+import pandas as pd
+from builders import child, cla, ep
+
+from cpanalysis.indicators import registry
+
+
+def test_insufficient_history_is_reported_not_computed_for_every_unit():
+    data = cla(years=(2025,), header=[child("A", "01/01/2015")],
+               episodes=[ep("A", "01/06/2024")])
+    res = registry.compute(data, years=[2025])
+    needy = {i.id for i in registry.all_indicators() if i.definition.history_years > 0}
+    assert needy, "some indicators need more than one year"
+    rows = res[res["indicator_id"].isin(needy)]
+    assert (rows["status"] == "insufficient history").all()
+    assert rows["value"].isna().all()
+    # Day counts among them too (the 3-year adoption averages): their empty audit needs a value column
+    assert "days" in set(rows["unit"])
+
+
+def test_summarise_percent_with_wilson_interval_hand_worked():
+    d = registry.Definition(id="t", title="t", question=4, sub_question="", cohort="", numerator="", denominator="",
+                            unit="percent", polarity="neutral", source="", methodology="")
+    audit = pd.DataFrame({"CHILD": list("ABCDEFGHIJ"), "in_cohort": [True] * 10,
+                          "in_numerator": [True] * 8 + [False] * 2, "reason": ""})
+    r = registry.summarise(audit, d, 2025)
+    # 8/10 = 80%; Wilson 95% interval (z = 1.96): centre (0.8 + 1.9208/10)/1.38415 = 0.71673,
+    # half-width 1.96*sqrt(0.016 + 0.009604)/1.38415 = 0.22658 -> 49.0% to 94.3%
+    assert r["value"] == 80.0 and r["numerator"] == 8 and r["denominator"] == 10
+    assert math.isclose(r["ci_low"], 49.02, abs_tol=0.05) and math.isclose(r["ci_high"], 94.33, abs_tol=0.05)
