@@ -205,7 +205,7 @@ def _total_rows(ctx: PackContext, indicator_id: str) -> pd.DataFrame:
 def headline_table(ctx: PackContext, n: int) -> None:
     """At a glance: each indicator for the reporting year, with comparators and an honest reading."""
     rows = []
-    for iid in question_ids(ctx, n):
+    for iid in key_ids(ctx, n):
         defn = _definition(iid)
         t = _total_rows(ctx, iid)
         cur = t[t["year"] == ctx.params.year]
@@ -359,7 +359,7 @@ def polarity_words(polarity: str) -> str:
 
 
 def indicator_sections(ctx: PackContext, n: int) -> None:
-    ids = question_ids(ctx, n)
+    ids = key_ids(ctx, n)
     if not ids:
         return
     _display_html(f"<h3 id='q{n}-data'>What the data says</h3>" if False else "")
@@ -559,7 +559,7 @@ def annex_quality(ctx: PackContext) -> None:
 def annex_methods(ctx: PackContext) -> None:
     """Annex B: every indicator shown, defined once (from the registry), plus disclosure and statistics rules."""
     p = ctx.params
-    ids = [i for n in p.topics for i in question_ids(ctx, n)]
+    ids = [i for n in p.topics for i in key_ids(ctx, n)]
     rows = []
     for iid in ids:
         d = _definition(iid)
