@@ -112,16 +112,21 @@ def comparator_table(pub: PublishedData, params, indicator_ids=None, years=None)
     nat = f[f["geographic_level"] == "National"].drop_duplicates(["measure_id", "year"])
     reg = f[f["geographic_level"] == "Regional"]
     out = []
+    # Split once by measure and year (filtering the whole table inside the loop was quadratic).
+    la_by = {k: g for k, g in la.groupby(["measure_id", "year"], sort=False)}
+    nat_by = {k: g for k, g in nat.groupby(["measure_id", "year"], sort=False)}
+    reg_by = {k: g for k, g in reg.groupby(["measure_id", "year", "region_name"], sort=False)}
+    empty_la, empty_nat, empty_reg = la.iloc[0:0], nat.iloc[0:0], reg.iloc[0:0]
     for mid, year in f[["measure_id", "year"]].drop_duplicates().sort_values(["measure_id", "year"]).itertuples(index=False):
         m = catalogue()[mid]
-        las = la[(la["measure_id"] == mid) & (la["year"] == year)]
+        las = la_by.get((mid, year), empty_la)
         me = las[las["old_la_code"] == code] if code else las.iloc[0:0]
-        n_row = nat[(nat["measure_id"] == mid) & (nat["year"] == year)]
+        n_row = nat_by.get((mid, year), empty_nat)
         if me.empty and not m.national_only:
             continue
         row = me.iloc[0] if not me.empty else None
         region_name = (row["region_name"] if row is not None and row["region_name"] else council.region) or ""
-        r_row = reg[(reg["measure_id"] == mid) & (reg["year"] == year) & (reg["region_name"] == region_name)]
+        r_row = reg_by.get((mid, year, region_name), empty_reg)
         sn = las[las["old_la_code"].isin(group)]["value"].dropna()
         value = row["value"] if row is not None else math.nan
         band, q1, q2, q3 = quartile_band(value, las["value"].to_numpy(dtype=float))

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
@@ -82,21 +83,6 @@ def primary_reason(row, k: int, min_den: int) -> str:
     return ""
 
 
-def _blank(df: pd.DataFrame, idx, k: int, reason: str) -> None:
-    df.loc[idx, "symbol"] = SUPPRESSED
-    df.loc[idx, "suppression"] = reason
-    for col in ("value", "numerator", "ci_low", "ci_high"):
-        if col in df.columns:
-            df.loc[idx, col] = np.nan
-    if "denominator" in df.columns:
-        den = df.loc[idx, "denominator"]
-        small = den.apply(lambda d: _small(d, k)) if isinstance(den, pd.Series) else _small(den, k)
-        if isinstance(small, pd.Series):
-            df.loc[small[small].index, "denominator"] = np.nan
-        elif small:
-            df.loc[idx, "denominator"] = np.nan
-
-
 def _group_count(row) -> float:
     """The number of children a result row stands for, for secondary suppression."""
     if row.get("unit") == "count":
@@ -104,32 +90,30 @@ def _group_count(row) -> float:
     return row.get("numerator")
 
 
-def _secondary(df: pd.DataFrame, k: int) -> None:
-    keys = [c for c in ("indicator_id", "year", "source_kind") if c in df.columns]
-    for _, g in df.groupby(keys, sort=False, dropna=False):
-        parts = g[g["breakdown"].fillna("Total") != "Total"]
-        total = g[g["breakdown"].fillna("Total") == "Total"]
-        if len(parts) < 2 or total.empty:
+def _secondary(recs: list[dict], reasons: list[str], orig: list[float]) -> None:
+    """Complementary suppression within each (indicator, year) whose breakdowns add up to the Total."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i, r in enumerate(recs):
+        groups[(r.get("indicator_id"), r.get("year"))].append(i)
+    for idxs in groups.values():
+        if len(idxs) < 3:
             continue
-        if not about_children(total.iloc[0]):
+        total = [i for i in idxs if (recs[i].get("breakdown") or "Total") == "Total"]
+        parts = [i for i in idxs if (recs[i].get("breakdown") or "Total") != "Total"]
+        if len(parts) < 2 or not total or not about_children(recs[total[0]]):
             continue
-        # Only groups that partition the total can be differenced. Use the original (pre-suppression)
-        # counts, kept in _orig, to decide.
-        orig = parts["_orig"]
-        tot = total["_orig"].iloc[0]
-        if orig.isna().any() or pd.isna(tot) or not math.isclose(float(orig.sum()), float(tot)):
-            continue
+        vals = [orig[i] for i in parts]
+        tot = orig[total[0]]
+        if any(pd.isna(v) for v in vals) or pd.isna(tot) or not math.isclose(float(sum(vals)), float(tot)):
+            continue  # not a partition of the total: nothing can be worked out by subtraction
         while True:
-            sup = parts.index[df.loc[parts.index, "symbol"] == SUPPRESSED]
-            if len(sup) != 1:
+            hidden = [i for i in parts if reasons[i]]
+            shown = [i for i in parts if not reasons[i]]
+            if len(hidden) != 1 or not shown:
                 break
-            shown = parts.index[df.loc[parts.index, "symbol"] != SUPPRESSED]
-            if len(shown) == 0:
-                break
-            cand = df.loc[shown, "_orig"].astype(float)
-            nonzero = cand[cand > 0]
-            pick = (nonzero if not nonzero.empty else cand).sort_values(kind="stable").index[0]
-            _blank(df, [pick], k, "suppressed so that a suppressed figure cannot be worked out from the total")
+            nonzero = [i for i in shown if float(orig[i]) > 0]
+            pick = min(nonzero or shown, key=lambda i: (float(orig[i]), parts.index(i)))
+            reasons[pick] = "suppressed so that a suppressed figure cannot be worked out from the total"
 
 
 def apply(results: pd.DataFrame, settings=None) -> pd.DataFrame:
@@ -143,18 +127,25 @@ def apply(results: pd.DataFrame, settings=None) -> pd.DataFrame:
     if "symbol" not in df.columns:
         df["symbol"] = ""
     df["symbol"] = df["symbol"].fillna("").astype(object)
-    df["suppression"] = ""
-    df.loc[df["symbol"] != "", "suppression"] = "not available from the source"
     for col in ("value", "numerator", "denominator", "ci_low", "ci_high"):
         if col in df.columns:
             df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
-    df["_orig"] = [_group_count(r) for r in df.to_dict("records")]
-    reasons = [primary_reason(r, k, min_den) for r in df.to_dict("records")]
-    for idx, reason in zip(df.index, reasons):
-        if reason:
-            _blank(df, [idx], k, reason)
-    _secondary(df, k)
-    return df.drop(columns="_orig")
+    recs = df.to_dict("records")
+    orig = [_group_count(r) for r in recs]
+    reasons = [primary_reason(r, k, min_den) for r in recs]
+    _secondary(recs, reasons, orig)
+    reasons_arr = np.array(reasons, dtype=object)
+    hide = reasons_arr != ""
+    existing = (df["symbol"] != "").to_numpy()
+    df["suppression"] = np.where(hide, reasons_arr, np.where(existing, "not available from the source", ""))
+    df.loc[hide, "symbol"] = SUPPRESSED
+    for col in ("value", "numerator", "ci_low", "ci_high"):
+        if col in df.columns:
+            df.loc[hide, col] = np.nan
+    if "denominator" in df.columns:
+        den = df["denominator"]
+        df.loc[hide & den.between(1, k).to_numpy(), "denominator"] = np.nan
+    return df
 
 
 # ----------------------------------------------------------------------------------------- checks
