@@ -53,7 +53,7 @@ MIX_METHOD = ("PLACE of the episode open at the end of 31 March; groups as LAIT 
               "U1-U6, placed for adoption A3-A6, with parents P1, other community P3, secure and children's homes "
               "K1-K2, independent, semi-independent and supported accommodation H5, P2, K3, other residential "
               "R1, R2, R3, R5, residential schools S1, other Z1 (Z11-Z14 from 2025/26) and temporary T0-T4.")
-MIX_DEVIATION = "The code-to-group mapping is inferred from the LAIT measure names (reference §2.2)."
+MIX_DEVIATION = "The code-to-group mapping is inferred from the LAIT measure names."
 
 
 def share_audit(ctx: Context, codes: frozenset, what: str) -> pd.DataFrame:

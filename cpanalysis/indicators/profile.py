@@ -181,7 +181,7 @@ def _starts_audit(ctx: Context) -> pd.DataFrame:
     numerator="Children with a new period of care starting between 1 April and 31 March (first occasion only)",
     denominator="none (a count)", unit="count", polarity="neutral", source=SOURCE,
     methodology="A child counts once, on the first occasion in the year an episode starts a period of care: RNE S, "
-                "or an episode that does not follow on the same day from an earlier one (reference §2.2; EES "
+                "or an episode that does not follow on the same day from an earlier one (EES "
                 "time-series footnote 'only the first occasion on which a child started to be looked after').",
     deviation="We also treat an episode that follows a gap in care as a start even if its RNE is not S (for example "
               "a child moving from short breaks into full care with RNE L); DfE's own code is not public.",
@@ -211,7 +211,7 @@ def cla_starts_rate_per_10k(ctx: Context) -> pd.DataFrame:
               "occasion only)",
     denominator="none (a count)", unit="count", polarity="neutral", source=SOURCE,
     methodology="A child counts once, on the last occasion in the year an episode ends with REC other than X1 "
-                "(LAIT 392; reference §2.2). DEC on 31 March counts as ceasing in the year.",
+                "(LAIT 392). DEC on 31 March counts as ceasing in the year.",
     caveats=(SHORT_BREAK_CAVEAT, "Children moving between councils (REC E3) are counted as ceasing here and as "
              "starting in the other council."), published_measure="cla_ceased"))
 def cla_ceased(ctx: Context) -> pd.DataFrame:
@@ -315,7 +315,7 @@ def location_audit(ctx: Context, kids: pd.DataFrame, over_20: bool | None) -> pd
     source="SSDA903 Episodes; postcode lookup (postcode, easting, northing, la_code)",
     methodology="PL_POST of the episode open at 31 March is matched to the postcode lookup (as given, then by "
                 "sector, then by district) and its council compared with the council's code, as V derives "
-                "PL_LOCATION (reference §1.1; EES 'Locality of placement').",
+                "PL_LOCATION (EES 'Locality of placement').",
     deviation="DfE divides by all children looked after at 31 March, with 'not known' as a category; we leave "
               "children with an unknown location out of the denominator and list them in the audit.",
     caveats=(LOCATION_CAVEAT, "A placement just over the boundary can be closer to home than one inside a large "

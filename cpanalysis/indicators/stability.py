@@ -15,7 +15,7 @@ from cpanalysis.indicators.registry import Context, Definition, indicator
 from cpanalysis.model import collection_end, collection_start
 
 SUB_Q = "How stable are children's placements?"
-COUNTING_RULES = ("Placements are counted as in reference §2.3 (our reading of LAIT 372 and the validator's episode "
+COUNTING_RULES = ("Placements are counted as follows (our reading of LAIT 372 and the validator's episode "
                   "rules): the placement open at the start of the period (or the first one after it) plus each "
                   "later episode with RNE S, P or B; RNE L (legal status only) and T/U (same carer, including a "
                   "foster carer going on to adopt) are not moves; temporary placements (T0-T4) and the return "
@@ -83,7 +83,7 @@ def stability_3plus_placements(ctx: Context) -> pd.DataFrame:
               "31 March", denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
     source="SSDA903 Episodes (this year's and last year's returns)",
     methodology="DfE stability measures (from 2024): cohort 'CLA 2 years on 31 March'. Continuity uses the "
-                "validator's rule (reference §2.1.3) over the 2-year window: looked after on the first day and at "
+                "validator's rule (DfE validation rules 2021-22, v1.2) over the 2-year window: looked after on the first day and at "
                 "31 March, no new period of care starting and no period ending within it, no short breaks. "
                 + COUNTING_RULES,
     deviation=COUNTING_DEVIATION + " The 2-year continuity rule is our extension of the 12-month rule.",
@@ -123,9 +123,9 @@ ADOPTION_PLACE = frozenset({"A3", "A4", "A5", "A6"})
               "adoption where the adoptive placement and the placement before it together lasted at least 2 years",
     denominator="Children in the cohort", unit="percent", polarity="higher_is_better",
     source="SSDA903 Episodes and Header (three returns)",
-    methodology="LAIT 393. Continuity as the validator's rule (reference §2.1.3) from 31 March minus 30 months; "
+    methodology="LAIT 393. Continuity as the validator's rule (DfE validation rules 2021-22, v1.2) from 31 March minus 30 months; "
                 "age in completed years at 31 March. The current placement starts at the last counted placement "
-                "start (reference §2.3: a same-carer change T/U, such as a foster carer adopting, keeps the "
+                "start (a same-carer change T/U, such as a foster carer adopting, keeps the "
                 "placement); it must have started on or before 31 March two years earlier. For a child placed for "
                 "adoption (A3-A6) with new carers, the start of the placement before the adoptive one is used.",
     deviation=COUNTING_DEVIATION + " DfE now words the numerator 'with the same carer'; we compare placements.",
