@@ -1,0 +1,436 @@
+"""Question 3: children's health, emotional wellbeing and offending (the OC2 return).
+
+Every indicator here is computed on the OC2 cohort: children looked after continuously for 12 months
+at 31 March (:func:`cpanalysis.episodes.oc2_cohort`, reference §2.1.3), joined to the OC2 rows returned
+for the same collection year. A child in the cohort with no OC2 row counts as "not received" (reason
+"no OC2 record"); a blank flag counts as not received too, as DfE counts a refusal. OC2 rows for a child
+with no episode in the year are listed in the audit as excluded so that nothing disappears silently.
+
+Ages are completed years at 31 March (Header DOB, else the OC2 row's DOB).
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import pandas as pd
+
+from cpanalysis import episodes
+from cpanalysis.indicators.registry import Context, Definition, indicator
+from cpanalysis.model import collection_end
+
+SOURCE = "SSDA903 Episodes, Header and OC2"
+SUB_HEALTH = "Are children's health needs met?"
+SUB_SDQ = "Is children's emotional wellbeing assessed?"
+SUB_OFFEND = "Are children kept out of the criminal justice system?"
+COHORT_12M = "Children looked after continuously for 12 months at 31 March, excluding short breaks (V3/V4)"
+OC2_RULE = ("Cohort per reference §2.1.3 (V's continuously-looked-after rule: no new period of care, no ceasing "
+            "before 31 March and no V3/V4 episode during the year; looked after on 1 April and at 31 March). ")
+CAV_MISSING_OC2 = ("A child in the cohort with no OC2 record, or a blank flag, is counted as not received; a "
+                   "council that has not returned OC2 rows will show low figures.")
+
+_CACHE: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+def _memo(data, key, fn):
+    """Cache ``fn()`` per CLAData object (by identity, checked with a weak reference) and key."""
+    slot = _CACHE.get(id(data))
+    if slot is None or slot[0]() is not data:
+        for k in [k for k, (ref, _) in _CACHE.items() if ref() is None]:
+            del _CACHE[k]
+        slot = (weakref.ref(data), {})
+        _CACHE[id(data)] = slot
+    store = slot[1]
+    if key not in store:
+        store[key] = fn()
+    return store[key]
+
+
+def _lookup(keys: pd.Series, s: pd.Series) -> pd.Series:
+    """``keys.map(s)`` that also works on empty frames (``s`` has a unique index, best of object dtype)."""
+    if s.dtype == bool:
+        s = s.astype("boolean")  # a missing key must give NA, not True
+    if not len(s):
+        return pd.Series(pd.array([None] * len(keys), dtype=s.dtype), index=keys.index)
+    if s.index.dtype != object:
+        s = pd.Series(s.to_numpy(), index=pd.Index(s.index.to_numpy(dtype=object)), dtype=s.dtype)
+    return pd.Series(s.reindex(keys.to_numpy(dtype=object, na_value=None)).to_numpy(), index=keys.index,
+                     dtype=s.dtype)
+
+
+def _isin(keys: pd.Series, values) -> pd.Series:
+    """``keys.isin(values)`` for large sets of child ids (pandas' Arrow-string isin is slow at national scale)."""
+    pool = values if isinstance(values, set) else set(pd.Series(values).dropna().to_numpy(dtype=object).tolist())
+    k = keys.to_numpy(dtype=object, na_value=None)
+    return pd.Series(np.fromiter((x in pool for x in k), dtype=bool, count=len(k)), index=keys.index)
+
+
+def _head(data) -> pd.Series:
+    """Header DOB by child, indexed by plain Python strings (fast lookups), cached per data."""
+    def build():
+        hd = data.header.drop_duplicates("CHILD", keep="last")
+        return pd.Series(hd["DOB"].to_numpy(), index=pd.Index(hd["CHILD"].to_numpy(dtype=object)), name="DOB")
+    return _memo(data, "head", build)
+
+
+def _base(ctx: Context) -> pd.DataFrame:
+    """OC2 cohort joined to the year's OC2 rows: one row per child with an episode in the year or an OC2 row."""
+    return _memo(ctx.data, ("oc2_base", ctx.year), lambda: _build_base(ctx.data, ctx.year))
+
+
+def _build_base(data, year: int) -> pd.DataFrame:
+    coh = episodes.oc2_cohort(data, year)
+    coh = coh.assign(CHILD=coh["CHILD"].astype("string"), in_cohort=coh["in_cohort"].astype(bool),
+                     reason=coh["reason"].astype("string"))
+    oc2 = data.table("oc2", year)
+    n_rows = oc2.groupby("CHILD").size() if len(oc2) else pd.Series(dtype="int64")
+    oc2 = oc2.drop_duplicates("CHILD", keep="last")
+    cols = [c for c in oc2.columns if c not in ("YEAR", "SOURCE_FILE", "SOURCE_ROW")]
+    oc2 = oc2[cols].rename(columns={"DOB": "OC2_DOB"}).assign(has_oc2=True)
+    b = coh.merge(oc2, on="CHILD", how="outer")
+    orphan = b["in_cohort"].isna()
+    b["in_cohort"] = b["in_cohort"].fillna(False).astype(bool)
+    b["reason"] = b["reason"].mask(orphan, "excluded: OC2 record but no episode during the year").astype("string")
+    b["has_oc2"] = b["has_oc2"].fillna(False).astype(bool)
+    b["dup_oc2"] = _isin(b["CHILD"], n_rows[n_rows > 1].index)
+    dob = _lookup(b["CHILD"], _head(data))
+    dob = dob.where(dob.notna(), b["OC2_DOB"]).astype("datetime64[ns]")
+    b["age"] = episodes.age_at(dob, collection_end(year))
+    b["age_txt"] = ("aged " + b["age"].astype("string") + f" at 31/03/{year}").fillna("age unknown (no DOB)")
+    # reason text shared by every measure, built once (string building dominates the cost at national scale)
+    b["prefix"] = (b["reason"] + "; " + b["age_txt"] + "; ").astype("string")
+    b["age_excl"] = ("excluded: " + b["age_txt"]).astype("string")
+    return b.sort_values("CHILD", kind="mergesort").reset_index(drop=True)
+
+
+def _age_filter(b: pd.DataFrame, ages: tuple[int, int] | None) -> tuple[pd.Series, pd.Series]:
+    """(in age range, reason for those outside it) for the OC2 base."""
+    if ages is None:
+        return pd.Series(True, index=b.index), pd.Series("", index=b.index, dtype="string")
+    lo, hi = ages
+    ok = b["age"].between(lo, hi).fillna(False).astype(bool)
+    why = (b["age_excl"] + f" (this measure covers ages {lo} to {hi})").astype("string")
+    return ok, why
+
+
+def _flag_desc(b: pd.DataFrame, col: str, yes: str, no: str) -> pd.Series:
+    v = b[col]
+    codes = np.select([~b["has_oc2"].to_numpy(), v.isna().to_numpy(), (v == 1).fillna(False).to_numpy()],
+                      [0, 1, 2], default=3).astype("int8")
+    cats = ["no OC2 record (counted as not received)", f"{col} blank (counted as {no})", f"{col}=1 ({yes})",
+            f"{col}=0 ({no})"]
+    # categorical codes, then one take: far cheaper than materialising a string per child
+    return pd.Series(pd.Categorical.from_codes(codes, categories=cats), index=b.index).astype("string")
+
+
+def _audit(b: pd.DataFrame, in_cohort: pd.Series, in_num: pd.Series, reason: pd.Series, **extra) -> pd.DataFrame:
+    out = pd.DataFrame({"CHILD": b["CHILD"].astype("string"), "in_cohort": in_cohort.astype(bool),
+                        "in_numerator": (in_num & in_cohort).astype(bool), "reason": reason.astype("string")})
+    for k, v in extra.items():
+        out[k] = v
+    return out
+
+
+def _flag_indicator(ctx: Context, col: str, yes: str, no: str, ages: tuple[int, int] | None = None,
+                    restrict: pd.Series | None = None, restrict_why: pd.Series | None = None) -> pd.DataFrame:
+    b = _base(ctx)
+    age_ok, age_why = _age_filter(b, ages)
+    cohort = b["in_cohort"] & age_ok
+    if restrict is not None:
+        cohort = cohort & restrict
+    flag = (b[col] == 1).fillna(False).astype(bool) & b["has_oc2"]
+    in_txt = b["prefix"] + _flag_desc(b, col, yes, no)
+    if b["dup_oc2"].any():
+        in_txt = in_txt.mask(b["dup_oc2"], in_txt + "; several OC2 rows for this child in the year (the last is used)")
+    reason = in_txt.where(cohort, b["reason"])
+    reason = reason.mask(b["in_cohort"] & ~age_ok, age_why)
+    if restrict is not None and restrict_why is not None:
+        reason = reason.mask(b["in_cohort"] & age_ok & ~restrict, restrict_why)
+    return _audit(b, cohort, flag, reason)
+
+
+DEV_BLANK = ("A blank flag, and a child in the cohort with no OC2 row, count as not received: DfE counts a refusal "
+             "as not received, but how it treats blanks is not published (our reading). Ages come from the Header "
+             "DOB (else the OC2 DOB).")
+
+
+def _def(**kw) -> Definition:
+    kw.setdefault("deviation", DEV_BLANK)
+    kw.setdefault("question", 3)
+    kw.setdefault("source", SOURCE)
+    kw.setdefault("sub_question", SUB_HEALTH)
+    return Definition(**kw)
+
+
+# ------------------------------------------------------------------------------------ health checks
+@indicator(_def(
+    id="health_assessment", title="Children who had their annual health assessment",
+    cohort=COHORT_12M, numerator="Children in the cohort with HEALTH_ASSESSMENT = 1 in the year's OC2 return",
+    denominator="Children in the cohort (all ages)", unit="percent", polarity="higher_is_better",
+    methodology=OC2_RULE + "Numerator HEALTH_ASSESSMENT = 1; a refusal or a blank counts as not received "
+    "(LAIT 3; EES la_conviction_health_outcome_cla, 'Had their annual health assessment').",
+    caveats=("Children under 5 need two health assessments a year; HEALTH_ASSESSMENT = 1 means they were up to "
+             "date, as recorded by the council.", CAV_MISSING_OC2),
+    published_measure="health_assessment"))
+def health_assessment(ctx: Context) -> pd.DataFrame:
+    return _flag_indicator(ctx, "HEALTH_ASSESSMENT", "assessment up to date", "not received")
+
+
+@indicator(_def(
+    id="dental_check", title="Children who had their teeth checked by a dentist",
+    cohort=COHORT_12M, numerator="Children in the cohort with TEETH_CHECK = 1",
+    denominator="Children in the cohort (all ages)", unit="percent", polarity="higher_is_better",
+    methodology=OC2_RULE + "Numerator TEETH_CHECK = 1; refusal or blank counts as not received (LAIT 3; EES "
+    "la_conviction_health_outcome_cla, 'Had their teeth checked by a dentist').",
+    caveats=("Dental checks in 2021 were limited by the pandemic.", CAV_MISSING_OC2),
+    published_measure="dental_check"))
+def dental_check(ctx: Context) -> pd.DataFrame:
+    return _flag_indicator(ctx, "TEETH_CHECK", "teeth checked", "not received")
+
+
+@indicator(_def(
+    id="immunisations", title="Children whose immunisations were up to date",
+    cohort=COHORT_12M, numerator="Children in the cohort with IMMUNISATIONS = 1",
+    denominator="Children in the cohort (all ages)", unit="percent", polarity="higher_is_better",
+    methodology=OC2_RULE + "Numerator IMMUNISATIONS = 1; refusal or blank counts as not up to date (LAIT 3; EES "
+    "la_conviction_health_outcome_cla, 'Had their immunisations up to date').",
+    caveats=(CAV_MISSING_OC2,), published_measure="immunisations"))
+def immunisations(ctx: Context) -> pd.DataFrame:
+    return _flag_indicator(ctx, "IMMUNISATIONS", "up to date", "not up to date")
+
+
+@indicator(_def(
+    id="development_check", title="Children aged under 5 whose development assessments were up to date",
+    cohort="Children aged 0 to 4 at 31 March looked after continuously for 12 months, excluding short breaks",
+    numerator="Children in the cohort with HEALTH_CHECK = 1",
+    denominator="Children in the cohort aged 0 to 4", unit="percent", polarity="higher_is_better",
+    methodology=OC2_RULE + "Restricted to ages 0 to 4 at 31 March (V rules 545, 546: HEALTH_CHECK applies to "
+    "under-5s only). Numerator HEALTH_CHECK = 1 (EES la_conviction_health_outcome_cla, 'Development assessments "
+    "up to date').",
+    caveats=("Small cohorts: most councils have few under-5s looked after for a full year.", CAV_MISSING_OC2),
+    published_measure="development_check"))
+def development_check(ctx: Context) -> pd.DataFrame:
+    return _flag_indicator(ctx, "HEALTH_CHECK", "development assessment up to date", "not up to date", ages=(0, 4))
+
+
+# ------------------------------------------------------------------------------------ SDQ
+SDQ_REASONS = {"SDQ1": "aged under 4 or over 16", "SDQ2": "carer refused", "SDQ3": "disability prevents it",
+               "SDQ4": "other", "SDQ5": "young person refused"}
+SDQ_BANDS = (("Normal (0 to 13)", 0, 13), ("Borderline (14 to 16)", 14, 16), ("Cause for concern (17 to 40)", 17, 40))
+SDQ_COHORT = "Children aged 5 to 16 at 31 March looked after continuously for 12 months, excluding short breaks"
+SDQ_METHOD = (OC2_RULE + "Restricted to ages 5 to 16 at 31 March (LAIT 162; LG Inform 2135). A score is an integer "
+              "0 to 40 (V rule 180); scores outside 0 to 40 are treated as not received. Bands: 0-13 normal, 14-16 "
+              "borderline, 17-40 cause for concern. ")
+SDQ_CAVEATS = ("Higher scores mean more difficulties; the SDQ is a screening tool completed by carers, not a "
+               "diagnosis.", "The return covers ages 4 to 16 (V rule 186) but DfE publishes ages 5 to 16.",
+               CAV_MISSING_OC2)
+
+
+def _sdq(ctx: Context) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series, pd.Series]:
+    """(base, in SDQ cohort, score received, score as float, reason text for the cohort rows)."""
+    return _memo(ctx.data, ("sdq", ctx.year), lambda: _build_sdq(ctx))
+
+
+def _build_sdq(ctx: Context) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series, pd.Series]:
+    b = _base(ctx)
+    age_ok, age_why = _age_filter(b, (5, 16))
+    cohort = b["in_cohort"] & age_ok
+    score = pd.to_numeric(b["SDQ_SCORE"], errors="coerce").astype("Float64")
+    received = score.between(0, 40).fillna(False).astype(bool) & b["has_oc2"]
+    why_code = b["SDQ_REASON"].astype("string")
+    why_txt = why_code.map(SDQ_REASONS).astype("string").fillna("")
+    none_txt = ("no SDQ score" + ("; SDQ_REASON " + why_code + " (" + why_txt + ")").fillna("")).astype("string")
+    bad = score.notna() & ~score.between(0, 40).fillna(False)
+    none_txt = none_txt.mask(bad.astype(bool), "SDQ score " + score.astype("string") + " out of range 0-40 (ignored)")
+    none_txt = none_txt.mask(~b["has_oc2"], "no OC2 record (no SDQ score)")
+    desc = pd.Series("SDQ score " + score.astype("Int64", errors="ignore").astype("string"), index=b.index,
+                     dtype="string").where(received, none_txt)
+    reason = (b["prefix"] + desc).where(cohort, b["reason"])
+    reason = reason.mask(b["in_cohort"] & ~age_ok, age_why)
+    _memo(ctx.data, ("sdq_desc", ctx.year), lambda: desc)
+    return b, cohort, received, score.astype(float), reason
+
+
+@indicator(_def(
+    id="sdq_received", title="Children aged 5 to 16 with an SDQ score", sub_question=SUB_SDQ,
+    cohort=SDQ_COHORT, numerator="Children in the cohort with an SDQ_SCORE (0 to 40) in the OC2 return",
+    denominator="Children in the cohort", unit="percent", polarity="higher_is_better",
+    methodology=SDQ_METHOD + "Numerator: a score was returned (EES 'SDQ score was received').",
+    caveats=SDQ_CAVEATS, published_measure="sdq_received"))
+def sdq_received(ctx: Context) -> pd.DataFrame:
+    b, cohort, received, _, reason = _sdq(ctx)
+    return _audit(b, cohort, received, reason)
+
+
+def _sdq_scored(ctx: Context) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    """Audit pieces for measures over children with a score: (base, cohort, score, reason)."""
+    return _memo(ctx.data, ("sdq_scored", ctx.year), lambda: _build_sdq_scored(ctx))
+
+
+def _build_sdq_scored(ctx: Context) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    b, cohort, received, score, reason = _sdq(ctx)
+    scored = cohort & received
+    desc = _memo(ctx.data, ("sdq_desc", ctx.year), lambda: None)
+    reason = reason.mask(cohort & ~received, "excluded: " + desc)
+    return b, scored, score, reason
+
+
+@indicator(_def(
+    id="sdq_mean", title="Average SDQ score", sub_question=SUB_SDQ,
+    cohort="Children aged 5 to 16 looked after continuously for 12 months with an SDQ score",
+    numerator="Sum of SDQ scores", denominator="Children with a score", unit="mean", polarity="lower_is_better",
+    methodology=SDQ_METHOD + "Value: the mean score of children with a score (LAIT 162, 'SDQ average score'). "
+    "DfE publishes the average in the children_count column of la_conviction_health_outcome_cla.",
+    caveats=SDQ_CAVEATS, published_measure="sdq_mean"))
+def sdq_mean(ctx: Context) -> pd.DataFrame:
+    b, scored, score, reason = _sdq_scored(ctx)
+    return _audit(b, scored, scored, reason, value=score.where(scored))
+
+
+def _sdq_band_pct(ctx: Context, lo: int, hi: int) -> pd.DataFrame:
+    b, scored, score, reason = _sdq_scored(ctx)
+    return _audit(b, scored, scored & score.between(lo, hi).fillna(False).astype(bool), reason)
+
+
+@indicator(_def(
+    id="sdq_concern", title="Children whose SDQ score is a cause for concern", sub_question=SUB_SDQ,
+    cohort="Children aged 5 to 16 looked after continuously for 12 months with an SDQ score",
+    numerator="Children with a score of 17 or more", denominator="Children with a score", unit="percent",
+    polarity="lower_is_better",
+    methodology=SDQ_METHOD + "Percentage of children with a score whose score is 17 to 40 (EES 'SDQ score is a "
+    "cause for concern').", caveats=SDQ_CAVEATS, published_measure="sdq_concern"))
+def sdq_concern(ctx: Context) -> pd.DataFrame:
+    return _sdq_band_pct(ctx, 17, 40)
+
+
+@indicator(_def(
+    id="sdq_borderline", title="Children whose SDQ score is borderline", sub_question=SUB_SDQ,
+    cohort="Children aged 5 to 16 looked after continuously for 12 months with an SDQ score",
+    numerator="Children with a score of 14 to 16", denominator="Children with a score", unit="percent",
+    polarity="neutral", methodology=SDQ_METHOD + "Percentage of children with a score whose score is 14 to 16.",
+    caveats=SDQ_CAVEATS))
+def sdq_borderline(ctx: Context) -> pd.DataFrame:
+    return _sdq_band_pct(ctx, 14, 16)
+
+
+@indicator(_def(
+    id="sdq_normal", title="Children whose SDQ score is in the normal range", sub_question=SUB_SDQ,
+    cohort="Children aged 5 to 16 looked after continuously for 12 months with an SDQ score",
+    numerator="Children with a score of 0 to 13", denominator="Children with a score", unit="percent",
+    polarity="higher_is_better", methodology=SDQ_METHOD + "Percentage of children with a score whose score is 0-13.",
+    caveats=SDQ_CAVEATS))
+def sdq_normal(ctx: Context) -> pd.DataFrame:
+    return _sdq_band_pct(ctx, 0, 13)
+
+
+@indicator(_def(
+    id="sdq_bands", title="Children with an SDQ score, by band", sub_question=SUB_SDQ,
+    cohort="Children aged 5 to 16 looked after continuously for 12 months with an SDQ score",
+    numerator="Children with a score (Total), and in each band (breakdown)", denominator="none (a count)",
+    unit="count", polarity="neutral",
+    methodology=SDQ_METHOD + "A count with one breakdown row per band, so the bands add up to the Total; the "
+    "percentages are sdq_normal, sdq_borderline and sdq_concern.",
+    deviation="Published as percentages of children with a score; given here as counts because a breakdown "
+    "slice cannot carry the whole cohort as its denominator.", caveats=SDQ_CAVEATS))
+def sdq_bands(ctx: Context) -> pd.DataFrame:
+    b, scored, score, reason = _sdq_scored(ctx)
+    band = pd.Series(np.select([score.between(lo, hi).fillna(False).to_numpy() for _, lo, hi in SDQ_BANDS],
+                               [name for name, _, _ in SDQ_BANDS], default=""), index=b.index, dtype="string")
+    band = band.where(scored & (band != ""), pd.NA)
+    return _audit(b, scored, scored, reason, breakdown=band)
+
+
+# ------------------------------------------------------------------------------------ offending, substances
+@indicator(_def(
+    id="convicted", title="Children aged 10 to 17 convicted or given a youth caution", sub_question=SUB_OFFEND,
+    cohort="Children aged 10 to 17 at 31 March looked after continuously for 12 months, excluding short breaks",
+    numerator="Children in the cohort with CONVICTED = 1 (convicted, youth caution or youth conditional caution "
+    "during the year)", denominator="Children in the cohort aged 10 to 17", unit="percent",
+    polarity="lower_is_better",
+    methodology=OC2_RULE + "Restricted to ages 10 to 17 at 31 March (LAIT 202; V rules 542, 543). Numerator "
+    "CONVICTED = 1.", caveats=("Many councils' figures are suppressed because the numbers are small.",
+                               "A blank CONVICTED is counted as not convicted.", CAV_MISSING_OC2),
+    published_measure="convicted"))
+def convicted(ctx: Context) -> pd.DataFrame:
+    return _flag_indicator(ctx, "CONVICTED", "convicted or cautioned", "not convicted", ages=(10, 17))
+
+
+@indicator(_def(
+    id="substance_misuse", title="Children identified as having a substance misuse problem",
+    cohort=COHORT_12M, numerator="Children in the cohort with SUBSTANCE_MISUSE = 1",
+    denominator="Children in the cohort (all ages)", unit="percent", polarity="neutral",
+    methodology=OC2_RULE + "Numerator SUBSTANCE_MISUSE = 1 (LAIT 239).",
+    caveats=("A higher figure can mean better identification, not more misuse.", CAV_MISSING_OC2),
+    published_measure="substance_misuse"))
+def substance_misuse(ctx: Context) -> pd.DataFrame:
+    return _flag_indicator(ctx, "SUBSTANCE_MISUSE", "identified", "not identified")
+
+
+def _identified(ctx: Context) -> tuple[pd.Series, pd.Series]:
+    return _memo(ctx.data, ("identified", ctx.year), lambda: _build_identified(ctx))
+
+
+def _build_identified(ctx: Context) -> tuple[pd.Series, pd.Series]:
+    b = _base(ctx)
+    ident = (b["SUBSTANCE_MISUSE"] == 1).fillna(False).astype(bool) & b["has_oc2"]
+    why = ("excluded: not identified as having a substance misuse problem (" + b["age_txt"] + ")").astype("string")
+    return ident, why
+
+
+@indicator(_def(
+    id="substance_intervention_received", title="Children with a substance misuse problem who received an "
+    "intervention", cohort="Children in the OC2 cohort identified as having a substance misuse problem",
+    numerator="Those with INTERVENTION_RECEIVED = 1", denominator="Children identified (SUBSTANCE_MISUSE = 1)",
+    unit="percent", polarity="higher_is_better",
+    methodology=OC2_RULE + "Of children with SUBSTANCE_MISUSE = 1, those with INTERVENTION_RECEIVED = 1 (LAIT 239).",
+    caveats=("Small numbers in most councils.", CAV_MISSING_OC2)))
+def substance_intervention_received(ctx: Context) -> pd.DataFrame:
+    ident, why = _identified(ctx)
+    return _flag_indicator(ctx, "INTERVENTION_RECEIVED", "intervention received", "not received",
+                           restrict=ident, restrict_why=why)
+
+
+@indicator(_def(
+    id="substance_intervention_refused", title="Children with a substance misuse problem who refused an "
+    "intervention offered", cohort="Children in the OC2 cohort identified as having a substance misuse problem",
+    numerator="Those with INTERVENTION_OFFERED = 1 (offered but refused)",
+    denominator="Children identified (SUBSTANCE_MISUSE = 1)", unit="percent", polarity="lower_is_better",
+    methodology=OC2_RULE + "Of children with SUBSTANCE_MISUSE = 1, those with INTERVENTION_OFFERED = 1, which the "
+    "903 guidance defines as an intervention offered but refused (LAIT 239).",
+    caveats=("Small numbers in most councils.", "INTERVENTION_OFFERED = 1 means offered and refused, not simply "
+             "offered.", CAV_MISSING_OC2)))
+def substance_intervention_refused(ctx: Context) -> pd.DataFrame:
+    ident, why = _identified(ctx)
+    return _flag_indicator(ctx, "INTERVENTION_OFFERED", "offered and refused", "not refused",
+                           restrict=ident, restrict_why=why)
+
+
+# ------------------------------------------------------------------------------------ cohort and data quality
+@indicator(_def(
+    id="oc2_cohort_size", title="Children looked after continuously for 12 months at 31 March",
+    cohort=COHORT_12M, numerator="Children in the cohort", denominator="none (a count)", unit="count",
+    polarity="neutral", methodology=OC2_RULE + "The denominator of the OC2 measures (EES 'Total all ages').",
+    deviation="DfE's code for the cohort is not public; we apply the validator's continuity rule (reference §2.1.3).",
+    caveats=("The cohort is derived from the episodes, not from the OC2 rows the council returned.",)))
+def oc2_cohort_size(ctx: Context) -> pd.DataFrame:
+    b = _base(ctx)
+    rec = pd.Series(np.where(b["has_oc2"], "; OC2 record returned", "; no OC2 record"), index=b.index,
+                    dtype="string")
+    reason = (b["reason"] + rec).where(b["in_cohort"], b["reason"])
+    return _audit(b, b["in_cohort"], b["in_cohort"], reason)
+
+
+@indicator(_def(
+    id="oc2_record_missing", title="Children in the OC2 cohort with no OC2 record",
+    cohort=COHORT_12M, numerator="Children in the cohort with no OC2 row in the year's return",
+    denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
+    methodology=OC2_RULE + "A data-quality check: every child in the cohort should have an OC2 row.",
+    deviation="Not a DfE measure; our check of the return.",
+    caveats=("Children missing here are counted as 'not received' in every health measure.",)))
+def oc2_record_missing(ctx: Context) -> pd.DataFrame:
+    b = _base(ctx)
+    rec = pd.Series(np.where(b["has_oc2"], "; OC2 record returned", "; no OC2 record"), index=b.index,
+                    dtype="string")
+    reason = (b["reason"] + rec).where(b["in_cohort"], b["reason"])
+    return _audit(b, b["in_cohort"], ~b["has_oc2"], reason)
