@@ -10,6 +10,7 @@ after the first build (see ``cpanalysis.sources.published.cache_dir``). Prints f
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import sys
 import tempfile
@@ -48,7 +49,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         jobs = [(c, folder, str(Path(tmp) / c), args.workers) for c in codes]
         t = time.perf_counter()
-        with ProcessPoolExecutor(max_workers=args.parallel) as pool:
+        with ProcessPoolExecutor(max_workers=args.parallel, mp_context=multiprocessing.get_context("spawn")) as pool:
             for name, secs, size in pool.map(build_one, jobs):
                 print(f"  {name}: {secs:.1f} s, HTML {size / 1024:,.0f} KiB")
         wall = time.perf_counter() - t

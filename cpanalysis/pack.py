@@ -7,6 +7,7 @@ replaces the previous pack, so a failed build never overwrites the last good one
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import time
@@ -110,6 +111,11 @@ def _execute_warm(jobs: list[Job]) -> list[tuple[str, str | None]]:
     return out
 
 
+#: Worker processes are spawned, not forked: forking a process that runs threads (pytest-xdist, Jupyter,
+#: a web server embedding us) can deadlock the child. The cost is one fresh interpreter per worker.
+_MP = multiprocessing.get_context("spawn")
+
+
 def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm") -> list[tuple[str, str | None]]:
     """Execute notebooks across ``workers`` processes. ``runner="warm"`` keeps one kernel per worker;
     ``"papermill"`` starts a fresh kernel per notebook (slower; the behaviour of the papermill CLI)."""
@@ -117,14 +123,14 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm") -> list[t
     if runner == "papermill":
         if workers == 1:
             return [_execute_papermill(j) for j in jobs]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_MP) as pool:
             return list(pool.map(_execute_papermill, jobs))
     # Deal the notebooks out in turn so each worker gets a similar share; keep the caller's order.
     shares = [jobs[i::workers] for i in range(workers)]
     if workers == 1:
         results = _execute_warm(jobs)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_MP) as pool:
             results = [r for part in pool.map(_execute_warm, shares) for r in part]
     order = {j[1]: i for i, j in enumerate(jobs)}
     return sorted(results, key=lambda r: order[r[0]])

@@ -16,8 +16,11 @@ def test_export_columns_years_and_reconciliation(tmp_path, capsys):
     for iid in ("cla_at_31_march", "stability_3plus_placements", "health_assessment", "care_leavers_eet_19_21",
                 "foster_households"):
         assert iid in set(df["indicator_id"]), iid
-    # A percentage's value is its numerator over its denominator.
-    pct = df[(df["unit"] == "percent") & df["denominator"].gt(0) & df["value"].notna()]
+    # A percentage computed here is exactly its numerator over its denominator (DfE's published
+    # percentages are rounded by DfE, so they are checked against their cells in test_published instead).
+    pct = df[(df["unit"] == "percent") & df["denominator"].gt(0) & df["value"].notna()
+             & ~df["source"].astype(str).str.startswith("DfE")]
+    assert len(pct) > 50
     assert ((pct["value"] - 100 * pct["numerator"] / pct["denominator"]).abs() < 1e-6).all()
 
 
