@@ -47,16 +47,10 @@ def fmt(value, unit: str, symbol: str | None = None) -> str:
 
 
 def compare(value, ci_low, ci_high, comparator) -> str:
-    """'higher', 'lower', 'similar' or 'not comparable' (no interval or no comparator)."""
-    if any(_isnan(x) for x in (value, comparator)):
-        return "not comparable"
-    if _isnan(ci_low) or _isnan(ci_high):
-        return "not comparable"
-    if float(comparator) < float(ci_low):
-        return "higher"
-    if float(comparator) > float(ci_high):
-        return "lower"
-    return "similar"
+    """'higher', 'lower', 'similar' or 'not comparable': :func:`cpanalysis.stats.compare`, the one rule."""
+    from cpanalysis import stats
+
+    return stats.compare(value, ci_low, ci_high, comparator)
 
 
 def judgement(direction: str, polarity: str) -> str:

@@ -134,9 +134,21 @@ def _display_html(markup: str) -> None:
     display(HTML(markup))
 
 
-def _definition(indicator_id: str):
+def _definition(indicator_id: str, ctx: PackContext | None = None):
+    """The definition to show beside a figure: the published measure's own when the council's figures for
+    this indicator come from DfE's files, so the pack never describes a published figure as computed
+    from the council's SSDA903 return."""
     from cpanalysis.indicators import registry
 
+    if ctx is not None and not ctx.results.empty and "source" in ctx.results.columns:
+        src = ctx.results.loc[ctx.results["indicator_id"] == indicator_id, "source"].astype(str)
+        if len(src) and src.str.startswith("DfE").all():
+            from cpanalysis.sources.published import definition_for
+
+            try:
+                return definition_for(indicator_id)
+            except KeyError:
+                pass
     try:
         return registry.get(indicator_id).definition
     except KeyError:
@@ -206,7 +218,7 @@ def headline_table(ctx: PackContext, n: int) -> None:
     """At a glance: each indicator for the reporting year, with comparators and an honest reading."""
     rows = []
     for iid in key_ids(ctx, n):
-        defn = _definition(iid)
+        defn = _definition(iid, ctx)
         t = _total_rows(ctx, iid)
         cur = t[t["year"] == ctx.params.year]
         if cur.empty:
@@ -254,7 +266,7 @@ def context_figures(ctx: PackContext, ids: list[str], caption: str = "For contex
         t = _total_rows(ctx, iid)
         if t.empty:
             continue
-        defn = _definition(iid)
+        defn = _definition(iid, ctx)
         cells = {}
         for y in years:
             cur = t[t["year"] == y]
@@ -286,7 +298,7 @@ def html_table(df: pd.DataFrame, caption: str, numeric: list[str] | None = None)
 
 def indicator_section(ctx: PackContext, iid: str) -> None:
     """One indicator: heading, reading, trend chart with interval and comparators, definition, caveats."""
-    defn = _definition(iid)
+    defn = _definition(iid, ctx)
     r = ctx.results[ctx.results["indicator_id"] == iid]
     t = _total_rows(ctx, iid)
     cur = t[t["year"] == ctx.params.year]
@@ -455,7 +467,7 @@ def summary(ctx: PackContext) -> None:
         for iid in key_ids(ctx, n):
             if len(key) == 4:
                 break
-            defn = _definition(iid)
+            defn = _definition(iid, ctx)
             t = _total_rows(ctx, iid)
             cur = t[t["year"] == p.year]
             if cur.empty or (pd.isna(cur["value"].iloc[-1]) and cur.get("symbol", pd.Series([""])).iloc[-1] != "c"):
@@ -562,7 +574,7 @@ def annex_methods(ctx: PackContext) -> None:
     ids = [i for n in p.topics for i in key_ids(ctx, n)]
     rows = []
     for iid in ids:
-        d = _definition(iid)
+        d = _definition(iid, ctx)
         rows.append({"Indicator": f"{html.escape(d.title)}<br><span class='cpa-small'>{iid}</span>",
                      "Question": str(d.question), "Who is counted": html.escape(d.cohort),
                      "Numerator": html.escape(d.numerator), "Denominator": html.escape(d.denominator),

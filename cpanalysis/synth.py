@@ -962,6 +962,15 @@ def _oc2_row(out: _Draw, ch: _Child, cid: str, dob: str, age: int) -> tuple:
 _ACTIV_BEFORE_2022 = {"F4": "F3", "F5": "F3", "P4": "P3", "P5": "P3"}
 
 
+#: chance that a young person who left foster care on their 18th birthday still lives with those carers
+_STAYING_PUT = {18: 0.58, 19: 0.35, 20: 0.18}
+
+
+def _ceased_fostered_at_18(ch: _Child) -> bool:
+    b18 = _birthday(ch.dob, 18)
+    return any(e[1] == b18 and str(e[5]).startswith("U") for e in ch.episodes)
+
+
 def _oc3_row(out: _Draw, ch: _Child, cid: str, dob: str, age: int, year: int) -> tuple:
     touch = out.pick(_IN_TOUCH)
     if touch == "RHOM" and age > 18:
@@ -986,6 +995,8 @@ def _oc3_row(out: _Draw, ch: _Child, cid: str, dob: str, age: int, year: int) ->
         letter = out.pick(_ACCOM)
         if letter == "Z" and age == 17:
             letter = "B"
+        if 18 <= age <= 20 and _ceased_fostered_at_18(ch) and out.p(_STAYING_PUT[age]):
+            letter = "Z"  # staying put with former foster carers (England: about 55% at 18, fewer later)
         suitable = out.p(0.97) if letter not in ("S", "X", "W") else False
         accom = letter + ("1" if suitable else "2")
     return (cid, dob, touch, activ, accom)

@@ -281,14 +281,20 @@ def catalogue_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def definition_for(indicator_id: str):
-    """A registry :class:`Definition` for a published measure (the registry's own when it has one)."""
+def definition_for(indicator_id: str, prefer_registry: bool = False):
+    """A registry :class:`Definition` describing the published measure for ``indicator_id``.
+
+    The description is the catalogue's (file, column, filters), because a published figure is shown
+    exactly as DfE published it, not recomputed. With ``prefer_registry`` the registry's own definition
+    is returned when there is one.
+    """
     from cpanalysis.indicators import registry
 
-    try:
-        return registry.get(indicator_id).definition
-    except KeyError:
-        pass
+    if prefer_registry:
+        try:
+            return registry.get(indicator_id).definition
+        except KeyError:
+            pass
     cat = catalogue()
     m = cat.get(indicator_id) or next((x for x in cat.values() if x.indicator_id == indicator_id), None)
     if m is None:
