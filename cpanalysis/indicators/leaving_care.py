@@ -22,12 +22,11 @@ R (residence not known).
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import pandas as pd
 
 from cpanalysis import episodes
+from cpanalysis.indicators._util import _lookup, _memo
 from cpanalysis.indicators.registry import Context, Definition, indicator
 from cpanalysis.model import collection_end, collection_start
 
@@ -50,35 +49,6 @@ ACTIV_LABELS = {"F1": "higher education full time", "P1": "higher education part
                 "F5": "training or employment full time", "P5": "training or employment part time",
                 "G4": "NEET: illness or disability", "G5": "NEET: other", "G6": "NEET: pregnancy or parenting",
                 "0": "activity not known"}
-
-_CACHE: dict[int, tuple[weakref.ref, dict]] = {}
-
-
-def _memo(data, key, fn):
-    """Cache ``fn()`` per CLAData object (by identity, checked with a weak reference) and key."""
-    slot = _CACHE.get(id(data))
-    if slot is None or slot[0]() is not data:
-        for k in [k for k, (ref, _) in _CACHE.items() if ref() is None]:
-            del _CACHE[k]
-        slot = (weakref.ref(data), {})
-        _CACHE[id(data)] = slot
-    store = slot[1]
-    if key not in store:
-        store[key] = fn()
-    return store[key]
-
-
-def _lookup(keys: pd.Series, s: pd.Series) -> pd.Series:
-    """``keys.map(s)`` that also works on empty frames (``s`` has a unique index, best of object dtype)."""
-    if s.dtype == bool:
-        s = s.astype("boolean")  # a missing key must give NA, not True
-    if not len(s):
-        return pd.Series(pd.array([None] * len(keys), dtype=s.dtype), index=keys.index)
-    if s.index.dtype != object:
-        s = pd.Series(s.to_numpy(), index=pd.Index(s.index.to_numpy(dtype=object)), dtype=s.dtype)
-    return pd.Series(s.reindex(keys.to_numpy(dtype=object, na_value=None)).to_numpy(), index=keys.index,
-                     dtype=s.dtype)
-
 
 def _head(data) -> pd.Series:
     """Header DOB by child, indexed by plain Python strings (fast lookups), cached per data."""
