@@ -93,6 +93,9 @@ def comparator_table(pub: PublishedData, params, indicator_ids=None, years=None)
     """
     f = pub.figures
     f = f[f["measure_id"].isin(_ids_to_measures(indicator_ids))]
+    # Only the columns used below: every row selection copies all columns, and the figures table is wide.
+    f = f[[c for c in ("measure_id", "year", "geographic_level", "old_la_code", "la_name", "region_name", "value",
+                       "symbol", "numerator", "denominator", "source") if c in f.columns]]
     if years is not None:
         f = f[f["year"].isin([years] if isinstance(years, int) else list(years))]
     if f.empty:
@@ -108,29 +111,36 @@ def comparator_table(pub: PublishedData, params, indicator_ids=None, years=None)
     else:
         code = council.old_la_code
     group = [g for g in group if g != code]
-    la = f[f["geographic_level"] == "Local authority"]
-    nat = f[f["geographic_level"] == "National"].drop_duplicates(["measure_id", "year"])
-    reg = f[f["geographic_level"] == "Regional"]
+    # One pass over plain records (row-by-row pandas selection inside the loop was the slow part).
+    la_by: dict[tuple, list[dict]] = {}
+    nat_by: dict[tuple, dict] = {}
+    reg_by: dict[tuple, dict] = {}
+    for r in f.to_dict("records"):
+        level, key = r["geographic_level"], (r["measure_id"], r["year"])
+        if level == "Local authority":
+            la_by.setdefault(key, []).append(r)
+        elif level == "National":
+            nat_by.setdefault(key, r)
+        elif level == "Regional":
+            reg_by.setdefault(key + (r["region_name"],), r)
+    in_group = set(group)
     out = []
-    # Split once by measure and year (filtering the whole table inside the loop was quadratic).
-    la_by = {k: g for k, g in la.groupby(["measure_id", "year"], sort=False)}
-    nat_by = {k: g for k, g in nat.groupby(["measure_id", "year"], sort=False)}
-    reg_by = {k: g for k, g in reg.groupby(["measure_id", "year", "region_name"], sort=False)}
-    empty_la, empty_nat, empty_reg = la.iloc[0:0], nat.iloc[0:0], reg.iloc[0:0]
-    for mid, year in f[["measure_id", "year"]].drop_duplicates().sort_values(["measure_id", "year"]).itertuples(index=False):
+    for mid, year in sorted({(r_mid, r_year) for r_mid, r_year in zip(f["measure_id"], f["year"])}):
         m = catalogue()[mid]
-        las = la_by.get((mid, year), empty_la)
-        me = las[las["old_la_code"] == code] if code else las.iloc[0:0]
-        n_row = nat_by.get((mid, year), empty_nat)
-        if me.empty and not m.national_only:
+        las = la_by.get((mid, year), [])
+        me = [r for r in las if code and r["old_la_code"] == code]
+        n_row = nat_by.get((mid, year))
+        if not me and not m.national_only:
             continue
-        row = me.iloc[0] if not me.empty else None
+        row = me[0] if me else None
         region_name = (row["region_name"] if row is not None and row["region_name"] else council.region) or ""
-        r_row = reg_by.get((mid, year, region_name), empty_reg)
-        sn = las[las["old_la_code"].isin(group)]["value"].dropna()
-        value = row["value"] if row is not None else math.nan
-        band, q1, q2, q3 = quartile_band(value, las["value"].to_numpy(dtype=float))
-        vals = las["value"].dropna()
+        r_row = reg_by.get((mid, year, region_name))
+        all_vals = np.array([r["value"] for r in las], dtype=float)
+        sn = np.array([r["value"] for r in las if r["old_la_code"] in in_group], dtype=float)
+        sn = sn[~np.isnan(sn)]
+        value = float(row["value"]) if row is not None and pd.notna(row["value"]) else math.nan
+        band, q1, q2, q3 = quartile_band(value, all_vals)
+        vals = all_vals[~np.isnan(all_vals)]
         rank = int((vals < value).sum() + 1) if not math.isnan(value) and len(vals) else None
         out.append({
             "indicator_id": m.indicator_id, "measure_id": mid, "title": m.title, "unit": m.unit,
@@ -138,15 +148,15 @@ def comparator_table(pub: PublishedData, params, indicator_ids=None, years=None)
             "symbol": row["symbol"] if row is not None else "",
             "numerator": row["numerator"] if row is not None else math.nan,
             "denominator": row["denominator"] if row is not None else math.nan,
-            "england": n_row["value"].iloc[0] if not n_row.empty else math.nan,
-            "region": r_row["value"].iloc[0] if not r_row.empty else math.nan, "region_name": region_name,
-            "sn_median": float(sn.median()) if len(sn) else math.nan,
+            "england": n_row["value"] if n_row is not None else math.nan,
+            "region": r_row["value"] if r_row is not None else math.nan, "region_name": region_name,
+            "sn_median": float(np.median(sn)) if len(sn) else math.nan,
             "sn_min": float(sn.min()) if len(sn) else math.nan, "sn_max": float(sn.max()) if len(sn) else math.nan,
             "sn_n": int(len(sn)), "sn_group": label if group else "", "quartile": band, "rank": rank,
             "n_councils": int(len(vals)), "la_q1": q1, "la_median": q2, "la_q3": q3,
             "source": row["source"] if row is not None else "",
-            "england_source": n_row["source"].iloc[0] if not n_row.empty else "",
-            "region_source": r_row["source"].iloc[0] if not r_row.empty else ""})
+            "england_source": n_row["source"] if n_row is not None else "",
+            "region_source": r_row["source"] if r_row is not None else ""})
     return pd.DataFrame(out, columns=COMPARATOR_COLUMNS)
 
 

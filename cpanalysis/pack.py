@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import shutil
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,9 +72,23 @@ WARM_UP = "import cpanalysis.present, cpanalysis.charts, pandas, matplotlib.pypl
 RESET = "%reset -f\nimport matplotlib.pyplot as _plt; _plt.close('all'); del _plt"
 
 
-def _execute_warm(jobs: list[Job]) -> list[tuple[str, str | None]]:
+def _wait_until_ready(ready: str, timeout: float = 3600.0) -> str:
+    """Wait for the builder to finish preparing the data: the file ``ready`` then holds "ok" or a reason."""
+    deadline = time.monotonic() + timeout
+    path = Path(ready)
+    while time.monotonic() < deadline:
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip() or "ok"
+        time.sleep(0.05)
+    return "timed out waiting for the data to be prepared"
+
+
+def _execute_warm(jobs: list[Job], ready: str | None = None) -> list[tuple[str, str | None]]:
     """Run several notebooks in one kernel kept warm: started once, imports done once, user namespace
-    reset between notebooks. Parameters are injected exactly as Papermill does (same function)."""
+    reset between notebooks. Parameters are injected exactly as Papermill does (same function).
+
+    With ``ready`` (a file path) the kernel starts and does its imports at once, then waits for the
+    builder to write that file: kernel start-up overlaps the builder's data preparation."""
     import nbformat
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
@@ -93,6 +108,10 @@ def _execute_warm(jobs: list[Job]) -> list[tuple[str, str | None]]:
             NotebookClient(nb, km=km, timeout=120, kernel_name="python3").execute()
 
         run_source(WARM_UP)
+        if ready is not None:
+            status = _wait_until_ready(ready)
+            if status != "ok":
+                return [(j[1], f"not run: {status}") for j in jobs]
         for src, dst, parameters, cwd in jobs:
             nb = load_notebook_node(src)  # papermill's reader: adds the metadata parameterize_notebook needs
             nb = parameterize_notebook(nb, parameters, report_mode=False)
@@ -116,23 +135,62 @@ def _execute_warm(jobs: list[Job]) -> list[tuple[str, str | None]]:
 _MP = multiprocessing.get_context("spawn")
 
 
-def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm") -> list[tuple[str, str | None]]:
+def _weight(job: Job) -> int:
+    """Rough cost of a notebook: its question's number of indicators (charts dominate the run time)."""
+    name = Path(job[0]).stem
+    if not name[:2].isdigit() or int(name[:2]) not in TOPICS:
+        return 2
+    from cpanalysis.questions import question
+
+    return 2 + len(question(int(name[:2])).indicator_ids)
+
+
+def _shares(jobs: list[Job], workers: int) -> list[list[Job]]:
+    """Deal notebooks to workers, heaviest first, each to the least-loaded worker (greedy balancing)."""
+    loads = [0] * workers
+    shares: list[list[Job]] = [[] for _ in range(workers)]
+    for job in sorted(jobs, key=_weight, reverse=True):
+        i = loads.index(min(loads))
+        shares[i].append(job)
+        loads[i] += _weight(job)
+    return [s for s in shares if s]
+
+
+def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
+                  prepare: Callable[[], None] | None = None, ready: Path | None = None
+                  ) -> list[tuple[str, str | None]]:
     """Execute notebooks across ``workers`` processes. ``runner="warm"`` keeps one kernel per worker;
-    ``"papermill"`` starts a fresh kernel per notebook (slower; the behaviour of the papermill CLI)."""
+    ``"papermill"`` starts a fresh kernel per notebook (slower; the behaviour of the papermill CLI).
+
+    ``prepare`` (with ``ready``, the file it signals through) is the builder's data preparation. With the
+    warm runner on several workers it runs while the kernels start; otherwise it runs first.
+    """
     workers = max(1, min(workers, len(jobs)))
+    order = {j[1]: i for i, j in enumerate(jobs)}
+    if runner == "warm" and workers > 1 and prepare is not None and ready is not None:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_MP) as pool:
+            futures = [pool.submit(_execute_warm, share, str(ready)) for share in _shares(jobs, workers)]
+            try:
+                prepare()
+            except BaseException as err:
+                ready.parent.mkdir(parents=True, exist_ok=True)
+                ready.write_text(f"preparing the data failed ({type(err).__name__})", encoding="utf-8")
+                raise
+            ready.write_text("ok", encoding="utf-8")
+            results = [r for f in futures for r in f.result()]
+        return sorted(results, key=lambda r: order[r[0]])
+    if prepare is not None:
+        prepare()
     if runner == "papermill":
         if workers == 1:
             return [_execute_papermill(j) for j in jobs]
         with ProcessPoolExecutor(max_workers=workers, mp_context=_MP) as pool:
             return list(pool.map(_execute_papermill, jobs))
-    # Deal the notebooks out in turn so each worker gets a similar share; keep the caller's order.
-    shares = [jobs[i::workers] for i in range(workers)]
     if workers == 1:
         results = _execute_warm(jobs)
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_MP) as pool:
-            results = [r for part in pool.map(_execute_warm, shares) for r in part]
-    order = {j[1]: i for i, j in enumerate(jobs)}
+            results = [r for part in pool.map(_execute_warm, _shares(jobs, workers)) for r in part]
     return sorted(results, key=lambda r: order[r[0]])
 
 
@@ -150,8 +208,8 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     (staging / "notebooks").mkdir(parents=True)
     cache = staging / "cache"
 
-    ctx = present.prepare(params)
-    present.save_context(ctx, cache)
+    def prepare() -> None:
+        present.save_context(present.prepare(params), cache)
 
     names = ([SUMMARY] if summary else []) + [notebook_name(n) for n in topics] + ([ANNEX] if summary else [])
     nb_params = {"params_json": params.model_dump_json(), "cache_dir": str(cache),
@@ -159,7 +217,7 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     jobs = [(str(notebook_path(n)), str(staging / "notebooks" / f"{n}.ipynb"), nb_params, str(paths.ROOT))
             for n in names]
     workers = workers or min(len(jobs), os.cpu_count() or 2)
-    results = run_notebooks(jobs, workers, runner)
+    results = run_notebooks(jobs, workers, runner, prepare=prepare, ready=cache / "READY")
     failed = [(Path(d).name, e) for d, e in results if e]
     if failed:
         detail = "; ".join(f"{n}: {e}" for n, e in failed)
