@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +75,10 @@ def prepare(params: Params) -> PackContext:
         ctx.data = load_ssda903(paths.resolve(params.inputs.ssda903))
         years = [y for y in ctx.data.years if y <= params.year]
         kw = _indicator_kwargs(params)
+        # Large returns (a big county, or many years) compute their years in parallel processes.
+        par = min(os.cpu_count() or 1, len(years)) if len(ctx.data.episodes) > 50_000 else 1
         frames.append(registry.compute(ctx.data, years=years, population=kw["population"], la_code=kw["la_code"],
+                                       workers=par,
                                        **({"postcodes": kw["postcodes"]} if "postcodes" in kw else {})))
     if params.inputs.published:
         from cpanalysis.compare import comparator_table

@@ -31,3 +31,14 @@ def test_summarise_percent_with_wilson_interval_hand_worked():
     # half-width 1.96*sqrt(0.016 + 0.009604)/1.38415 = 0.22658 -> 49.0% to 94.3%
     assert r["value"] == 80.0 and r["numerator"] == 8 and r["denominator"] == 10
     assert math.isclose(r["ci_low"], 49.02, abs_tol=0.05) and math.isclose(r["ci_high"], 94.33, abs_tol=0.05)
+
+
+def test_parallel_compute_gives_exactly_the_serial_result():
+    from cpanalysis import paths
+    from cpanalysis.sources.ssda903 import load_ssda903
+
+    data = load_ssda903(paths.DEMO_SSDA903_DIR)
+    ids = ["cla_at_31_march", "stability_3plus_placements", "placement_moves_by_reason", "sdq_mean"]
+    serial = registry.compute(data, ids=ids, population={2025: 60000.0})
+    parallel = registry.compute(data, ids=ids, population={2025: 60000.0}, workers=2)
+    pd.testing.assert_frame_equal(serial, parallel)

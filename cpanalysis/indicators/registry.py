@@ -218,16 +218,19 @@ def audit(data: CLAData, indicator_id: str, year: int, **ctx_kwargs) -> pd.DataF
 
 def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] | None = None,
             question: int | None = None, population: dict[int, float] | None = None,
-            la_code: str | None = None, postcodes: pd.DataFrame | None = None) -> pd.DataFrame:
+            la_code: str | None = None, postcodes: pd.DataFrame | None = None, workers: int = 1) -> pd.DataFrame:
     """Every (selected) indicator for every requested year, as rows with :data:`RESULT_COLUMNS`.
 
     A year for which an indicator lacks the history it needs gets a row with status
-    "insufficient history" rather than a wrong number.
+    "insufficient history" rather than a wrong number. ``workers`` > 1 computes the years in that many
+    processes (worth it for large returns; the result is identical, see tests/test_registry.py).
     """
     if years is None:
         years = data.years
     elif isinstance(years, int):
         years = [years]
+    if workers > 1 and len(years) > 1:
+        return _compute_parallel(data, list(years), ids, question, population, la_code, postcodes, workers)
     rows: list[dict] = []
     for ind in all_indicators(question):
         if ids is not None and ind.id not in ids:
@@ -242,3 +245,34 @@ def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] 
             _, r = run(ind, ctx)
             rows.extend(r)
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+_WORKER_STATE: dict = {}
+
+
+def _init_worker(state: dict) -> None:
+    _WORKER_STATE.update(state)
+
+
+def _compute_year(year: int) -> pd.DataFrame:
+    st = _WORKER_STATE
+    return compute(st["data"], [year], st["ids"], st["question"], st["population"], st["la_code"], st["postcodes"])
+
+
+def _compute_parallel(data, years, ids, question, population, la_code, postcodes, workers) -> pd.DataFrame:
+    """Years in parallel processes (spawned: forking a threaded parent can deadlock). The data is sent
+    once per process; rows come back in the serial order (indicator, then year)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    state = {"data": data, "ids": ids, "question": question, "population": population, "la_code": la_code,
+             "postcodes": postcodes}
+    with ProcessPoolExecutor(max_workers=min(workers, len(years)), mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_init_worker, initargs=(state,)) as pool:
+        parts = list(pool.map(_compute_year, years))
+    order = {ind.id: i for i, ind in enumerate(all_indicators(question))}
+    out = pd.concat([p.assign(_y=i) for i, p in enumerate(parts)], ignore_index=True)
+    out["_i"] = out["indicator_id"].map(order)
+    out["_r"] = range(len(out))
+    return (out.sort_values(["_i", "_y", "_r"], kind="stable").drop(columns=["_i", "_y", "_r"])
+            .reset_index(drop=True))
