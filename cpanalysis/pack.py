@@ -201,6 +201,8 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
 
     t0 = time.perf_counter()
     topics = sorted(topics or params.topics)
+    # The notebooks (summary, annex) see exactly the questions built, so no link points at a missing section.
+    params = params.model_copy(update={"topics": topics})
     out_dir = Path(out).resolve() if out else params.output_path
     staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
     if staging.exists():

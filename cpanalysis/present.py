@@ -393,11 +393,19 @@ def sub_questions(ctx: PackContext, n: int) -> None:
         "LGA question to ask": cov["sub_question"].map(html.escape),
         "Status": cov["status"].map(html.escape),
         "Evidence in this pack": cov["evidence"].map(
-            lambda ids: ", ".join(f"<a href='#{i}'>{i}</a>" for i in ids) if isinstance(ids, (list, tuple)) and ids
+            lambda ids: ", ".join(_evidence_link(ctx, i) for i in ids) if isinstance(ids, (list, tuple)) and ids
             else (html.escape(str(ids)) if isinstance(ids, str) and ids else "&ndash;")),
     })
     _display_html(f"<h3 id='q{n}-questions'>Questions to ask</h3>"
                   + html_table(rows, f"Question {n}: what the data answers and what to ask officers"))
+
+
+def _evidence_link(ctx: PackContext, iid: str) -> str:
+    """A link to an indicator's section when this pack has it; otherwise its name and question, unlinked."""
+    q = _definition(iid, ctx).question
+    if q in ctx.params.topics:
+        return f"<a href='#{iid}'>{iid}</a>"
+    return f"{iid} (question {q}, not in this pack)"
 
 
 def written_evidence(ctx: PackContext, n: int) -> None:

@@ -70,6 +70,10 @@ def test_pack_structure_contents_and_headings(built):
     order = [re.search(rf"id=['\"]{t}['\"]", html).start() for t in ("summary", "q1", "q4", "annex-quality",
                                                                       "annex-methods")]
     assert order == sorted(order)
+    # Every internal link in the pack (summary table, sub-question evidence, context tables) has a target.
+    ids = set(re.findall(r"id=['\"]([^'\"]+)['\"]", html))
+    broken = sorted({t for t in re.findall(r"href=['\"]#([^'\"]+)['\"]", html)} - ids)
+    assert not broken, f"links to missing sections: {broken}"
     assert "<title>Evidence pack: Demoshire, 2024-25 (demonstration data)</title>" in html
 
 
