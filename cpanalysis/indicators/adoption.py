@@ -176,7 +176,7 @@ def _ceased_audit(ctx: Context, codes, label: str, invalid=frozenset()) -> pd.Da
 
 
 CEASED_METHOD = ("Cohort: children who ceased to be looked after in the year, counted once on their last ceasing "
-                 "episode (REC other than X1; LAIT 392; reference §2.2), short breaks (V3/V4) excluded. ")
+                 "episode (REC other than X1; LAIT 392), short breaks (V3/V4) excluded. ")
 
 
 @indicator(Definition(
@@ -198,7 +198,7 @@ def ceased_adopted(ctx: Context) -> pd.DataFrame:
     numerator="Those whose last episode ended with an SGO code (E45 to E48 from 2019; E43, E44 before)",
     denominator="Children who ceased to be looked after", unit="percent", polarity="neutral",
     source=SOURCE_CEASED, methodology=CEASED_METHOD + "Numerator: the special guardianship codes valid in the "
-    "collection year: E45-E48 from 2019 (E43/E44 were replaced in 2019; reference §1.3), E43/E44 before (LAIT 390, "
+    "collection year: E45-E48 from 2019 (E43/E44 were replaced in 2019), E43/E44 before (LAIT 390, "
     "whose text still says E43 or E44).",
     deviation="A retired code (E43/E44 from 2019, E45-E48 before) is not counted; the audit names the child so the "
     "return can be corrected.",

@@ -24,7 +24,7 @@ SUB_HEALTH = "Are children's health needs met?"
 SUB_SDQ = "Is children's emotional wellbeing assessed?"
 SUB_OFFEND = "Are children kept out of the criminal justice system?"
 COHORT_12M = "Children looked after continuously for 12 months at 31 March, excluding short breaks (V3/V4)"
-OC2_RULE = ("Cohort per reference §2.1.3 (V's continuously-looked-after rule: no new period of care, no ceasing "
+OC2_RULE = ("Cohort by the DfE 903 validator's continuously-looked-after rule ( no new period of care, no ceasing "
             "before 31 March and no V3/V4 episode during the year; looked after on 1 April and at 31 March). ")
 CAV_MISSING_OC2 = ("A child in the cohort with no OC2 record, or a blank flag, is counted as not received; a "
                    "council that has not returned OC2 rows will show low figures.")
@@ -374,7 +374,7 @@ def substance_intervention_refused(ctx: Context) -> pd.DataFrame:
     id="oc2_cohort_size", title="Children looked after continuously for 12 months at 31 March",
     cohort=COHORT_12M, numerator="Children in the cohort", denominator="none (a count)", unit="count",
     polarity="neutral", methodology=OC2_RULE + "The denominator of the OC2 measures (EES 'Total all ages').",
-    deviation="DfE's code for the cohort is not public; we apply the validator's continuity rule (reference §2.1.3).",
+    deviation="DfE's code for the cohort is not public; we apply the DfE 903 validator's continuity rule.",
     caveats=("The cohort is derived from the episodes, not from the OC2 rows the council returned.",)))
 def oc2_cohort_size(ctx: Context) -> pd.DataFrame:
     b = _base(ctx)

@@ -217,7 +217,7 @@ def _band_audit(ctx: Context, band: str, numerator: pd.Series, accom: bool = Fal
 
 COHORT_TEXT = {"17_18": "Care leavers whose 17th or 18th birthday fell in the year, not looked after on it",
                "19_21": "Care leavers whose 19th, 20th or 21st birthday fell in the year"}
-COHORT_METHOD = ("OC3 cohort per reference §2.1.4-5: relevant or former relevant children (13 weeks looked after "
+COHORT_METHOD = ("OC3 cohort as in the DfE 903 guidance: relevant or former relevant children (13 weeks looked after "
                  "since the 14th birthday, some after the 16th, not adopted, short breaks excluded) whose birthday "
                  "in the age band fell in the collection year; the 17-18 group excludes those still looked after on "
                  "the birthday (V rules 391, 1007, 1016). IN_TOUCH DIED and RHOM are excluded; NO, REFU and NREQ "

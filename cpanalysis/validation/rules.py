@@ -175,7 +175,7 @@ register("XT-NO-EPISODES", "warning", "The child is in the Header but has no epi
 register("XT-DOB-MISMATCH", "warning", "The date of birth differs from the one in the Header for the same child. "
          "Correct whichever is wrong.", "keep")
 register("OC2-COHORT", "error", "An OC2 (health and offending) row is given for a child who was not looked "
-         "after continuously for the 12 months to 31 March (reference section 2.1.3), so the row is not used. "
+         "after continuously for the 12 months to 31 March, so the row is not used. "
          "Remove it, or correct the child's episodes.")
 register("OC3-AGE", "warning", "An OC3 (care leaver) row is given for a young person whose 17th to 21st "
          "birthday does not fall in the collection year (rule 391). Check the date of birth.", "keep")
