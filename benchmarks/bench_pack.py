@@ -43,6 +43,13 @@ def main() -> None:
             size = res.html.stat().st_size / 1024
             print(f"run {i + 1}: demo pack, {len(res.notebooks)} notebooks, runner={args.runner}, "
                   f"workers={args.workers}: {wall:.1f} s wall, HTML {size:,.0f} KiB")
+            tm = res.timings or {}
+            stages = ", ".join(f"{k} {tm[k]:.1f} s" for k in ("prepare", "notebooks", "export") if k in tm)
+            print(f"  stages: {stages} (prepare runs while the kernels start, inside 'notebooks')")
+            per_nb = {k: v for k, v in tm.items() if k not in ("prepare", "notebooks", "export")}
+            if per_nb:
+                print("  notebooks (s in kernel): " + ", ".join(f"{k} {v:.1f}" for k, v in per_nb.items())
+                      + f"; sum {sum(per_nb.values()):.1f} s")
     own, kids = peak_mib()
     print(f"peak RSS: builder process {own:,.0f} MiB; largest worker/kernel process {kids:,.0f} MiB")
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cpanalysis import fastkeys
 from cpanalysis.model import CLAData, collection_end, collection_start
 
 #: legal statuses of short-break (respite) care, excluded from every published CLA figure
@@ -47,19 +48,12 @@ def fmt(when) -> str:
 
 def fmt_series(s: pd.Series) -> pd.Series:
     """Dates as dd/mm/yyyy strings ("" for missing), vectorised."""
-    return s.dt.strftime("%d/%m/%Y").fillna("").astype("string")
+    return fastkeys.date_labels(s)
 
 
 def _is_in(s: pd.Series, values) -> pd.Series:
-    """``s.isin(values)`` as a plain bool Series (NA -> False), fast for large ``values`` too.
-
-    (pandas' Arrow-backed ``isin`` converts every value to an Arrow scalar in Python, which is slow for
-    tens of thousands of child ids; a hash lookup on object arrays is not.)
-    """
-    vals = pd.Index(np.asarray(list(values) if not hasattr(values, "__array__") else values, dtype=object))
-    vals = vals[vals.notna()]
-    hit = vals.get_indexer(s.to_numpy(dtype=object, na_value=None)) >= 0 if len(vals) else np.zeros(len(s), bool)
-    return pd.Series(hit, index=s.index, dtype=bool)
+    """``s.isin(values)`` as a plain bool Series (NA -> False), fast for large ``values`` too."""
+    return fastkeys.is_in(s, values)
 
 
 def _eq(s: pd.Series, value) -> pd.Series:
@@ -73,8 +67,7 @@ eq = _eq
 
 def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
     """``keys.map(mapping)`` that keeps ``mapping``'s dtype (also when it is empty) and ``keys``' index."""
-    mapping = mapping[~mapping.index.duplicated(keep="last")]
-    return pd.Series(mapping.reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=mapping.dtype)
+    return fastkeys.lookup(keys, mapping)
 
 
 def history(data: CLAData, exclude_short_breaks: bool = True) -> pd.DataFrame:

@@ -33,6 +33,8 @@ class PackResult:
     notebooks: list[Path]
     seconds: float
     out_dir: Path
+    #: wall seconds by stage ("prepare", "notebooks", "export") and by notebook name, for benchmarks
+    timings: dict[str, float] | None = None
 
 
 def notebook_name(n: int) -> str:
@@ -115,6 +117,7 @@ def _execute_warm(jobs: list[Job], ready: str | None = None) -> list[tuple[str, 
         for src, dst, parameters, cwd in jobs:
             nb = load_notebook_node(src)  # papermill's reader: adds the metadata parameterize_notebook needs
             nb = parameterize_notebook(nb, parameters, report_mode=False)
+            started = time.perf_counter()
             try:
                 run_source(RESET)
                 NotebookClient(nb, km=km, timeout=600, kernel_name="python3",
@@ -124,6 +127,7 @@ def _execute_warm(jobs: list[Job], ready: str | None = None) -> list[tuple[str, 
                 out.append((dst, f"{err.ename}: {err.evalue}"))
             except Exception as err:  # noqa: BLE001 - reported to the user with the notebook name
                 out.append((dst, f"{type(err).__name__}: {err}"))
+            nb.metadata["cpanalysis"] = {"seconds": round(time.perf_counter() - started, 3)}
             nbformat.write(nb, dst)
     finally:
         km.shutdown_kernel(now=True)
@@ -210,8 +214,12 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     (staging / "notebooks").mkdir(parents=True)
     cache = staging / "cache"
 
+    timings: dict[str, float] = {}
+
     def prepare() -> None:
+        started = time.perf_counter()
         present.save_context(present.prepare(params), cache)
+        timings["prepare"] = time.perf_counter() - started
 
     names = ([SUMMARY] if summary else []) + [notebook_name(n) for n in topics] + ([ANNEX] if summary else [])
     nb_params = {"params_json": params.model_dump_json(), "cache_dir": str(cache),
@@ -219,7 +227,9 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     jobs = [(str(notebook_path(n)), str(staging / "notebooks" / f"{n}.ipynb"), nb_params, str(paths.ROOT))
             for n in names]
     workers = workers or min(len(jobs), os.cpu_count() or 2)
+    started = time.perf_counter()
     results = run_notebooks(jobs, workers, runner, prepare=prepare, ready=cache / "READY")
+    timings["notebooks"] = time.perf_counter() - started  # includes prepare when it overlaps kernel start
     failed = [(Path(d).name, e) for d, e in results if e]
     if failed:
         detail = "; ".join(f"{n}: {e}" for n, e in failed)
@@ -229,8 +239,14 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     executed = [Path(d) for d, _ in results]
     title = (f"Evidence pack: {params.council.name}, {params.year - 1}-{str(params.year)[2:]}"
              + (" (demonstration data)" if params.demonstration else ""))
+    started = time.perf_counter()
     export_html(executed, staging / html_name, title=title, demonstration=params.demonstration,
                 toc=_toc(names))
+    timings["export"] = time.perf_counter() - started
+    for path in executed:
+        secs = nbformat.read(path, as_version=4).metadata.get("cpanalysis", {}).get("seconds")
+        if secs is not None:
+            timings[path.stem] = float(secs)
     shutil.rmtree(cache, ignore_errors=True)  # the cache holds child-level data: never leave it in outputs
 
     # Swap in the new build only now that it is complete.
@@ -241,7 +257,7 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     if old.exists():
         shutil.rmtree(old)
     return PackResult(html=out_dir / html_name, notebooks=[out_dir / "notebooks" / p.name for p in executed],
-                      seconds=time.perf_counter() - t0, out_dir=out_dir)
+                      seconds=time.perf_counter() - t0, out_dir=out_dir, timings=timings)
 
 
 def _toc(names: list[str]) -> list[tuple[str, str]]:

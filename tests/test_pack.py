@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -34,7 +35,7 @@ def test_stability_notebook_runs_through_papermill(tmp_path):
     assert "Question 4: How stable and secure" in html_out
     for iid in ("cla_at_31_march", "stability_3plus_placements", "stability_long_term", "placement_moves_by_reason"):
         assert f"{iid}" in html_out, iid
-    assert "<img src=\"data:image/png;base64," in html_out
+    assert "<img src=\"data:image/svg+xml;base64," in html_out
     assert "Answered by the data" in html_out and "Ask officers" in html_out
     record = json.loads((tmp_path / "04_stability.json").read_text())
     assert record["question"] == 4 and record["demonstration"] is True
@@ -92,7 +93,10 @@ def test_pack_never_identifies_a_child(built):
     import pandas as pd
 
     _, html = built
-    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    # Charts are SVG text: decode them and search their words too, rather than skipping them.
+    text = re.sub(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)",
+                  lambda m: base64.b64decode(m.group(1)).decode("utf-8"), html)
+    assert "<svg" in text
     header = pd.concat(pd.read_csv(f, dtype=str) for f in paths.DEMO_SSDA903_DIR.glob("*/header.csv"))
     for child in header["CHILD"].drop_duplicates().sample(200, random_state=1):
         assert not re.search(rf"(?<![\w#-]){re.escape(child)}(?![\w-])", text), f"child id {child} in the pack"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import weakref
 
-import numpy as np
 import pandas as pd
+
+from cpanalysis import fastkeys
 
 _CACHE: dict[int, tuple[weakref.ref, dict]] = {}
 
@@ -25,19 +26,12 @@ def _memo(data, key, fn):
 
 
 def _lookup(keys: pd.Series, s: pd.Series) -> pd.Series:
-    """``keys.map(s)`` that also works on empty frames (``s`` has a unique index, best of object dtype)."""
+    """``keys.map(s)`` that also works on empty frames; a bool ``s`` gives ``boolean`` (missing key: NA)."""
     if s.dtype == bool:
         s = s.astype("boolean")  # a missing key must give NA, not True
-    if not len(s):
-        return pd.Series(pd.array([None] * len(keys), dtype=s.dtype), index=keys.index)
-    if s.index.dtype != object:
-        s = pd.Series(s.to_numpy(), index=pd.Index(s.index.to_numpy(dtype=object)), dtype=s.dtype)
-    return pd.Series(s.reindex(keys.to_numpy(dtype=object, na_value=None)).to_numpy(), index=keys.index,
-                     dtype=s.dtype)
+    return fastkeys.lookup(keys, s)
 
 
 def _isin(keys: pd.Series, values) -> pd.Series:
-    """``keys.isin(values)`` for large sets of child ids (pandas' Arrow-string isin is slow at national scale)."""
-    pool = values if isinstance(values, set) else set(pd.Series(values).dropna().to_numpy(dtype=object).tolist())
-    k = keys.to_numpy(dtype=object, na_value=None)
-    return pd.Series(np.fromiter((x in pool for x in k), dtype=bool, count=len(k)), index=keys.index)
+    """``keys.isin(values)`` for large sets of child ids (see :mod:`cpanalysis.fastkeys`)."""
+    return fastkeys.is_in(keys, values)

@@ -159,9 +159,9 @@ def summarise(audit: pd.DataFrame, definition: Definition, year: int, population
     """Headline figure for one audit (or one breakdown slice of it)."""
     from cpanalysis import stats
 
-    cohort = audit[audit["in_cohort"].astype(bool)]
-    den = int(len(cohort))
-    num = int(cohort["in_numerator"].astype(bool).sum())
+    in_cohort = audit["in_cohort"].to_numpy(dtype=bool, na_value=False)  # masks, not a filtered copy of the audit
+    den = int(in_cohort.sum())
+    num = int((audit["in_numerator"].to_numpy(dtype=bool, na_value=False) & in_cohort).sum())
     value = ci_low = ci_high = np.nan
     status = "ok"
     unit = definition.unit
@@ -184,7 +184,7 @@ def summarise(audit: pd.DataFrame, definition: Definition, year: int, population
         else:
             status = "no population"
     elif unit in ("mean", "days"):
-        vals = pd.to_numeric(cohort["value"], errors="coerce").dropna()
+        vals = pd.to_numeric(audit["value"][in_cohort], errors="coerce").dropna()
         numerator, denominator = (float(vals.sum()) if len(vals) else np.nan), int(len(vals))
         if len(vals):
             value = float(vals.mean())
