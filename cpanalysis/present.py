@@ -354,9 +354,14 @@ def indicator_section(ctx: PackContext, iid: str) -> None:
                                zip(b["breakdown"], b["value"], sym.loc[b.index])) + ".")
             tbl = pd.DataFrame({"Category": b["breakdown"].map(html.escape),
                                 "Figure": [fmt(v, defn.unit, s or None) for v, s in zip(b["value"], sym.loc[b.index])]})
+            share = breakdown_shares(b["value"], sym.loc[b.index], cur, defn.unit,
+                                     ctx.params.disclosure.min_denominator)
+            if share is not None:
+                tbl["Share of the total"] = share
             _display_html(charts.figure_html(fig, alt, f"Indicator {iid}, {year_label(ctx.params.year)}. "
                                                        f"Source: {defn.source}. 'c' = suppressed to protect privacy.")
-                          + html_table(tbl, f"{defn.title}: figures behind the chart", numeric=["Figure"]))
+                          + html_table(tbl, f"{defn.title}: figures behind the chart",
+                                       numeric=[c for c in ("Figure", "Share of the total") if c in tbl]))
     details = [f"<b>Who is counted:</b> {html.escape(defn.cohort)}",
                f"<b>Numerator:</b> {html.escape(defn.numerator)}",
                f"<b>Denominator:</b> {html.escape(defn.denominator)}",
@@ -367,6 +372,21 @@ def indicator_section(ctx: PackContext, iid: str) -> None:
     for c in defn.caveats:
         details.append(f"<b>Caveat:</b> {html.escape(c)}")
     _display_html("<div class='cpa-small'>" + "<br>".join(details) + "</div>")
+
+
+def breakdown_shares(values: pd.Series, symbols: pd.Series, total_rows: pd.DataFrame, unit: str,
+                     min_denominator: int = 11) -> list[str] | None:
+    """Each category of a count breakdown as a share of the year's total ("c" where the count is
+    suppressed), or None when the figure is not a count, or the total is not shown or is below the
+    minimum denominator for percentages."""
+    if unit != "count" or total_rows.empty:
+        return None
+    total = total_rows.iloc[-1]
+    tsym = str(total["symbol"]) if "symbol" in total_rows and pd.notna(total["symbol"]) else ""
+    if tsym or pd.isna(total["value"]) or float(total["value"]) < min_denominator:
+        return None
+    return [fmt(100.0 * float(v) / float(total["value"]), "percent") if not s and pd.notna(v) else fmt(v, unit, s or None)
+            for v, s in zip(values, symbols)]
 
 
 def polarity_words(polarity: str) -> str:
