@@ -145,7 +145,9 @@ def funnel_chart(points: pd.DataFrame, council_value: float | None, council_den:
         ax.scatter([council_den], [council_value], s=70, color=AF_COLOURS[2], marker="D", label=council_label, zorder=4)
     ax.set_xlabel("Children in the cohort")
     ax.set_ylabel("Per cent")
-    ax.set_title(title, loc="left", fontsize=12)
-    ax.legend(frameon=False, fontsize=9)
-    fig.tight_layout()
+    wrapped = textwrap.fill(title, 70)
+    ax.set_title(wrapped, loc="left", fontsize=12)
+    # Legend beside the plot, as on the trend charts: inside it would cover councils' points.
+    ax.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.subplots_adjust(left=0.1, right=0.76, top=0.88 if "\n" not in wrapped else 0.82, bottom=0.13)
     return fig

@@ -241,6 +241,8 @@ def headline_table(ctx: PackContext, n: int) -> None:
                     j = narrative.judgement(d, defn.polarity)
                     reading.append(f"{d} than {label.split(' (')[0].lower() if label != 'England' else 'England'}"
                                    + (f" ({j})" if j else ""))
+        cells["Among all councils"] = quartile_text(row["value"] if not row.get("symbol") else float("nan"),
+                                                    comp_cur.iloc[0] if not comp_cur.empty else None)
         ci = ""
         if pd.notna(row.get("ci_low")) and pd.notna(row.get("ci_high")) and not row.get("symbol"):
             ci = f"{fmt(row['ci_low'], defn.unit)} to {fmt(row['ci_high'], defn.unit)}"
@@ -251,7 +253,7 @@ def headline_table(ctx: PackContext, n: int) -> None:
                      if defn.unit in ("percent", "mean", "days") else "&ndash;",
                      **cells,
                      "Reading": "; ".join(reading) if reading else ("no clear difference" if any(
-                         v != "&ndash;" for v in cells.values()) else "no comparator")})
+                         cells[lab] != "&ndash;" for lab in COMPARATOR_LABELS.values()) else "no comparator")})
     if not rows:
         _display_html("<p class='cpa-ask'>No indicators are available for this question from the data supplied. "
                       "The sub-questions below are for officers to answer.</p>")
@@ -341,6 +343,7 @@ def indicator_section(ctx: PackContext, iid: str) -> None:
         alt = f"Line chart of {defn.title.lower()} by year for this council. Values: {vals}."
         _display_html(charts.figure_html(fig, alt, f"Indicator {iid}. Source: {defn.source}. "
                                                    "Bars show 95% intervals; suppressed years are gaps."))
+    funnel_section(ctx, iid, defn, cur.iloc[-1] if not cur.empty else None)
     if has_breakdown:
         b = r[(r["year"] == ctx.params.year) & (r["breakdown"] != "Total")].copy()
         if not b.empty:
@@ -387,6 +390,77 @@ def breakdown_shares(values: pd.Series, symbols: pd.Series, total_rows: pd.DataF
         return None
     return [fmt(100.0 * float(v) / float(total["value"]), "percent") if not s and pd.notna(v) else fmt(v, unit, s or None)
             for v, s in zip(values, symbols)]
+
+
+QUARTER_WORDS = {1: "lowest quarter", 2: "second quarter", 3: "third quarter", 4: "highest quarter"}
+
+
+def quartile_text(value, comp_row) -> str:
+    """Where a value sits among all councils' published values for the same measure and year: its
+    quarter (LAIT's banding, by value, not by better or worse), e.g. "highest quarter of 152"."""
+    if comp_row is None or value is None or pd.isna(value):
+        return "&ndash;"
+    q1, q2, q3 = (comp_row.get(k) for k in ("la_q1", "la_median", "la_q3"))
+    n = comp_row.get("n_councils")
+    if any(q is None or pd.isna(q) for q in (q1, q2, q3)) or not n:
+        return "&ndash;"
+    v = float(value)
+    band = 1 if v <= q1 else 2 if v <= q2 else 3 if v <= q3 else 4
+    return f"{QUARTER_WORDS[band]} of {int(n)}"
+
+
+def funnel_position(value: float, denominator: float, centre: float) -> str:
+    """Plain words for where a council's percentage sits against funnel limits around ``centre`` (per cent)
+    at its own cohort size: only outside the limits is a difference unlikely to be chance."""
+    from cpanalysis.compare import funnel_limits
+
+    (lo95,), (hi95,) = funnel_limits(centre / 100.0, float(denominator), 0.95)
+    (lo998,), (hi998,) = funnel_limits(centre / 100.0, float(denominator), 0.998)
+    v = float(value) / 100.0
+    if v > hi998 or v < lo998:
+        side = "above" if v > hi998 else "below"
+        return (f"This council is {side} the 99.8% limits: a difference from England this large is very "
+                "unlikely to be chance alone.")
+    if v > hi95 or v < lo95:
+        side = "above" if v > hi95 else "below"
+        return (f"This council is {side} the 95% limits but within the 99.8% limits: worth asking about, but "
+                "it could still be chance.")
+    return ("This council is within the 95% limits: for a cohort of its size the difference from England "
+            "could be chance.")
+
+
+def funnel_section(ctx: PackContext, iid: str, defn, row) -> None:
+    """Funnel plot of every council's published percentage against its cohort size, with this council's
+    figure, for proportions DfE publishes with numerator and denominator. Nothing when not applicable."""
+    if ctx.published is None or defn.unit != "percent" or row is None or row.get("symbol"):
+        return
+    if pd.isna(row["value"]) or pd.isna(row.get("denominator")) or not row.get("denominator"):
+        return
+    from cpanalysis.compare import funnel_data
+    from cpanalysis.sources.published import catalogue
+
+    if not any(m.indicator_id == iid and m.funnel_ok and not m.national_only for m in catalogue().values()):
+        return
+    try:
+        pts = funnel_data(ctx.published, iid, ctx.params.year, ctx.params.council)
+    except (KeyError, ValueError):
+        return
+    others = pts[~pts["is_council"].astype(bool)]
+    if len(others) < 10 or pd.isna(pts["centre"].iloc[0]):
+        return
+    centre = float(pts["centre"].iloc[0])
+    fig = charts.funnel_chart(others, float(row["value"]), float(row["denominator"]),
+                              f"{defn.title}: every council, {year_label(ctx.params.year)}")
+    words = funnel_position(row["value"], row["denominator"], centre)
+    alt = (f"Funnel plot of {defn.title.lower()} for {len(others)} other councils against the number of children "
+           f"in each council's cohort, with 95% and 99.8% limits around England's {centre:.0f}%. This council: "
+           f"{fmt(row['value'], 'percent')} of {fmt(row['denominator'], 'count')} children. {words}")
+    left = pts.attrs.get("left_out", 0)
+    files = sorted({str(s).split(", row")[0] for s in pts["source"]})
+    caption = (f"Indicator {iid}. Other councils: published figures, {'; '.join(files)}. Centre line: "
+               f"{pts.attrs.get('centre_from', 'England')}. Limits are exact binomial limits around it."
+               + (f" {left} councils with suppressed figures are not shown." if left else ""))
+    _display_html(f"<p>{html.escape(words)}</p>" + charts.figure_html(fig, alt, caption))
 
 
 def polarity_words(polarity: str) -> str:

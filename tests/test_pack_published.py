@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cpanalysis import paths
@@ -27,3 +29,8 @@ def test_published_only_pack_for_a_real_council(tmp_path, capsys):
     assert "la_cla_placement_stability: column" in html
     assert "la_care_leavers_activity" in html
     assert "<script" not in html.lower()
+    # Quarter among all councils in the at-a-glance table, and funnel plots with a plain reading.
+    assert "Among all councils" in html
+    assert re.search(r"(lowest|second|third|highest) quarter of 1[45]\d", html)  # about 153 councils
+    assert html.count("Funnel plot of") >= 3
+    assert "limits: " in html or "within the 95% limits" in html

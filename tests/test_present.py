@@ -31,3 +31,24 @@ def test_no_shares_when_total_hidden_small_or_not_a_count():
     assert present.breakdown_shares(vals, syms, _total(10.0), "count", min_denominator=11) is None
     assert present.breakdown_shares(vals, syms, _total(40.0), "percent") is None
     assert present.breakdown_shares(vals, syms, _total(40.0).iloc[0:0], "count") is None
+
+
+def test_quartile_text_by_value():
+    comp = pd.Series({"la_q1": 10.0, "la_median": 20.0, "la_q3": 30.0, "n_councils": 152})
+    assert present.quartile_text(10.0, comp) == "lowest quarter of 152"   # Q1 itself is in the lowest quarter
+    assert present.quartile_text(20.5, comp) == "third quarter of 152"
+    assert present.quartile_text(31.0, comp) == "highest quarter of 152"
+    assert present.quartile_text(np.nan, comp) == "&ndash;"
+    assert present.quartile_text(15.0, None) == "&ndash;"
+
+
+def test_funnel_position_hand_worked():
+    """England 50%, cohort of 10, Binomial(10, 0.5) with Spiegelhalter's interpolation (r - a) / n.
+    Upper 97.5%: r = 8, a = (0.98926 - 0.975) / 0.04395 = 0.3244, limit 76.8%. Upper 99.9%: r = 9,
+    a = (0.99902 - 0.999) / 0.00977 = 0.0024, limit 90.0%. Lower 2.5%: r = 2, a = (0.05469 - 0.025) / 0.04395
+    = 0.6756, limit 13.2%. Lower 0.1%: r = 1, a = (0.01074 - 0.001) / 0.00977 = 0.9976, limit 0.02%."""
+    assert "within the 95% limits" in present.funnel_position(50.0, 10, 50.0)
+    assert "above the 95% limits but within the 99.8%" in present.funnel_position(80.0, 10, 50.0)
+    assert "above the 99.8% limits" in present.funnel_position(100.0, 10, 50.0)
+    assert "below the 95% limits but within the 99.8%" in present.funnel_position(10.0, 10, 50.0)
+    assert "below the 99.8% limits" in present.funnel_position(0.0, 10, 50.0)
