@@ -95,12 +95,13 @@ COLUMN_ALIASES = {"CHILDID": "CHILD", "PL": "PLACE"}
 UNUSED_TABLES = {"dolo": ["CHILD", "DOB", "DOLO_START", "DOLO_END"]}
 #: columns that must be present for a file to be accepted as that table (others may be absent: blank)
 REQUIRED_COLUMNS = {
+    "dolo": ["CHILD", "DOLO_START"],
     "header": ["CHILD", "SEX", "DOB"],
     "episodes": ["CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC", "REC"],
     "reviews": ["CHILD", "REVIEW"],
     "uasc": ["CHILD", "DUC"],
     "oc2": ["CHILD", "SDQ_SCORE"],
-    "oc3": ["CHILD", "IN_TOUCH"],
+    "oc3": ["CHILD", "DOB", "IN_TOUCH"],
     "ad1": ["CHILD", "DATE_INT"],
     "placed_adoption": ["CHILD", "DATE_PLACED"],
     "prev_perm": ["CHILD", "PREV_PERM"],
@@ -297,17 +298,21 @@ def _recognise(columns: list[str], name: str, original: list[str] | None = None
     """-> (table key or None for a recognised-but-unused table, missing optional columns, extra columns)."""
     cols = [c for c in columns if c and not c.startswith("UNNAMED:")]
     colset = set(cols)
-    best, best_score = None, -1.0
+    best, best_score, best_ok = None, -1.0, False
     candidates = {**TABLES, **UNUSED_TABLES}
     for key, spec in candidates.items():
         present = colset & set(spec)
         if not present:
             continue
-        # exact match beats partial; then the larger table (Header beats UASC when both fit)
-        score = len(present) / len(spec) + (1.0 if present == set(spec) else 0.0) + len(spec) / 1000
+        # An exact match beats a table whose required columns are all there, which beats a partial match
+        # (so a Header of only CHILD, SEX and DOB is a Header, not a UASC table lacking DUC); then the
+        # share of the table's columns present; then the larger table (Header beats UASC when both fit).
+        has_required = set(REQUIRED_COLUMNS.get(key, spec)) <= colset
+        coverage = len(present) / len(spec)
+        score = (2.0 if present == set(spec) else 0.0) + (1.0 if has_required else 0.0) + coverage + len(spec) / 1000
         if score > best_score:
-            best, best_score = key, score
-    if best is None or "CHILD" not in colset or best_score < 0.5:
+            best, best_score, best_ok = key, score, has_required or coverage >= 0.5
+    if best is None or "CHILD" not in colset or not best_ok:
         orig = [str(c).strip() for c in (original or cols) if str(c).strip() and not str(c).startswith("Unnamed:")]
         shown = ", ".join(orig[:12]) or "(none)"
         raise FatalInputError(f"{name}: {RULES['FATAL-UNKNOWN-TABLE'].message} Headings found in row 1: {shown}.",

@@ -357,8 +357,9 @@ def dates(ctx: CheckContext) -> None:
     _end_before_start(ctx, "missing", "MIS_START", "MIS_END")
     ms = ctx.tables.get("missing")
     if ms is not None and not ms.empty:
-        ended = ms["MIS_END"].fillna(ms["MIS_START"])
-        ctx.findings.flag("YEAR-BEFORE-START", "missing", _b(ended < ctx.start(ms)), "MIS_END")
+        # Only an episode that ended before 1 April is out of the year (an open one started earlier and still
+        # going belongs in it), as for Episodes; the finding points at the MIS_END that shows it.
+        ctx.findings.flag("YEAR-BEFORE-START", "missing", _b(ms["MIS_END"] < ctx.start(ms)), "MIS_END")
     _date_after_end(ctx, "sw_episodes", ["SW_DECOM", "SW_DEC"])
     _end_before_start(ctx, "sw_episodes", "SW_DECOM", "SW_DEC")
     _date_after_end(ctx, "placed_adoption", ["DATE_PLACED", "DATE_PLACED_CEASED"])
