@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 SUPPRESSED = "c"
-NOT_ABOUT_CHILDREN_UNITS = frozenset({"fte", "gbp_thousands"})
+NOT_ABOUT_CHILDREN_UNITS = frozenset({"fte", "gbp", "gbp_thousands"})
 NOT_ABOUT_CHILDREN_SOURCES = frozenset({"Local return (workforce)", "Local return (spend)",
                                         "Local return (member_training)"})
 CHILD_UNITS = ("count", "percent", "rate_per_10k", "mean", "days")

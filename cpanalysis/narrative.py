@@ -13,7 +13,7 @@ import math
 import pandas as pd
 
 UNIT_LABELS = {"percent": "Per cent", "count": "Children", "rate_per_10k": "Per 10,000 children",
-               "mean": "Average", "days": "Days"}
+               "mean": "Average", "days": "Days", "gbp": "Pounds (£)"}
 
 
 def year_label(year: int) -> str:
@@ -43,6 +43,8 @@ def fmt(value, unit: str, symbol: str | None = None) -> str:
         return f"{v:,.0f}"
     if unit == "days":
         return f"{v:,.0f} days"
+    if unit == "gbp":
+        return f"£{v:,.0f}"
     return f"{v:,.1f}"
 
 
@@ -72,9 +74,11 @@ def headline_sentence(defn, row: pd.Series) -> str:
         return f"No figure can be calculated for {yl} ({row.get('status', 'not available')})."
     unit = defn.unit
     value = fmt(row["value"], unit)
-    if unit == "percent":
+    if unit == "percent" and (_isnan(row.get("numerator")) or _isnan(row.get("denominator"))):
+        s = f"In {yl} the figure was {value} (published without the number of children behind it)."
+    elif unit == "percent":
         s = f"In {yl}, {value} ({fmt(row['numerator'], 'count')} of {fmt(row['denominator'], 'count')} children)."
-    elif unit == "count":
+    elif unit in ("count", "gbp"):
         s = f"In {yl} the figure was {value}."
     elif unit == "rate_per_10k":
         s = f"In {yl} the rate was {value} per 10,000 children aged under 18."

@@ -112,7 +112,7 @@ def test_catalogue_is_well_formed():
     cat = published.catalogue()
     assert len(cat) >= 50
     for m in cat.values():
-        assert m.unit in {"count", "percent", "rate_per_10k", "mean", "days", "gbp_thousands"}
+        assert m.unit in {"count", "percent", "rate_per_10k", "mean", "days", "gbp", "gbp_thousands"}
         assert m.polarity in {"higher_is_better", "lower_is_better", "neutral"} and 1 <= m.question <= 10
         assert isinstance(published.definition_for(m.indicator_id), Definition)
     ids = {m.indicator_id for m in cat.values()}
@@ -245,7 +245,8 @@ def test_every_shared_file_is_read(pub):
     tables = {Path(f).name for f in pub.files.loc[pub.files["layout"] == "EES", "file"]}
     expected = {n for n in names if not n.lower().startswith(("sn_model", "new_statistical"))}
     assert expected <= tables
-    assert pub.seconds < 30
+    lait = {p.name for p in (SHARED / "lait").glob("*.parquet")}
+    assert lait and lait <= {Path(f).name for f in pub.files.loc[pub.files["layout"] == "LAIT long", "file"]}
 
 
 @needs_shared
@@ -360,3 +361,102 @@ def test_parsed_files_are_cached_and_the_cache_tracks_changes(tmp_path, monkeypa
     os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 10_000_000_000))
     published.load_published(src)
     assert len(list((tmp_path / "cache").glob("published-*.pkl"))) == 2
+
+
+# ---------------------------------------------------------------------------------------- LAIT
+@pytest.mark.parametrize("period, expected", [
+    ("2025", (2025, "LAIT: year ending 31 March", 1)),
+    ("2024-25 (OT)", (2025, "LAIT: financial or academic year (outturn)", 1)),
+    ("2023/24", (2024, "LAIT: financial or academic year", 1)),
+    ("2014-16", (2016, "LAIT: three-year period", 1)),            # 2014 to 2016, not the year 2014-15
+    ("2021/22-23/24", (2024, "LAIT: three-year period", 1)),
+    ("2018 (Rev)", (2018, "LAIT: year ending 31 March (revised)", 2)),
+    ("2020 (Final)", (2020, "LAIT: year ending 31 March (final)", 3)),
+    ("2025 (prov)", (2025, "LAIT: year ending 31 March (provisional)", 0)),
+    ("0", (None, "LAIT: period not recognised", 1)),
+])
+def test_lait_periods(period, expected):
+    assert published.lait_period(period) == expected
+
+
+def _lait_file(path: Path, rows: list[tuple]) -> Path:
+    cols = ["Short Desc", "Data item", "Years", "LA and Regions", "Values", "LA Number", "Region"]
+    pd.DataFrame(rows, columns=cols).to_parquet(path)
+    return path
+
+
+def test_lait_reader_levels_symbols_versions_and_records(tmp_path):
+    path = _lait_file(tmp_path / "bds_long_0.parquet", [
+        ("Children_missing", "% LAC missing from care", "2024", "Telford and Wrekin", "7", 894.0, "West Midlands"),
+        ("Children_missing", None, "2025", "Telford and Wrekin", "6", 894.0, "West Midlands"),      # record 2
+        ("Children_missing", None, "2025", "England", "11", 970.0, "NA"),
+        ("Children_missing", None, "2025", "Yorkshire and the Humber", "9", 982.0, "NA"),
+        ("Children_missing", None, "2025", "London (Inner)", "12", 987.0, "NA"),
+        ("Children_missing", None, "2025", "Camden", "-", 202.0, "Inner London"),                # record 6
+        ("LACStable_2016on", "Placement 1 - % 3 or more places", "2022", "Camden", "10", 202.0, "Inner London"),
+        ("LACStable_2016on", None, "2022 (Rev)", "Camden", "11", 202.0, "Inner London"),       # record 8 wins
+        ("LACStable_2016on", None, "0", "Camden", "1", 202.0, "Inner London"),
+    ])
+    t = published.read_lait(path)
+    f = t.frame.astype({"geographic_level": str, "la_name": str, "region_name": str, "lait_measure": str,
+                        "lait_item": str, "old_la_code": str, "time_period": str})
+    tel = f[(f["la_name"] == "Telford and Wrekin") & (f["year"] == 2025)].iloc[0]
+    assert (tel["_row"], tel["lait_value"], tel["old_la_code"], tel["region_name"]) == (2, "6", "894", "West Midlands")
+    assert tel["lait_item"] == "% LAC missing from care"            # carried from the measure's first row
+    assert f.loc[f["lait_value"] == "11", "geographic_level"].tolist() == ["National", "Local authority"]
+    assert f.loc[f["_row"] == 4, ["geographic_level", "region_name"]].values.tolist() == [
+        ["Regional", "Yorkshire and The Humber"]]                  # EES spelling
+    assert f.loc[f["_row"] == 5, "geographic_level"].tolist() == ["Sub-regional"]  # not a region comparator
+    camden = f[(f["_row"] == 6)].iloc[0]
+    assert camden["region_name"] == "London" and camden["lait_value"] == "x"   # LAIT "-" is not zero
+    v, s = t.values("lait_value")
+    assert math.isnan(v[f.index[f["_row"] == 6][0]]) and s[f.index[f["_row"] == 6][0]] == "x"
+    stab = f[f["lait_measure"] == "LACStable_2016on"]
+    assert stab[["_row", "year", "lait_value"]].values.tolist() == [[8, 2022, "11"]]  # revised kept, period 0 dropped
+    assert any("earlier versions" in n for n in t.notes) and any("not a year" in n for n in t.notes)
+
+
+def test_lait_measures_reach_the_figures_with_their_record(tmp_path):
+    _lait_file(tmp_path / "bds_long_0.parquet", [
+        ("Children_missing", "% LAC missing from care", "2025", "Telford and Wrekin", "6", 894.0, "West Midlands"),
+        ("LACFinance", "Looked after Children Finance", "2024-25 (OT)", "Telford and Wrekin", "1770", 894.0,
+         "West Midlands"),
+    ])
+    pub = load_published(tmp_path, cache=False)
+    f = pub.figures.set_index("measure_id")
+    assert f.loc["lait_missing_children", "indicator_id"] == "missing_children"
+    assert f.loc["lait_missing_children", "value"] == 6.0 and f.loc["lait_missing_children", "year"] == 2025
+    assert f.loc["lait_missing_children", "source"] == ("DfE bds_long_0.parquet, record 1, column lait_value "
+                                                       "(Children_missing)")
+    assert f.loc["spend_cla_weekly_unit_cost", "value"] == 1770.0 and f.loc["spend_cla_weekly_unit_cost", "year"] == 2025
+
+
+def test_a_parquet_file_that_is_not_lait_is_listed_as_skipped(tmp_path):
+    pd.DataFrame({"a": [1]}).to_parquet(tmp_path / "other.parquet")
+    _lait_file(tmp_path / "bds_long_0.parquet", [("LAC", "rate", "2025", "England", "70", 970.0, "NA")])
+    pub = load_published(tmp_path, cache=False)
+    row = pub.files[pub.files["file"].str.endswith("other.parquet")].iloc[0]
+    assert row["layout"] == "skipped" and "not a LAIT long table" in row["notes"]
+
+
+@needs_shared
+def test_real_lait_cells(pub):
+    """Cells of the real LAIT file, read independently with pandas, against the loader's figures."""
+    raw = pd.read_parquet(SHARED / "lait" / "bds_long_0.parquet")
+    for measure, la, period, mid in (("Children_missing", "Telford and Wrekin", "2025", "lait_missing_children"),
+                                     ("Children_Away", "Bromley", "2024", "lait_away_children"),
+                                     ("StayingPut", "Barnsley", "2023", "staying_put_published"),
+                                     ("RescareFinance", "Barnet", "2024-25 (OT)", "spend_residential_weekly_unit_cost")):
+        hit = raw[(raw["Short Desc"] == measure) & (raw["LA and Regions"] == la) & (raw["Years"] == period)]
+        assert len(hit) == 1
+        record = int(hit.index[0]) + 1
+        text = str(hit["Values"].iloc[0]).strip()
+        year = published.lait_period(period)[0]
+        got = fig(pub, mid, year, la)
+        assert got["source_row"] == record and got["source_file"] == "bds_long_0.parquet"
+        if text == "-":
+            assert math.isnan(got["value"]) and got["symbol"] == "x"
+        else:
+            assert got["value"] == pytest.approx(float(text)) and got["symbol"] == ""
+    nat = fig(pub, "lait_missing_children", 2025)
+    assert nat["value"] == 11.0   # England 2025, % of children looked after who went missing

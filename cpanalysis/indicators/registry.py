@@ -38,7 +38,7 @@ import pandas as pd
 
 from cpanalysis.model import CLAData
 
-Unit = Literal["count", "percent", "rate_per_10k", "mean", "days"]
+Unit = Literal["count", "percent", "rate_per_10k", "mean", "days", "gbp"]
 Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
 
 RESULT_COLUMNS = ["indicator_id", "title", "question", "year", "breakdown", "value", "numerator",

@@ -14,6 +14,11 @@ year ``202425`` is aligned to reporting year 2025 (the 31 March inside the acade
 workforce census (``csww_*``) is at 30 September of its year and keeps that year.
 
 ``source_row`` is the line number in the file as a spreadsheet shows it (the header is row 1).
+
+DfE's LAIT long table (``bds_long_*.parquet``, columns ``Short Desc, Data item, Years, LA and Regions,
+Values, LA Number, Region``) is read by :func:`read_lait` into the same shape (one filter column per
+LAIT measure code and item, one value column), so the catalogue can draw on measures the EES files lack.
+Its ``source_row`` is the record number in the parquet file (the first record is 1).
 """
 
 from __future__ import annotations
@@ -141,9 +146,119 @@ def _stem(path: Path) -> str:
 
 
 def find_files(folder: Path) -> list[Path]:
-    """Published CSV files under a folder (recursively), excluding statistical-neighbour models."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith((".csv", ".csv.gz")))
+    """Published files under a folder (recursively): EES CSVs (also gzipped) and LAIT parquet tables,
+    excluding statistical-neighbour models and the LAIT data dictionary."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file()
+                   and p.name.lower().endswith((".csv", ".csv.gz", ".parquet")))
     return [p for p in files if not _stem(p).lower().startswith(NOT_TABLES)]
+
+
+# ------------------------------------------------------------------------------------ LAIT long table
+LAIT_COLUMNS = {"Short Desc": "lait_measure", "Data item": "lait_item", "Years": "time_period",
+                "LA and Regions": "place", "Values": "lait_value", "LA Number": "lait_number", "Region": "lait_region"}
+#: LAIT's region spellings (and its London halves, on councils' rows) as the EES files spell them
+LAIT_REGION_NAMES = {"Yorkshire and the Humber": "Yorkshire and The Humber", "Inner London": "London",
+                     "Outer London": "London"}
+#: LAIT numbers of England (970) and the regions (980 to 990; 987 and 988 are Inner and Outer London)
+LAIT_ENGLAND, LAIT_SUB_REGIONS = 970, {987, 988}
+#: a revised or final figure replaces the first one published for the same measure, place and period
+LAIT_VERSION_RANK = {"Final": 3, "Rev": 2, "": 1, "OT": 1, "prov": 0}
+_LAIT_SUFFIX = re.compile(r"^(.*?)\s*\((OT|Rev|Final|prov)\)$")
+
+
+def lait_period(period: str) -> tuple[int | None, str, int]:
+    """(reporting year, time identifier, version rank) of a LAIT ``Years`` label.
+
+    "2025" is the year ending 31 March 2025; "2024-25" or "2024/25" (also with "(OT)", outturn) is that
+    financial or academic year, aligned to 2025 as in the EES files; "2014-16" and "2021/22-23/24" are
+    three-year periods, aligned to their last year. "(Rev)", "(Final)" and "(prov)" mark versions.
+    """
+    p = str(period).strip()
+    tag = ""
+    m = _LAIT_SUFFIX.match(p)
+    if m:
+        p, tag = m.group(1), m.group(2)
+    words = {"OT": " (outturn)", "Rev": " (revised)", "Final": " (final)", "prov": " (provisional)", "": ""}[tag]
+    rank = LAIT_VERSION_RANK[tag]
+    if re.fullmatch(r"\d{4}", p):
+        return int(p), "LAIT: year ending 31 March" + words, rank
+    m = re.fullmatch(r"(\d{4})[-/](\d{2})", p)
+    if m:
+        first, last = int(m.group(1)), int(m.group(2))
+        if (first + 1) % 100 == last:
+            return first + 1, "LAIT: financial or academic year" + words, rank
+        return first // 100 * 100 + last, "LAIT: three-year period" + words, rank
+    m = re.fullmatch(r"(\d{4})/(\d{2})-(\d{2})/(\d{2})", p)
+    if m:
+        return int(m.group(1)) // 100 * 100 + int(m.group(4)), "LAIT: three-year period" + words, rank
+    return None, "LAIT: period not recognised" + words, rank
+
+
+def read_lait(path: Path) -> Table:
+    """Read DfE's LAIT long table (parquet) into the EES shape. Raises :class:`PublishedDataError` when the
+    file is not one. LAIT's "-" (no figure) is read as ``x``; where a measure has several versions for the
+    same place and period (first, revised, final), the latest version is kept and the others are noted."""
+    try:
+        raw = pd.read_parquet(path)
+    except Exception as err:  # noqa: BLE001 - pyarrow raises several types for a bad file
+        raise PublishedDataError(f"{path}: cannot be read as a parquet file ({type(err).__name__}: {err})") from None
+    missing = [c for c in LAIT_COLUMNS if c not in raw.columns]
+    if missing:
+        raise PublishedDataError(f"{path}: not a LAIT long table (no column(s) {', '.join(missing)}; found "
+                                 f"{', '.join(map(str, raw.columns[:8]))})")
+    notes: list[str] = []
+    df = raw[list(LAIT_COLUMNS)].rename(columns=LAIT_COLUMNS)
+    df.insert(0, "_row", np.arange(1, len(df) + 1))
+    for c in ("lait_measure", "lait_item", "time_period", "place", "lait_region", "lait_value"):
+        # work on each distinct text once (a long table repeats them): categories, stripped, blanks for missing
+        cat = df[c].astype("category")
+        cat = cat.cat.rename_categories([str(x).strip() for x in cat.cat.categories])
+        df[c] = cat.astype(object).where(cat.notna(), "")
+    # LAIT names a measure's data item on its first year only: carry it to the measure's other rows.
+    blank = df["lait_item"] == ""
+    if blank.any():
+        first = df[~blank].drop_duplicates("lait_measure").set_index("lait_measure")["lait_item"]
+        df.loc[blank, "lait_item"] = df.loc[blank, "lait_measure"].map(first).fillna("")
+    number = pd.to_numeric(df["lait_number"], errors="coerce")
+    national = number == LAIT_ENGLAND
+    sub_region = number.isin(LAIT_SUB_REGIONS)
+    regional = number.between(980, 990) & ~sub_region
+    df["geographic_level"] = np.select([national, regional, sub_region], ["National", "Regional", "Sub-regional"],
+                                       "Local authority")
+    la = df["geographic_level"] == "Local authority"
+    df["la_name"] = np.where(la, df["place"], "")
+    df["old_la_code"] = np.where(la, number.astype("Int64").astype(str).replace("<NA>", ""), "")
+    df["region_name"] = np.where(la, df["lait_region"], np.where(regional, df["place"], ""))
+    df["region_name"] = df["region_name"].replace(LAIT_REGION_NAMES)
+    df["country_name"] = "England"
+    for c in ("country_code", "region_code", "new_la_code"):
+        df[c] = ""
+    periods = {p: lait_period(p) for p in df["time_period"].unique()}
+    df["year"] = df["time_period"].map({p: v[0] for p, v in periods.items()}).astype("Int64")
+    df["time_identifier"] = df["time_period"].map({p: v[1] for p, v in periods.items()})
+    rank = df["time_period"].map({p: v[2] for p, v in periods.items()})
+    no_year = df["year"].isna()
+    if no_year.any():
+        notes.append(f"{int(no_year.sum())} rows with a period that is not a year ("
+                     + ", ".join(sorted(df.loc[no_year, "time_period"].unique())[:5]) + ") skipped")
+    # several versions of one figure: keep the latest (final, then revised, then first or provisional)
+    key = ["lait_measure", "geographic_level", "place", "year"]
+    order = df.assign(_rank=rank).sort_values(key + ["_rank"], kind="stable")
+    superseded = order.duplicated(key, keep="last") & order["year"].notna()
+    if superseded.any():
+        notes.append(f"{int(superseded.sum())} earlier versions of revised or final figures skipped "
+                     "(the latest version is kept)")
+    keep = ~no_year & ~df.index.isin(order.index[superseded])
+    df = df[keep]
+    df["lait_value"] = df["lait_value"].where(df["lait_value"] != "-", "x")
+    cols = ["_row", "time_period", "time_identifier", "year"] + GEO_COLUMNS + ["lait_measure", "lait_item",
+                                                                                "lait_value"]
+    frame = df[cols].reset_index(drop=True)
+    for c in ("time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+              "region_name", "new_la_code", "la_name", "old_la_code", "lait_measure", "lait_item"):
+        frame[c] = frame[c].astype("category")  # a long table repeats these: categories keep the cache small
+    notes.append("LAIT '-' (no figure) read as x (not available)")
+    return Table(path.stem, path, frame, ["lait_measure", "lait_item"], ["lait_value"], notes)
 
 
 def _header(path: Path) -> str:
@@ -299,7 +414,7 @@ def definition_for(indicator_id: str, prefer_registry: bool = False):
     m = cat.get(indicator_id) or next((x for x in cat.values() if x.indicator_id == indicator_id), None)
     if m is None:
         raise KeyError(f"no published measure for indicator {indicator_id!r}")
-    unit = m.unit if m.unit in ("count", "percent", "rate_per_10k", "mean", "days") else "mean"
+    unit = m.unit if m.unit in ("count", "percent", "rate_per_10k", "mean", "days", "gbp") else "mean"
     method = m.methodology or (f"As published by DfE in {m.file}: column {m.value}"
                                + (" where " + ", ".join(f"{k} = {v}" for k, v in m.filters.items()) if m.filters else "")
                                + ". Shown exactly as published; not recomputed.")
@@ -353,7 +468,9 @@ class PublishedData:
                 f = t.frame
                 keep = ["_row", "time_period", "time_identifier", "year", "geographic_level", "old_la_code",
                         "new_la_code", "la_name", "region_name"]
-                filt = f[t.filter_columns].astype(str).agg(" | ".join, axis=1) if t.filter_columns else ""
+                filt = ""
+                for i, c in enumerate(t.filter_columns):  # column-wise: row-wise joins are slow on long tables
+                    filt = f[c].astype(str) if i == 0 else filt + " | " + f[c].astype(str)
                 for c in t.indicator_columns:
                     v, s = t.values(c)
                     part = f[keep].rename(columns={"_row": "source_row"})
@@ -410,8 +527,10 @@ def _measure_figures(m: Measure, t: Table) -> pd.DataFrame:
         sib = t.frame.loc[smask, key].assign(_den=dv[smask]).drop_duplicates(subset=key)
         joined = t.frame.loc[mask, key].merge(sib, on=key, how="left")
         out["denominator"] = joined["_den"].to_numpy()
-    out["source"] = ("DfE " + out["source_file"] + ", row " + out["source_row"].astype(str) + ", column "
-                     + m.value)
+    where = ", record " if t.path.name.lower().endswith(".parquet") else ", row "
+    out["source"] = ("DfE " + out["source_file"] + where + out["source_row"].astype(str) + ", column "
+                     + m.value + ("" if not m.filters else " (" + ", ".join(f"{v}" for v in m.filters.values()) + ")"
+                                  if where == ", record " else ""))
     return out[FIGURE_COLUMNS]
 
 
@@ -471,7 +590,7 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
     info = []
     for p in find_files(folder):
         try:
-            t = read_table(p)
+            t = read_lait(p) if p.name.lower().endswith(".parquet") else read_table(p)
         except PublishedDataError as err:
             info.append({"file": str(p), "rows": 0, "columns": 0, "layout": "skipped", "notes": str(err)})
             continue
@@ -481,7 +600,8 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
                          "notes": f"same name as {tables[name].path}; skipped"})
             continue
         tables[name] = t
-        info.append({"file": str(p), "rows": len(t.frame), "columns": len(t.indicator_columns), "layout": "EES",
+        info.append({"file": str(p), "rows": len(t.frame), "columns": len(t.indicator_columns),
+                     "layout": "LAIT long" if p.name.lower().endswith(".parquet") else "EES",
                      "notes": "; ".join(t.notes)})
     if not tables:
         raise PublishedDataError(f"{folder}: no DfE published CSV files found (looked for *.csv and *.csv.gz).")
@@ -557,7 +677,7 @@ def published_indicators(pub: PublishedData, params) -> pd.DataFrame:
             out.append({"indicator_id": r.indicator_id, "title": defn.title, "question": defn.question,
                         "year": int(r.year), "breakdown": r.breakdown, "value": r.value,
                         "numerator": num, "denominator": den, "ci_low": lo, "ci_high": hi,
-                        "unit": r.unit if r.unit in ("count", "percent", "rate_per_10k", "mean", "days") else "mean",
+                        "unit": r.unit if r.unit in ("count", "percent", "rate_per_10k", "mean", "days", "gbp") else "mean",
                         "source": r.source, "status": status, "symbol": r.symbol,
                         "source_ref": f"{r.source_file}:{r.source_row}:{r.source_column}"})
     df = pd.DataFrame(out, columns=RESULT_COLUMNS + ["symbol", "source_ref"])

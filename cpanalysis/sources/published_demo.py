@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +53,14 @@ BASE: dict[str, tuple[float, float, float]] = {
     "workforce_caseload": (15.2, 0, 1.8), "workforce_absence": (3.5, 0, 0.8),
     "adoption_days_entry_to_placed": (579, 0, 0), "adoption_days_entry_to_adopted": (822, 0, 0),
     "adoption_days_decision_to_match": (304, 0, 0),
+    # LAIT measures: a figure only, no numerator (as LAIT publishes them); costs in pounds
+    "lait_missing_children": (11, 0, 3), "lait_away_children": (3, 0, 1.2), "staying_put_published": (33, 0, 8),
+    "care_leavers_higher_education_19_21": (6, 0, 2), "spend_cla_weekly_unit_cost": (2100, 0, 300),
+    "spend_fostering_weekly_unit_cost": (765, 0, 90), "spend_residential_weekly_unit_cost": (7385, 0, 900),
 }
+#: files added after the first demo release draw from their own random stream, so adding one leaves the
+#: figures of every other file unchanged
+_OWN_STREAM = ("bds_long",)
 _ACADEMIC = ("ks2_la", "ks4_la", "absence_la")
 _DASHBOARD = ("combined_cla_31_march_data", "ceased_cla_data", "spending_data")
 
@@ -156,6 +164,13 @@ def _rows_for_file(stem: str, measures: list[Measure], places: list[dict], rng: 
                     r.setdefault("Total Expenditure", _fmt(total, 2))
                     r.setdefault("CS Share", _fmt(100 * float(r["CS Expenditure"]) / float(r["Total Expenditure"]), 1))
                     continue
+                if m.unit == "gbp" and m.id.endswith("_total"):  # total spend: scales with the children looked after
+                    weekly = BASE["spend_cla_weekly_unit_cost"][0] * (1 + 0.1 * effects[(m.id, place["name"])])
+                    r[m.value] = _fmt(cla * 52 * weekly * 1.07 ** (year - 2025))
+                    continue
+                if m.unit == "gbp":  # costs rise about 7% a year; LAIT's unit costs are rounded to 5 pounds
+                    r[m.value] = _fmt(round(true * 1.07 ** (year - 2025) / 5) * 5)
+                    continue
                 if frac == 0:  # workforce rates and averages: a figure only
                     r[m.value] = _fmt(true, 1)
                     if m.numerator and m.denominator:
@@ -244,7 +259,8 @@ def write_demo_published(dest: Path = paths.DEMO_PUBLISHED_DIR, seed: int = 2025
         by_file.setdefault(m.file, []).append(m)
     written = []
     for stem, measures in sorted(by_file.items()):
-        df = _frame(stem, _rows_for_file(stem, measures, places, rng, all_counts))
+        file_rng = np.random.default_rng([seed, zlib.crc32(stem.encode())]) if stem in _OWN_STREAM else rng
+        df = _frame(stem, _rows_for_file(stem, measures, places, file_rng, all_counts))
         sub = "ees_dashboard" if stem in _DASHBOARD else "ees"
         name = {"csww_indicators": "csww_indicators_2017_to_2025"}.get(stem, stem)
         written.append(_write(df, dest / sub / (name + ".csv.gz")))
