@@ -1,6 +1,6 @@
 """``cpanalysis data download --dest DIR``: fetch DfE's published files for a user with internet.
 
-The files land in the same layout as ``../shared/data`` (``ees/``, ``ees_dashboard/``), so
+The files land in the same layout as ``../shared/data`` (``ees/``, ``ees_dashboard/``, ``lait/``), so
 ``--published DIR`` reads them straight away. Each file is written to a temporary name and renamed
 only once it is complete and looks like a published table, so a failed download never leaves a
 half-written file in place of a good one.
@@ -46,9 +46,16 @@ _EES = ["cla_number_and_rate_per_10k_children.csv", "la_cla_placement_stability.
 _DASHBOARD = ["combined_cla_31_march_data.csv.gz", "combined_cla_data.csv.gz", "ceased_cla_data.csv.gz",
               "spending_data.csv.gz"]
 
+#: Believed real source of LAIT's long table and data dictionary (UNTESTED against the real internet): the
+#: ``01_data/02_prod/`` folder of DfE's Local Authority Interactive Tool repository.
+LAIT_RAW_BASE = ("https://raw.githubusercontent.com/dfe-analytical-services/local-authority-interactive-tool/"
+                 "main/01_data/02_prod/")
+_LAIT = ["bds_long_0.parquet", "lait_data_dictionary.csv"]
+
 MANIFEST: list[RemoteFile] = (
     [RemoteFile(f"ees/{n}", DFE_RAW_BASE + n) for n in _EES]
-    + [RemoteFile(f"ees_dashboard/{n}", None) for n in _DASHBOARD])
+    + [RemoteFile(f"ees_dashboard/{n}", None) for n in _DASHBOARD]
+    + [RemoteFile(f"lait/{n}", LAIT_RAW_BASE + n) for n in _LAIT])
 
 
 class DownloadError(FatalError):
@@ -56,6 +63,10 @@ class DownloadError(FatalError):
 
 
 def _looks_published(data: bytes, name: str) -> bool:
+    if name.endswith(".parquet"):
+        return data[:4] == b"PAR1" and data[-4:] == b"PAR1"  # parquet's magic bytes at both ends
+    if name.endswith("lait_data_dictionary.csv"):
+        return data[:200].decode("utf-8-sig", errors="replace").lower().lstrip('"').startswith("measure_code")
     if name.endswith(".gz"):
         try:
             data = gzip.decompress(data)

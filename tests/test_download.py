@@ -57,9 +57,17 @@ def test_missing_file_is_reported_and_nothing_half_written(server, tmp_path):
 
 
 def test_not_a_table_is_refused(server, tmp_path):
-    files = [download.RemoteFile("lait/lait_data_dictionary.csv", None)]
+    # a child-level 903 file where a published table was expected
+    files = [download.RemoteFile("peer-samples/d2i-validator-fake/header.csv", None)]
     with pytest.raises(download.DownloadError, match="not a published CSV"):
         download.download_all(tmp_path, base_url=server, files=files, log=lambda *_: None)
+
+
+def test_lait_files_are_checked_by_their_own_signature():
+    assert download._looks_published(b"PAR1....PAR1", "lait/bds_long_0.parquet")
+    assert not download._looks_published(b"<html>not found</html>", "lait/bds_long_0.parquet")
+    assert download._looks_published(b'"Measure_code","Topic"\n', "lait/lait_data_dictionary.csv")
+    assert not download._looks_published(b"<html>", "lait/lait_data_dictionary.csv")
 
 
 def test_cli_download(server, tmp_path, capsys):
