@@ -204,18 +204,31 @@ def question_header(ctx: PackContext, n: int) -> None:
                   f"<p>{html.escape(q.summary)}</p>")
 
 
+def _rows_of(ctx: PackContext, which: str, indicator_id: str) -> pd.DataFrame:
+    """``ctx.results`` or ``ctx.comparators`` rows of one indicator, grouped once per notebook (each
+    notebook asks for every indicator several times; filtering the whole table each time added up)."""
+    frame = getattr(ctx, which)
+    if frame is None or frame.empty:
+        return pd.DataFrame() if frame is None else frame.iloc[0:0]
+    index = ctx.__dict__.setdefault("_rows_index", {})
+    key = (which, id(frame), len(frame))  # a replaced table gets a fresh grouping
+    if key not in index:
+        index[key] = dict(tuple(frame.groupby("indicator_id", sort=False)))
+    return index[key].get(indicator_id, frame.iloc[0:0])
+
+
 def _comparators_for(ctx: PackContext, indicator_id: str) -> pd.DataFrame:
     if ctx.comparators is None or ctx.comparators.empty:
         return pd.DataFrame()
-    c = ctx.comparators[ctx.comparators["indicator_id"] == indicator_id]
+    c = _rows_of(ctx, "comparators", indicator_id)
     if "breakdown" in c.columns:
         c = c[c["breakdown"].fillna("Total") == "Total"]
     return c
 
 
 def _total_rows(ctx: PackContext, indicator_id: str) -> pd.DataFrame:
-    r = ctx.results
-    return r[(r["indicator_id"] == indicator_id) & (r["breakdown"] == "Total")].sort_values("year")
+    r = _rows_of(ctx, "results", indicator_id)
+    return r[r["breakdown"] == "Total"].sort_values("year")
 
 
 def headline_table(ctx: PackContext, n: int) -> None:
@@ -305,7 +318,7 @@ def html_table(df: pd.DataFrame, caption: str, numeric: list[str] | None = None)
 def indicator_section(ctx: PackContext, iid: str) -> None:
     """One indicator: heading, reading, trend chart with interval and comparators, definition, caveats."""
     defn = _definition(iid, ctx)
-    r = ctx.results[ctx.results["indicator_id"] == iid]
+    r = _rows_of(ctx, "results", iid)
     t = _total_rows(ctx, iid)
     cur = t[t["year"] == ctx.params.year]
     parts = [f"<h3 id='{iid}'>{html.escape(defn.title)}</h3>"]
