@@ -327,12 +327,20 @@ def indicator_section(ctx: PackContext, iid: str) -> None:
         sentences = [narrative.headline_sentence(defn, row)]
         comp = _comparators_for(ctx, iid)
         comp_cur = comp[comp["year"] == ctx.params.year] if not comp.empty else comp
+        plain = []  # comparators that cannot be judged (no interval): listed once, not one sentence each
         for key, label in COMPARATOR_LABELS.items():
             if not comp_cur.empty and key in comp_cur and pd.notna(comp_cur[key].iloc[0]):
-                s = narrative.comparison_sentence(defn, row, label if label != "England" else "England",
-                                                  comp_cur[key].iloc[0])
+                cval = comp_cur[key].iloc[0]
+                if narrative.compare(row["value"], row.get("ci_low"), row.get("ci_high"), cval) == "not comparable":
+                    if not row.get("symbol") and pd.notna(row["value"]):
+                        plain.append(f"{label} {fmt(cval, defn.unit)}")
+                    continue
+                s = narrative.comparison_sentence(defn, row, label, cval)
                 if s:
                     sentences.append(s)
+        if plain:
+            sentences.append("For comparison: " + "; ".join(plain) + ". No interval is available for this figure, "
+                             "so no judgement is made on the differences.")
         tr = narrative.trend_sentence(defn, t)
         if tr:
             sentences.append(tr)
@@ -705,8 +713,15 @@ def annex_methods(ctx: PackContext) -> None:
              f"subtraction. Percentages and averages based on fewer than {p.disclosure.min_denominator} children "
              "are not shown. No child's identifier, date of birth or postcode appears in this pack.</p>",
              "<p><b>Statistics.</b> Intervals for percentages are Wilson score intervals (95%); for averages, "
-             "t intervals. Statistical neighbours are DfE's ten closest councils; their figure is the median, as "
-             "DfE reports it. A difference is reported only when the council's interval excludes the comparator.</p>"]
+             "t intervals; for rates per 10,000 children, exact Poisson intervals. Statistical neighbours are DfE's "
+             "ten closest councils; their figure is the median, as DfE reports it. A difference is reported only "
+             "when the council's interval excludes the comparator. A trend is called a change only when the "
+             "intervals of the first and last years do not overlap. &lsquo;Among all councils&rsquo; gives the "
+             "quarter of all councils' published values the figure falls in (by value, as DfE's LAIT tool bands "
+             "them; the lowest quarter is not necessarily the best). Funnel plots show every council's published "
+             "percentage against its number of children, with exact binomial 95% and 99.8% limits around "
+             "England's figure: a council inside the limits differs from England by no more than chance could "
+             "explain for a cohort of its size.</p>"]
     if rows:
         parts.append(html_table(pd.DataFrame(rows), "Indicator definitions"))
     _display_html("".join(parts))
