@@ -245,11 +245,13 @@ def headline_table(ctx: PackContext, n: int) -> None:
         comp_cur = comp[comp["year"] == ctx.params.year] if not comp.empty else comp
         cells = {}
         reading = []
+        unjudged = False
         for key, label in COMPARATOR_LABELS.items():
             val = comp_cur[key].iloc[0] if (not comp_cur.empty and key in comp_cur) else float("nan")
             cells[label] = fmt(val, defn.unit) if pd.notna(val) else "&ndash;"
             if pd.notna(val) and not row.get("symbol"):
                 d = narrative.compare(row["value"], row["ci_low"], row["ci_high"], val)
+                unjudged = unjudged or d == "not comparable"
                 if d in ("higher", "lower"):
                     j = narrative.judgement(d, defn.polarity)
                     reading.append(f"{d} than {label.split(' (')[0].lower() if label != 'England' else 'England'}"
@@ -265,8 +267,9 @@ def headline_table(ctx: PackContext, n: int) -> None:
                      "Children": fmt(row["denominator"], "count", row.get("symbol") or None)
                      if defn.unit in ("percent", "mean", "days") else "&ndash;",
                      **cells,
-                     "Reading": "; ".join(reading) if reading else ("no clear difference" if any(
-                         cells[lab] != "&ndash;" for lab in COMPARATOR_LABELS.values()) else "no comparator")})
+                     "Reading": "; ".join(reading) if reading else (
+                         "not judged (no interval)" if unjudged else "no clear difference" if any(
+                             cells[lab] != "&ndash;" for lab in COMPARATOR_LABELS.values()) else "no comparator")})
     if not rows:
         _display_html("<p class='cpa-ask'>No indicators are available for this question from the data supplied. "
                       "The sub-questions below are for officers to answer.</p>")
