@@ -489,13 +489,17 @@ def audit_frame(child, in_cohort, in_numerator, reason, breakdown=None, value=No
         a = np.asarray(x, dtype=dtype)
         return np.full(n, a.item(), dtype=dtype) if a.ndim == 0 else a
 
+    def text(x) -> pd.Series:
+        # Arrow strings already (the usual case) are reused as they are: no round trip through Python objects
+        if isinstance(x, pd.Series) and isinstance(x.dtype, pd.StringDtype) and len(x) == n:
+            return x.reset_index(drop=True).astype("string")
+        return pd.Series(arr(x, object), dtype="string")
+
     coh = pd.Series(arr(in_cohort, bool))
     num = pd.Series(arr(in_numerator, bool)) & coh
-    out = pd.DataFrame({"CHILD": pd.Series(arr(child, object), dtype="string"),
-                        "in_cohort": coh, "in_numerator": num,
-                        "reason": pd.Series(arr(reason, object), dtype="string")})
+    out = pd.DataFrame({"CHILD": text(child), "in_cohort": coh, "in_numerator": num, "reason": text(reason)})
     if breakdown is not None:
-        out["breakdown"] = pd.Series(arr(breakdown, object), dtype="string")
+        out["breakdown"] = text(breakdown)
     if value is not None:
         out["value"] = pd.Series(arr(value, float))
     return out

@@ -150,12 +150,15 @@ def provider_audit(ctx: Context, codes: frozenset, what: str, foster_only: bool 
     foster = E.is_in(k["PLACE"], FOSTER)
     cohort = k["cla31"] & (foster if foster_only else True)
     num = cohort & E.is_in(k["PLACE_PROVIDER"], codes)
-    prov = k["PLACE_PROVIDER"].map(PROVIDER_LABELS).astype("string").fillna("provider not recorded")
-    reason = np.where(~k["cla31"], k["status"].to_numpy(dtype=object),
-                      np.where(cohort, (k["status"] + "; provider " + prov + ("; " + what if what else ""))
-                               .to_numpy(dtype=object),
-                               ("excluded: not in a foster placement at 31 March (" + k["status"] + ")")
-                               .to_numpy(dtype=object)))
+    cohort = pd.Series(np.asarray(cohort, dtype=bool), index=k.index)
+    # Reasons are built only for the rows they apply to (string work on every child of a national year adds up)
+    reason = k["status"].astype("string").copy()
+    inc = k[cohort]
+    prov = inc["PLACE_PROVIDER"].map(PROVIDER_LABELS).astype("string").fillna("provider not recorded")
+    reason[cohort] = inc["status"] + "; provider " + prov + ("; " + what if what else "")
+    excl = k["cla31"].to_numpy(dtype=bool) & ~cohort.to_numpy()
+    if excl.any():
+        reason[excl] = "excluded: not in a foster placement at 31 March (" + k.loc[excl, "status"] + ")"
     return E.audit_frame(k["CHILD"], cohort, num, reason)
 
 

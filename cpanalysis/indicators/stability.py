@@ -54,8 +54,13 @@ def three_plus_audit(ctx: Context, kids: pd.DataFrame, in_cohort: pd.Series, sta
                      base_reason: pd.Series) -> pd.DataFrame:
     """Audit: numerator = 3 or more placements between ``start`` and ``end`` (inclusive)."""
     pc = E.placement_count(ctx.data, start, end)
-    n, words = _placement_reason(pc, kids["CHILD"], period)
-    reason = base_reason.where(~in_cohort.to_numpy(), base_reason + "; " + words)
+    c = np.asarray(in_cohort, dtype=bool)
+    n = pd.Series(0, index=kids.index, dtype=int)
+    reason = base_reason.astype("string").copy()
+    if c.any():  # placement words only for the children in the cohort
+        n_c, words = _placement_reason(pc, kids.loc[c, "CHILD"], period)
+        n[c] = n_c
+        reason[c] = reason[c] + "; " + words
     return E.audit_frame(kids["CHILD"], in_cohort, n >= 3, reason)
 
 
@@ -212,12 +217,19 @@ def _children_audit(ctx: Context, kind: str) -> pd.DataFrame:
     n = E.lookup(k["CHILD"], g.size().astype("float64")).fillna(0).astype(int)
     first = E.lookup(k["CHILD"], g["MIS_START"].min())
     word = KIND_WORDS[kind]
-    detail = np.where(n > 0, (n.astype("string") + f" {word} episode(s) in the year, first starting "
-                              + E.fmt_series(first)).to_numpy(dtype=object), f"not {word} in the year")
     cohort = ~k["short_breaks_only"]
-    reason = np.where(cohort, (k["status"].str.replace(r"^not looked after at .*", "looked after during the year",
-                                                       regex=True) + "; " + pd.Series(detail, dtype="string"))
-                      .to_numpy(dtype=object), k["status"].to_numpy(dtype=object))
+    # Text is built only for the rows it applies to (string work on every child of a national year adds up).
+    has = (n > 0).to_numpy()
+    detail = pd.Series(f"not {word} in the year", index=k.index, dtype="string")
+    if has.any():
+        detail[has] = (n[has].astype("string") + f" {word} episode(s) in the year, first starting "
+                       + E.fmt_series(first[has]))
+    c = cohort.to_numpy(dtype=bool)
+    base = k.loc[c, "status"].astype("string")
+    base = base.mask(base.str.startswith("not looked after at").fillna(False).astype(bool),
+                     "looked after during the year")
+    reason = k["status"].astype("string").copy()
+    reason[c] = base + "; " + detail[c]
     return E.audit_frame(k["CHILD"], cohort, n > 0, reason)
 
 
