@@ -391,14 +391,39 @@ def _read_any(year: int | None, path: Path, findings: Findings, notes: list[str]
 
 
 # ================================================================================================ parsing
+DATE_KINDS = ("ISO (yyyy-mm-dd)", "Excel serial numbers", "dd-mm-yyyy", "with a time of day")
+
+
 def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series, dict[str, int]]:
     """Parse dd/mm/yyyy, accepting ISO, Excel serial numbers, dd-mm-yyyy and midnight times.
 
-    Returns (datetime64[ns] series, bad mask, counts of accepted non-standard formats)."""
+    Returns (datetime64[ns] series, bad mask, counts of accepted non-standard formats). Each distinct text
+    is parsed once (a return repeats the same dates many times: dates of birth in every year's Header)."""
     s = s.astype("string")
-    out = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce")
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    parsed, kinds = _parse_distinct(pd.Series(np.asarray(uniq, dtype=object), dtype="string"))
+    take = np.where(codes >= 0, codes, 0)
+    missing = codes < 0
+    if len(parsed):
+        values = parsed.to_numpy(dtype="datetime64[ns]")[take]
+        values[missing] = np.datetime64("NaT")
+        row_kinds = kinds[take]
+        row_kinds[missing] = ""
+    else:
+        values = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
+        row_kinds = np.full(len(s), "", dtype=object)
+    out = pd.Series(values, index=s.index, dtype="datetime64[ns]")
+    other = {k: int((row_kinds == k).sum()) for k in DATE_KINDS}
+    other = {k: n for k, n in other.items() if n}
+    bad = s.notna() & out.isna()
+    return out, _b(bad), other
+
+
+def _parse_distinct(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parse distinct date texts: (datetime64[ns] series, the non-standard format of each, or "")."""
+    out = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]")
+    kinds = np.full(len(s), "", dtype=object)
     todo = s.notna() & out.isna()
-    other: dict[str, int] = {}
     if todo.any():
         sub = s[todo]
         res = pd.Series(pd.NaT, index=sub.index, dtype="datetime64[ns]")
@@ -417,16 +442,11 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series, dict[str, int]]:
         tm = rest & ~dash & _b(sub.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}[ T]00:00(?::00)?"))
         if tm.any():
             res[tm] = pd.to_datetime(sub[tm].str.slice(0, 10).str.strip(), format="%d/%m/%Y", errors="coerce")
-        for label, m in (("ISO (yyyy-mm-dd)", iso_ok), ("Excel serial numbers", ser_ok),
-                         ("dd-mm-yyyy", dash), ("with a time of day", tm)):
-            n = int((m & res.notna()).sum())
-            if n:
-                other[label] = n
-        out = out.astype("datetime64[ns]")
+        pos = np.flatnonzero(todo.to_numpy())
+        for label, m in zip(DATE_KINDS, (iso_ok, ser_ok, dash, tm)):
+            kinds[pos[(m & res.notna()).to_numpy()]] = label
         out[todo] = res
-    out = out.astype("datetime64[ns]")
-    bad = s.notna() & out.isna()
-    return out, _b(bad), other
+    return out, kinds
 
 
 def _b(s: pd.Series) -> pd.Series:

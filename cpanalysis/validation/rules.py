@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from cpanalysis import fastkeys
 from cpanalysis.model import TABLE_TITLES, collection_end, collection_start
 from cpanalysis.spec import code_lists, valid_codes
 
@@ -195,12 +196,16 @@ class Findings:
         if isinstance(rows, pd.Series) and rows.dtype == bool:
             mask = rows.to_numpy()
             idx = rows.index.to_numpy()[mask]
+            if callable(detail):  # built only for the flagged rows (most checks flag few of a million)
+                detail = detail(rows) if len(idx) else None
             if detail is not None:
                 detail = np.asarray(detail, dtype=object)
                 detail = detail[mask] if len(detail) == len(mask) else detail
         else:
             idx = np.asarray(rows.index if isinstance(rows, pd.Series | pd.DataFrame | pd.Index) and
                              not isinstance(rows, pd.Index) else rows)
+            if callable(detail):
+                raise TypeError(f"{rule_id}: a lazily built detail needs a boolean mask of rows")
             if detail is not None:
                 detail = np.asarray(detail, dtype=object)
         if len(idx):
@@ -254,8 +259,14 @@ def _key(df: pd.DataFrame) -> pd.MultiIndex:
     return pd.MultiIndex.from_arrays([df["YEAR"].to_numpy(), df["CHILD"].astype(object).to_numpy()])
 
 
-def _found(values: pd.Series) -> np.ndarray:
-    return ("Found: '" + values.astype("string").fillna("") + "'.").to_numpy(dtype=object)
+def _found(values: pd.Series) -> Callable[[pd.Series], np.ndarray]:
+    """Detail "Found: 'X'." for the flagged rows only (see :meth:`Findings.flag`)."""
+    return lambda mask: ("Found: '" + values[mask.to_numpy()].astype("string").fillna("") + "'.").to_numpy(dtype=object)
+
+
+def _date_text(prefix: str, dates: pd.Series) -> Callable[[pd.Series], np.ndarray]:
+    """Detail "<prefix> dd/mm/yyyy." for the flagged rows only."""
+    return lambda mask: (prefix + fastkeys.date_labels(dates[mask.to_numpy()]) + ".").to_numpy(dtype=object)
 
 
 # ======================================================================================== the checks
@@ -329,7 +340,7 @@ def _date_after_end(ctx: CheckContext, key: str, cols: list[str]) -> None:
     end = ctx.end(df)
     for col in cols:
         ctx.findings.flag("YEAR-AFTER-END", key, _b(df[col] > end), col,
-                          ("Found: " + df[col].dt.strftime("%d/%m/%Y").fillna("") + ".").to_numpy(dtype=object))
+                          _date_text("Found: ", df[col]))
 
 
 def _end_before_start(ctx: CheckContext, key: str, start: str, end: str) -> None:
@@ -409,7 +420,7 @@ def cross_table(ctx: CheckContext) -> None:
         if "DOB" in df.columns:
             hd = pd.Series(dob.reindex(k).to_numpy(), index=df.index)
             ctx.findings.flag("XT-DOB-MISMATCH", key, _b(hd.notna() & df["DOB"].notna() & (hd != df["DOB"])), "DOB",
-                              ("Header has " + hd.dt.strftime("%d/%m/%Y").fillna("") + ".").to_numpy(dtype=object))
+                              _date_text("Header has ", hd))
     ep = ctx.tables.get("episodes")
     if ep is not None and not ep.empty:
         ep_years = set(ep["YEAR"].unique().tolist())
@@ -461,7 +472,7 @@ def episode_logic(ctx: CheckContext) -> None:
     same_prev = (child.shift(1) == child) & (year.shift(1) == year)
     nxt_decom = e["DECOM"].shift(-1).where(same_next)
     f.flag("EP-OVERLAP", "episodes", same_next & (e["DEC"].isna() | _b(e["DEC"] > nxt_decom)), "DEC",
-           ("Next episode starts " + nxt_decom.dt.strftime("%d/%m/%Y").fillna("") + ".").to_numpy(dtype=object))
+           _date_text("Next episode starts ", nxt_decom))
     is_x1 = _b(e["REC"] == "X1")
     f.flag("EP-X1-NEXT", "episodes", is_x1 & e["DEC"].notna() & ~_b(same_next & (nxt_decom == e["DEC"])), "REC")
 
