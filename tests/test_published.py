@@ -116,6 +116,8 @@ def test_catalogue_is_well_formed():
         assert m.polarity in {"higher_is_better", "lower_is_better", "neutral"} and 1 <= m.question <= 10
         assert isinstance(published.definition_for(m.indicator_id), Definition)
     ids = {m.indicator_id for m in cat.values()}
+    # one published measure per indicator: two would give a council two different figures for one measure
+    assert len(ids) == len(cat)
     for required in ("cla_at_31_march", "cla_rate_per_10k", "cla_starts", "cla_ceased", "uasc_at_31_march",
                      "placed_outside_council", "placed_over_20_miles", "placement_foster", "placement_children_home",
                      "placement_with_parents", "stability_3plus_placements", "stability_3plus_placements_2yr",
