@@ -283,6 +283,9 @@ def write_demo_published(dest: Path = paths.DEMO_PUBLISHED_DIR, seed: int = 2025
         "fictional councils (numbers 970 to 993). England and regional rows are synthetic too. The files copy "
         "the layout of DfE's published files so the demonstration pack works offline; they are not DfE "
         "statistics. The tables are gzip-compressed CSV (the loader reads .csv and .csv.gz alike) to keep the "
-        "folder small. Regenerate with `cpanalysis demo-data`.\n", encoding="utf-8")
+        "folder small. `ees/bds_long.csv.gz` holds synthetic figures for the measures DfE publishes in LAIT's "
+        "long table (a parquet file, read by `read_lait`), written in the EES layout because the fictional "
+        "councils' numbers (970 to 993) overlap the numbers LAIT gives England and the regions. Regenerate with "
+        "`cpanalysis demo-data`.\n", encoding="utf-8")
     written.append(readme)
     return written
