@@ -261,7 +261,9 @@ def headline_table(ctx: PackContext, n: int) -> None:
         ci = ""
         if pd.notna(row.get("ci_low")) and pd.notna(row.get("ci_high")) and not row.get("symbol"):
             ci = f"{fmt(row['ci_low'], defn.unit)} to {fmt(row['ci_high'], defn.unit)}"
-        rows.append({"Measure": f"{html.escape(defn.title)}<br><span class='cpa-small'>{iid}</span>",
+        cav = key_caveat(defn)
+        rows.append({"Measure": f"{html.escape(defn.title)}<br><span class='cpa-small'>{iid}"
+                                + (f"<br>Caveat: {html.escape(cav)}" if cav else "") + "</span>",
                      "This council": fmt(row["value"], defn.unit, row.get("symbol") or None),
                      "95% interval": ci or "&ndash;",
                      "Children": fmt(row["denominator"], "count", row.get("symbol") or None)
@@ -414,6 +416,21 @@ def breakdown_shares(values: pd.Series, symbols: pd.Series, total_rows: pd.DataF
         return None
     return [fmt(100.0 * float(v) / float(total["value"]), "percent") if not s and pd.notna(v) else fmt(v, unit, s or None)
             for v, s in zip(values, symbols)]
+
+
+def key_caveat(defn, limit: int = 160) -> str:
+    """The caveat to carry into summary tables: the first one that is not the general short-breaks note
+    (which applies to nearly every measure), cut to its first sentence and at most ``limit`` characters."""
+    from cpanalysis.indicators.profile import SHORT_BREAK_CAVEAT
+
+    for c in getattr(defn, "caveats", ()) or ():
+        if not c or c == SHORT_BREAK_CAVEAT:
+            continue
+        first = c.split(". ")[0].rstrip(".") + "."
+        if len(first) > limit:
+            first = first[: limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        return first
+    return ""
 
 
 QUARTER_WORDS = {1: "lowest quarter", 2: "second quarter", 3: "third quarter", 4: "highest quarter"}

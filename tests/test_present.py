@@ -52,3 +52,16 @@ def test_funnel_position_hand_worked():
     assert "above the 99.8% limits" in present.funnel_position(100.0, 10, 50.0)
     assert "below the 95% limits but within the 99.8%" in present.funnel_position(10.0, 10, 50.0)
     assert "below the 99.8% limits" in present.funnel_position(0.0, 10, 50.0)
+
+
+def test_key_caveat_skips_the_general_note_and_keeps_it_short():
+    from types import SimpleNamespace
+
+    from cpanalysis.indicators.profile import SHORT_BREAK_CAVEAT
+
+    d = SimpleNamespace(caveats=(SHORT_BREAK_CAVEAT, "Recording differs between councils. Compare with care."))
+    assert present.key_caveat(d) == "Recording differs between councils."
+    assert present.key_caveat(SimpleNamespace(caveats=(SHORT_BREAK_CAVEAT,))) == ""
+    long = SimpleNamespace(caveats=("word " * 60,))
+    got = present.key_caveat(long, limit=40)
+    assert got.endswith("…") and len(got) <= 41
