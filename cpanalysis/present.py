@@ -335,6 +335,7 @@ def indicator_section(ctx: PackContext, iid: str) -> None:
         plain = []  # comparators that cannot be judged (no interval): listed once, not one sentence each
         for key, label in COMPARATOR_LABELS.items():
             if not comp_cur.empty and key in comp_cur and pd.notna(comp_cur[key].iloc[0]):
+                label = comparator_name(key, comp_cur.iloc[0])
                 cval = comp_cur[key].iloc[0]
                 if narrative.compare(row["value"], row.get("ci_low"), row.get("ci_high"), cval) == "not comparable":
                     if not row.get("symbol") and pd.notna(row["value"]):
@@ -416,6 +417,20 @@ def breakdown_shares(values: pd.Series, symbols: pd.Series, total_rows: pd.DataF
         return None
     return [fmt(100.0 * float(v) / float(total["value"]), "percent") if not s and pd.notna(v) else fmt(v, unit, s or None)
             for v, s in zip(values, symbols)]
+
+
+def comparator_name(key: str, comp_row) -> str:
+    """How a sentence names a comparator: "England", "the West Midlands region", "the statistical
+    neighbours' median" (or the council's own comparator group)."""
+    if key == "england":
+        return "England"
+    if key == "region":
+        name = comp_row.get("region_name") if comp_row is not None else ""
+        return f"the {name} region" if isinstance(name, str) and name else "the region"
+    group = comp_row.get("sn_group") if comp_row is not None else ""
+    if isinstance(group, str) and "own comparator group" in group:
+        return "the median of the council's own comparator group"
+    return "the statistical neighbours' median"
 
 
 def key_caveat(defn, limit: int = 160) -> str:

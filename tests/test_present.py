@@ -65,3 +65,13 @@ def test_key_caveat_skips_the_general_note_and_keeps_it_short():
     long = SimpleNamespace(caveats=("word " * 60,))
     got = present.key_caveat(long, limit=40)
     assert got.endswith("…") and len(got) <= 41
+
+
+def test_comparator_names_read_as_prose():
+    row = pd.Series({"region_name": "West Midlands", "sn_group": "DfE statistical neighbours (May 2025 model)"})
+    assert present.comparator_name("england", row) == "England"
+    assert present.comparator_name("region", row) == "the West Midlands region"
+    assert present.comparator_name("sn_median", row) == "the statistical neighbours' median"
+    own = pd.Series({"region_name": "", "sn_group": "Council's own comparator group"})
+    assert present.comparator_name("region", own) == "the region"
+    assert present.comparator_name("sn_median", own) == "the median of the council's own comparator group"
