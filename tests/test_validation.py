@@ -306,3 +306,26 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert "notes.csv" in capsys.readouterr().err
     assert cli_validate(_params(tmp_path, None)) == 0
     assert "No SSDA903 return" in capsys.readouterr().out
+
+
+def test_excel_one_file_per_table(tmp_path):
+    """Each table in its own workbook, on a sheet named anything: recognised by its columns."""
+    openpyxl = pytest.importorskip("openpyxl")
+    d = tmp_path / "2025"
+    d.mkdir()
+    for name, rows in (
+        ("children.xlsx", [["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
+                           ["C1", "M", "15/06/2012", "WBRI", "UN1", None, None]]),
+        ("placements.xlsx", [["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                              "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"],
+                             ["C1", "01/05/2024", "S", "C2", "N1", "U4", "PR1", None, None, None, None, None,
+                              None]])):
+        wb = openpyxl.Workbook()
+        wb.active.title = "Sheet1"
+        for r in rows:
+            wb.active.append(r)
+        wb.save(d / name)
+    data = load_ssda903(tmp_path)
+    assert data.header["CHILD"].tolist() == ["C1"]
+    assert data.episodes[["CHILD", "PLACE"]].values.tolist() == [["C1", "U4"]]
+    assert set(data.episodes["SOURCE_FILE"]) == {"placements.xlsx"}  # one sheet: the file names it
