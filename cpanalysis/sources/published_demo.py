@@ -58,6 +58,8 @@ BASE: dict[str, tuple[float, float, float]] = {
     "care_leavers_higher_education_19_21": (6, 0, 2), "spend_cla_weekly_unit_cost": (2100, 0, 300),
     "spend_fostering_weekly_unit_cost": (765, 0, 90), "spend_residential_weekly_unit_cost": (7385, 0, 900),
 }
+#: added to every file name, before the extension
+SYNTHETIC_SUFFIX = "_synthetic"
 #: files added after the first demo release draw from their own random stream, so adding one leaves the
 #: figures of every other file unchanged
 _OWN_STREAM = ("bds_long",)
@@ -262,8 +264,9 @@ def write_demo_published(dest: Path = paths.DEMO_PUBLISHED_DIR, seed: int = 2025
         file_rng = np.random.default_rng([seed, zlib.crc32(stem.encode())]) if stem in _OWN_STREAM else rng
         df = _frame(stem, _rows_for_file(stem, measures, places, file_rng, all_counts))
         sub = "ees_dashboard" if stem in _DASHBOARD else "ees"
-        name = {"csww_indicators": "csww_indicators_2017_to_2025"}.get(stem, stem)
-        written.append(_write(df, dest / sub / (name + ".csv.gz")))
+        # "_synthetic" in every name: never mistaken for (or by a check, matched to) a DfE file; the loader
+        # still finds it, since a catalogue measure names the start of its file
+        written.append(_write(df, dest / sub / (stem + SYNTHETIC_SUFFIX + ".csv.gz")))
     # Statistical neighbours: the ten fictional councils nearest in code, Demoshire's first.
     las = [p for p in places if p["level"] == "Local authority"]
     sn_rows = []
@@ -274,7 +277,7 @@ def write_demo_published(dest: Path = paths.DEMO_PUBLISHED_DIR, seed: int = 2025
         for k, q in enumerate(nb, start=1):
             r[f"SN_{k}"], r[f"SN_{k}P"] = q["old"], "Very close" if k <= 4 else "Close"
         sn_rows.append(r)
-    written.append(_write(pd.DataFrame(sn_rows), dest / "ees" / "sn_model_2025_wide.csv"))
+    written.append(_write(pd.DataFrame(sn_rows), dest / "ees" / f"sn_model_2025_wide{SYNTHETIC_SUFFIX}.csv"))
     readme = dest / "README.md"
     readme.write_text(
         "# SYNTHETIC published-format tables (demonstration only)\n\n"
@@ -283,7 +286,8 @@ def write_demo_published(dest: Path = paths.DEMO_PUBLISHED_DIR, seed: int = 2025
         "fictional councils (numbers 970 to 993). England and regional rows are synthetic too. The files copy "
         "the layout of DfE's published files so the demonstration pack works offline; they are not DfE "
         "statistics. The tables are gzip-compressed CSV (the loader reads .csv and .csv.gz alike) to keep the "
-        "folder small. `ees/bds_long.csv.gz` holds synthetic figures for the measures DfE publishes in LAIT's "
+        "folder small; every file name ends in `_synthetic` so none can be taken for a DfE file. "
+        "`ees/bds_long_synthetic.csv.gz` holds synthetic figures for the measures DfE publishes in LAIT's "
         "long table (a parquet file, read by `read_lait`), written in the EES layout because the fictional "
         "councils' numbers (970 to 993) overlap the numbers LAIT gives England and the regions. Regenerate with "
         "`cpanalysis demo-data`.\n", encoding="utf-8")
