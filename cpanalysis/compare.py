@@ -72,8 +72,19 @@ def quartile_band(value: float, all_values: np.ndarray) -> tuple[int | None, flo
     q1, q2, q3 = np.percentile(v, [25, 50, 75])
     if value is None or math.isnan(value):
         return None, q1, q2, q3
-    band = 1 if value <= q1 else 2 if value <= q2 else 3 if value <= q3 else 4
-    return band, q1, q2, q3
+    return band_of(value, q1, q2, q3), q1, q2, q3
+
+
+def band_of(value: float, q1: float, q2: float, q3: float) -> int:
+    """Quarter 1-4 of a value given the quartiles (a value on a quartile belongs to the quarter below)."""
+    return 1 if value <= q1 else 2 if value <= q2 else 3 if value <= q3 else 4
+
+
+def funnel_side(pct, lo95, hi95, lo998, hi998):
+    """Where percentages sit against funnel limits: "above 99.8%", "above 95%", "below 99.8%", "below 95%"
+    or "" (inside the 95% limits). Arrays or scalars; the limits in per cent, at each point's cohort size."""
+    return np.where(pct > hi998, "above 99.8%", np.where(pct > hi95, "above 95%",
+                    np.where(pct < lo998, "below 99.8%", np.where(pct < lo95, "below 95%", ""))))
 
 
 # ------------------------------------------------------------------------------------ tables
@@ -190,8 +201,7 @@ def funnel_data(pub: PublishedData, indicator_id: str, year: int, council=None) 
     lo95, hi95 = funnel_limits(p0, n, 0.95)
     lo998, hi998 = funnel_limits(p0, n, 0.998)
     pct = 100 * pts["numerator"].to_numpy(dtype=float) / n
-    outside = np.where(pct > 100 * hi998, "above 99.8%", np.where(pct > 100 * hi95, "above 95%",
-                       np.where(pct < 100 * lo998, "below 99.8%", np.where(pct < 100 * lo95, "below 95%", ""))))
+    outside = funnel_side(pct, 100 * lo95, 100 * hi95, 100 * lo998, 100 * hi998)
     code = getattr(council, "old_la_code", None) if council is not None else None
     out = pd.DataFrame({
         "old_la_code": pts["old_la_code"].to_numpy(), "new_la_code": pts["new_la_code"].to_numpy(),

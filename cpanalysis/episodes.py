@@ -51,9 +51,8 @@ def fmt_series(s: pd.Series) -> pd.Series:
     return fastkeys.date_labels(s)
 
 
-def _is_in(s: pd.Series, values) -> pd.Series:
-    """``s.isin(values)`` as a plain bool Series (NA -> False), fast for large ``values`` too."""
-    return fastkeys.is_in(s, values)
+#: ``s.isin(values)`` as a plain bool Series (NA -> False), fast for large ``values`` too
+_is_in = fastkeys.is_in
 
 
 def _eq(s: pd.Series, value) -> pd.Series:

@@ -460,27 +460,25 @@ def quartile_text(value, comp_row) -> str:
     n = comp_row.get("n_councils")
     if any(q is None or pd.isna(q) for q in (q1, q2, q3)) or not n:
         return "&ndash;"
-    v = float(value)
-    band = 1 if v <= q1 else 2 if v <= q2 else 3 if v <= q3 else 4
-    return f"{QUARTER_WORDS[band]} of {int(n)}"
+    from cpanalysis.compare import band_of
+
+    return f"{QUARTER_WORDS[band_of(float(value), q1, q2, q3)]} of {int(n)}"
 
 
 def funnel_position(value: float, denominator: float, centre: float) -> str:
     """Plain words for where a council's percentage sits against funnel limits around ``centre`` (per cent)
     at its own cohort size: only outside the limits is a difference unlikely to be chance."""
-    from cpanalysis.compare import funnel_limits
+    from cpanalysis.compare import funnel_limits, funnel_side
 
-    (lo95,), (hi95,) = funnel_limits(centre / 100.0, float(denominator), 0.95)
-    (lo998,), (hi998,) = funnel_limits(centre / 100.0, float(denominator), 0.998)
-    v = float(value) / 100.0
-    if v > hi998 or v < lo998:
-        side = "above" if v > hi998 else "below"
-        return (f"This council is {side} the 99.8% limits: a difference from England this large is very "
+    lo95, hi95 = funnel_limits(centre / 100.0, float(denominator), 0.95)
+    lo998, hi998 = funnel_limits(centre / 100.0, float(denominator), 0.998)
+    side = str(funnel_side(float(value) / 100.0, lo95, hi95, lo998, hi998)[0])
+    if side.endswith("99.8%"):
+        return (f"This council is {side.split()[0]} the 99.8% limits: a difference from England this large is very "
                 "unlikely to be chance alone.")
-    if v > hi95 or v < lo95:
-        side = "above" if v > hi95 else "below"
-        return (f"This council is {side} the 95% limits but within the 99.8% limits: worth asking about, but "
-                "it could still be chance.")
+    if side:
+        return (f"This council is {side.split()[0]} the 95% limits but within the 99.8% limits: worth asking "
+                "about, but it could still be chance.")
     return ("This council is within the 95% limits: for a cohort of its size the difference from England "
             "could be chance.")
 
@@ -493,11 +491,8 @@ def funnel_section(ctx: PackContext, iid: str, defn, row) -> None:
     if pd.isna(row["value"]) or pd.isna(row.get("denominator")) or not row.get("denominator"):
         return
     from cpanalysis.compare import funnel_data
-    from cpanalysis.sources.published import catalogue
 
-    if not any(m.indicator_id == iid and m.funnel_ok and not m.national_only for m in catalogue().values()):
-        return
-    try:
+    try:  # no published measure, or one that is not a proportion with numerator and denominator
         pts = funnel_data(ctx.published, iid, ctx.params.year, ctx.params.council)
     except (KeyError, ValueError):
         return

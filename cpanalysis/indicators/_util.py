@@ -32,6 +32,5 @@ def _lookup(keys: pd.Series, s: pd.Series) -> pd.Series:
     return fastkeys.lookup(keys, s)
 
 
-def _isin(keys: pd.Series, values) -> pd.Series:
-    """``keys.isin(values)`` for large sets of child ids (see :mod:`cpanalysis.fastkeys`)."""
-    return fastkeys.is_in(keys, values)
+#: ``keys.isin(values)`` for large sets of child ids (see :mod:`cpanalysis.fastkeys`)
+_isin = fastkeys.is_in

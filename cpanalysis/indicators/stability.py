@@ -256,49 +256,45 @@ MISSING_METHOD = ("Missing table rows with MISSING = '{k}' whose period overlaps
                   "(LAIT 161). Rows repeated in successive returns are counted once (same child and start date).")
 
 
-@indicator(Definition(
-    id="missing_children", title="Children who went missing during the year", question=4,
-    sub_question="Are children safe where they live?",
-    cohort="Children looked after at any time during the year, excluding short breaks (V3/V4)",
-    numerator="Children with at least one missing episode (MISSING = M) in the year", denominator="Children in the "
-    "cohort", unit="percent", polarity="lower_is_better", source="SSDA903 Missing and Episodes",
-    methodology=MISSING_METHOD.format(k="M"), caveats=MISSING_CAVEATS, published_measure=None))
+def _children_def(id_: str, title: str, k: str, episode: str) -> Definition:
+    """Children with at least one missing (k = "M") or away ("A") episode in the year, as a percent."""
+    return Definition(
+        id=id_, title=title, question=4, sub_question="Are children safe where they live?",
+        cohort="Children looked after at any time during the year, excluding short breaks (V3/V4)",
+        numerator=f"Children with at least one {episode} (MISSING = {k}) in the year",
+        denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
+        source="SSDA903 Missing and Episodes", methodology=MISSING_METHOD.format(k=k), caveats=MISSING_CAVEATS,
+        published_measure=None)
+
+
+def _incidents_def(id_: str, title: str, k: str, kind: str) -> Definition:
+    """Missing (k = "M") or away ("A") episodes overlapping the year, as a count of incidents."""
+    return Definition(
+        id=id_, title=title, question=4, sub_question="Are children safe where they live?",
+        cohort=f"{kind} episodes of children looked after during the year (excluding short breaks)",
+        numerator=f"{kind} episodes (MISSING = {k}) overlapping the year", denominator="none (a count of incidents)",
+        unit="count", polarity="lower_is_better", source="SSDA903 Missing and Episodes",
+        methodology=MISSING_METHOD.format(k=k) + " One audit row per incident.", caveats=MISSING_CAVEATS,
+        published_measure=None)
+
+
+@indicator(_children_def("missing_children", "Children who went missing during the year", "M", "missing episode"))
 def missing_children(ctx: Context) -> pd.DataFrame:
     return _children_audit(ctx, "M")
 
 
-@indicator(Definition(
-    id="missing_incidents", title="Missing incidents during the year", question=4,
-    sub_question="Are children safe where they live?",
-    cohort="Missing episodes of children looked after during the year (excluding short breaks)",
-    numerator="Missing episodes (MISSING = M) overlapping the year", denominator="none (a count of incidents)",
-    unit="count", polarity="lower_is_better", source="SSDA903 Missing and Episodes",
-    methodology=MISSING_METHOD.format(k="M") + " One audit row per incident.", caveats=MISSING_CAVEATS,
-    published_measure=None))
+@indicator(_incidents_def("missing_incidents", "Missing incidents during the year", "M", "Missing"))
 def missing_incidents(ctx: Context) -> pd.DataFrame:
     return _incidents_audit(ctx, "M")
 
 
-@indicator(Definition(
-    id="away_children", title="Children away from placement without authorisation during the year", question=4,
-    sub_question="Are children safe where they live?",
-    cohort="Children looked after at any time during the year, excluding short breaks (V3/V4)",
-    numerator="Children with at least one away-without-authorisation episode (MISSING = A) in the year",
-    denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
-    source="SSDA903 Missing and Episodes", methodology=MISSING_METHOD.format(k="A"), caveats=MISSING_CAVEATS,
-    published_measure=None))
+@indicator(_children_def("away_children", "Children away from placement without authorisation during the year",
+                         "A", "away-without-authorisation episode"))
 def away_children(ctx: Context) -> pd.DataFrame:
     return _children_audit(ctx, "A")
 
 
-@indicator(Definition(
-    id="away_incidents", title="Away-without-authorisation incidents during the year", question=4,
-    sub_question="Are children safe where they live?",
-    cohort="Away episodes of children looked after during the year (excluding short breaks)",
-    numerator="Away episodes (MISSING = A) overlapping the year", denominator="none (a count of incidents)",
-    unit="count", polarity="lower_is_better", source="SSDA903 Missing and Episodes",
-    methodology=MISSING_METHOD.format(k="A") + " One audit row per incident.", caveats=MISSING_CAVEATS,
-    published_measure=None))
+@indicator(_incidents_def("away_incidents", "Away-without-authorisation incidents during the year", "A", "Away"))
 def away_incidents(ctx: Context) -> pd.DataFrame:
     return _incidents_audit(ctx, "A")
 
