@@ -6,6 +6,7 @@ is accepted (:class:`ParameterError`). Command-line options override the file (s
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,6 +76,68 @@ class Disclosure(_Strict):
     min_denominator: int = Field(11, ge=11, le=100, description="Percentages and averages need at least this many children (at least 11)")
 
 
+class Target(_Strict):
+    """A pledge the council has made for one measure: "below 10%", "above 70%" or "between 95 and 100%".
+
+    Values are in the measure's own unit (per cent for percentages). ``source`` says where the pledge was
+    made (a strategy, a scorecard, a committee decision), so the pack never presents a target without it.
+    """
+
+    indicator: str = Field(min_length=1, description="Indicator id (see the technical annex or questions.yaml)")
+    below: float | None = Field(None, description="Met when the figure is below this value")
+    above: float | None = Field(None, description="Met when the figure is above this value")
+    between: tuple[float, float] | None = Field(None, description="Met when the figure is within [low, high]")
+    baseline: float | None = Field(None, description="The figure when the target was set (optional)")
+    baseline_year: int | None = Field(None, ge=2000, le=2035, description="Reporting year of the baseline")
+    by: str | None = Field(None, max_length=40, description="When the target is due, e.g. '31 March 2026'")
+    source: str = Field(min_length=3, max_length=300, description="Where the pledge comes from")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Target:
+        given = [k for k in ("below", "above", "between") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"target for {self.indicator!r} must give exactly one of below, above or between "
+                             f"(given: {', '.join(given) or 'none'})")
+        for k in ("below", "above", "baseline"):
+            v = getattr(self, k)
+            if v is not None and not math.isfinite(v):
+                raise ValueError(f"target for {self.indicator!r}: {k} must be a finite number")
+        if self.between is not None:
+            low, high = self.between
+            if not (math.isfinite(low) and math.isfinite(high)) or low > high:
+                raise ValueError(f"target for {self.indicator!r}: between must be [low, high] with low <= high")
+        return self
+
+    @field_validator("indicator")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        known = known_indicator_ids()
+        if known and v not in known:
+            import difflib
+
+            near = difflib.get_close_matches(v, sorted(known), n=3)
+            hint = f" Did you mean {', '.join(near)}?" if near else " The ids are listed in cpanalysis/questions.yaml."
+            raise ValueError(f"{v!r} is not a known indicator id.{hint}")
+        return v
+
+    def wording(self, fmt) -> str:
+        """'below 10%' / 'above 70%' / 'between 95% and 100%' with ``fmt`` formatting a value."""
+        if self.below is not None:
+            return f"below {fmt(self.below)}"
+        if self.above is not None:
+            return f"above {fmt(self.above)}"
+        low, high = self.between  # type: ignore[misc]
+        return fmt(low) if low == high else f"between {fmt(low)} and {fmt(high)}"
+
+
+def known_indicator_ids() -> set[str]:
+    """Every indicator id named in the LGA question catalogue (a test insists every indicator is there).
+    Read from the YAML data file, not the registry, so configuration never imports the indicators."""
+    from cpanalysis.questions import load_questions
+
+    return {i for q in load_questions().values() for s in q.sub_questions for i in s.indicators}
+
+
 class Params(_Strict):
     council: Council
     year: int = Field(ge=2015, le=2035, description="Reporting year ending 31 March, e.g. 2025 for 2024-25")
@@ -85,6 +148,7 @@ class Params(_Strict):
     disclosure: Disclosure = Field(default_factory=Disclosure)
     topics: list[int] = Field(default_factory=lambda: sorted(TOPICS), description="LGA question numbers 1 to 10 to include")
     output_dir: Path = Field(Path("outputs"), description="Folder for executed notebooks and the pack")
+    targets: list[Target] = Field(default_factory=list, description="The council's own pledges, one per measure")
 
     source_file: Path | None = Field(None, exclude=True)
 
@@ -95,6 +159,15 @@ class Params(_Strict):
         if bad:
             raise ValueError(f"unknown topic(s) {bad}; accepted: 1 to 10")
         return sorted(set(v))
+
+    @field_validator("targets")
+    @classmethod
+    def _one_target_each(cls, v: list[Target]) -> list[Target]:
+        seen = [t.indicator for t in v]
+        dup = sorted({i for i in seen if seen.count(i) > 1})
+        if dup:
+            raise ValueError(f"more than one target for {', '.join(dup)}; give one target per indicator")
+        return v
 
     def resolved(self, path: Path | None) -> Path | None:
         """Resolve an input path relative to the repository root."""

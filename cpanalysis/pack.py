@@ -264,10 +264,11 @@ def _toc(names: list[str]) -> list[tuple[str, str]]:
     toc = []
     for name in names:
         if name == SUMMARY:
-            toc.append(("summary", "Summary of the ten questions"))
+            toc.extend([("key-messages", "Key messages"), ("scorecard", "Scorecard"),
+                        ("enquiry", "Lines of enquiry")])
         elif name == ANNEX:
-            toc.append(("annex-quality", "Annex A: data quality"))
-            toc.append(("annex-methods", "Annex B: methodology and definitions"))
+            toc.append(("annex-quality", "Technical annex A: data quality"))
+            toc.append(("annex-methods", "Technical annex B: definitions, methods and sources"))
         else:
             n = int(name[:2])
             toc.append((f"q{n}", f"Question {n}: {TOPIC_TITLES[n]}"))

@@ -35,6 +35,8 @@ class Question:
     summary: str
     guide_page: int
     sub_questions: tuple[SubQuestion, ...]
+    #: measures the front scorecard shows for this question, in order
+    headline: tuple[str, ...] = ()
 
     @property
     def indicator_ids(self) -> list[str]:
@@ -52,7 +54,8 @@ def load_questions(path: Path = QUESTIONS_FILE) -> dict[int, Question]:
         subs = tuple(SubQuestion(text=s["text"].strip(), indicators=tuple(s.get("indicators") or ()),
                                  evidence=(s.get("evidence") or "").strip()) for s in q["sub_questions"])
         out[int(n)] = Question(number=int(n), title=q["title"].strip(), summary=" ".join(q["summary"].split()),
-                               guide_page=int(q.get("guide_page", 0)), sub_questions=subs)
+                               guide_page=int(q.get("guide_page", 0)), sub_questions=subs,
+                               headline=tuple(q.get("headline") or ()))
     if sorted(out) != list(range(1, 11)):
         raise ValueError(f"{path}: expected questions 1 to 10, found {sorted(out)}")
     return out

@@ -1,0 +1,457 @@
+"""What the committee reads, as plain data: the front section (key messages, scorecard, lines of
+enquiry), one briefing per LGA question and the technical annex.
+
+Each function here takes the assembled evidence (:mod:`cpanalysis.evidence`) and returns dicts and
+lists of plain strings and numbers; :mod:`cpanalysis.render` turns them into HTML with the Jinja2
+templates in ``templates/pack/``. Words are written here, never markup: the templates escape them.
+Indicator ids appear only as link targets (``href``) and in the technical annex.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from cpanalysis import evidence, findings
+from cpanalysis.findings import MeasureEvidence
+from cpanalysis.narrative import fmt, year_label
+
+#: symbols that print in black and white (NHS England "Making Data Count" in spirit: words beside them)
+STATUS_SYMBOLS = {"met": "\u2714", "not met": "\u2718", "cannot tell": "?", "": ""}
+STATUS_WORDS = {"met": "Met", "not met": "Not met", "cannot tell": "Cannot tell from data this size", "": ""}
+READING_SYMBOLS = {"better": "\u25b2", "worse": "\u25bc", "higher": "\u25b3", "lower": "\u25bd", "mixed": "\u25c6",
+                   "similar": "\u25cf", "not judged": "\u25cb"}
+TREND_SYMBOLS = {"improving": "\u2197", "worsening": "\u2198", "rising": "\u2197", "falling": "\u2198",
+                 "no clear change": "\u2192", "not enough years": "\u00b7"}
+QUARTERS = {1: "lowest quarter", 2: "second quarter", 3: "third quarter", 4: "highest quarter"}
+
+
+def _nan(x) -> bool:
+    try:
+        return x is None or pd.isna(x)
+    except (TypeError, ValueError):
+        return False
+
+
+def counted(defn) -> str:
+    """What the figure's denominator counts ('children', 'school sessions' ...)."""
+    return getattr(defn, "counted", "") or "children"
+
+
+def of_phrase(defn, ev: MeasureEvidence) -> str:
+    """'51 of 465 children', or '' when the counts behind the figure are not published."""
+    try:
+        from cpanalysis.narrative import of_phrase as _of
+
+        return _of(defn, ev.numerator, ev.denominator)
+    except ImportError:  # before the nouns of every measure are defined
+        if ev.unit != "percent" or _nan(ev.numerator) or _nan(ev.denominator):
+            return ""
+        return f"{fmt(ev.numerator, 'count')} of {fmt(ev.denominator, 'count')} {counted(defn)}"
+
+
+def value_text(ev: MeasureEvidence) -> str:
+    return fmt(ev.value, ev.unit, ev.symbol or None)
+
+
+def trend_words(ev: MeasureEvidence) -> str:
+    """'improving', 'worsening', 'rising', 'falling', 'no clear change' or 'not enough years'."""
+    d = (ev.trend or {}).get("direction", "not enough years")
+    if d in ("up", "down"):
+        bw = findings.better_or_worse(d, ev.polarity)
+        return {"better": "improving", "worse": "worsening"}.get(bw, "rising" if d == "up" else "falling")
+    return d if d in ("no clear change",) else "not enough years"
+
+
+def trend_sentence(ev: MeasureEvidence) -> str:
+    """One sentence from the test over every year shown, naming the years."""
+    t = ev.trend or {}
+    if not t.get("years") or t.get("n_years", 0) < 3:
+        return ""
+    y0, y1 = t["years"]
+    first, last = t["values"][0][1], t["values"][-1][1]
+    span = f"from {year_label(y0)} ({fmt(first, ev.unit)}) to {year_label(y1)} ({fmt(last, ev.unit)})"
+    w = trend_words(ev)
+    if w in ("improving", "worsening", "rising", "falling"):
+        verb = {"improving": "improved", "worsening": "worsened", "rising": "rose", "falling": "fell"}[w]
+        return f"It {verb} {span}, a trend over all {t['n_years']} years that is unlikely to be chance."
+    return f"No clear trend {span}: the changes over the {t['n_years']} years could be chance."
+
+
+def comparison_sentence(ev: MeasureEvidence) -> str:
+    """How the figure compares with its comparators, by the one comparison rule, in one sentence."""
+    if not ev.comparators:
+        return ""
+    if not ev.shown:
+        return "Comparators: " + "; ".join(f"{ev.comparator_names[k]} {fmt(v, ev.unit)}"
+                                           for k, v in ev.comparators.items()) + "."
+    groups: dict[str, list[str]] = {}
+    for k, v in ev.comparators.items():
+        groups.setdefault(ev.verdicts.get(k, "not judged"), []).append(f"{ev.comparator_names[k]} ({fmt(v, ev.unit)})")
+    parts = []
+    for d in ("higher", "lower"):
+        if d in groups:
+            bw = findings.better_or_worse(d, ev.polarity)
+            parts.append(f"{d} than {_and(groups[d])}" + (f" ({bw})" if bw else ""))
+    if "similar" in groups:
+        parts.append(f"similar to {_and(groups['similar'])}")
+    s = ("It is " + "; ".join(parts) + " (by the comparison rule).") if parts else ""
+    if "not judged" in groups:
+        s += (" " if s else "") + ("For comparison: " + _and(groups["not judged"]) + "; no interval is available "
+                                   "for this figure, so the difference is not judged.")
+    return s
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def headline_sentence(defn, ev: MeasureEvidence) -> str:
+    yl = year_label(ev.year)
+    if ev.symbol:
+        return (f"The {yl} figure is not shown ({ev.symbol}): "
+                + ("it concerns so few children that publishing it could identify them." if ev.symbol == "c"
+                   else "it is not available.")
+                + " Ask officers for the position without publishing small numbers.")
+    if _nan(ev.value):
+        return f"No figure is available for {yl}."
+    s = f"{value_text(ev)} in {yl}"
+    extra = []
+    of = of_phrase(defn, ev)
+    if of:
+        extra.append(of)
+    if not _nan(ev.ci_low) and not _nan(ev.ci_high):
+        extra.append(f"95% interval {fmt(ev.ci_low, ev.unit)} to {fmt(ev.ci_high, ev.unit)}")
+    return s + (f" ({'; '.join(extra)})" if extra else "") + "."
+
+
+def target_sentence(ev: MeasureEvidence) -> str:
+    t = ev.target
+    if t is None:
+        return ""
+    words = t.wording(lambda v: fmt(v, ev.unit))
+    due = f" by {t.by}" if t.by else ""
+    base = ""
+    if t.baseline is not None:
+        base = f", from {fmt(t.baseline, ev.unit)}" + (f" in {year_label(t.baseline_year)}" if t.baseline_year else "")
+    status = {"met": "met", "not met": "not met",
+              "cannot tell": "cannot tell from data this size (the 95% interval includes the target)" if ev.shown
+              else "cannot tell (the figure is not available)"}[ev.target_status or "cannot tell"]
+    return f"The council's target is {words}{due}{base}: {status}. Source of the target: {t.source}."
+
+
+def finding_sentence(defn, ev: MeasureEvidence, good: bool) -> str:
+    """One sentence for a key message: the figure, its comparators and what the judgement rests on."""
+    sigs = ev.strengths if good else ev.concerns
+    s = f"{ev.title}: {value_text(ev)} in {year_label(ev.year)}"
+    of = of_phrase(defn, ev)
+    if of:
+        s += f" ({of})"
+    s += ", " + _and([x.words for x in sigs]) + "."
+    other = ev.concerns if good else ev.strengths
+    if other:
+        s += " On the other hand it is " + _and([x.words for x in other]) + "."
+    return s
+
+
+def enquiry_for(defn, ev: MeasureEvidence) -> str:
+    """A concrete question for officers from a concern."""
+    from cpanalysis.questions import question
+
+    direction = ""
+    if ev.polarity == "lower_is_better":
+        direction = "bring it down"
+    elif ev.polarity == "higher_is_better":
+        direction = "raise it"
+    comps = [f"{ev.comparator_names[k]} {fmt(v, ev.unit)}" for k, v in ev.comparators.items() if k != "region"]
+    fact = f"{ev.title} is {value_text(ev)}" + (f" against {_and(comps)}" if comps else "")
+    kinds = {s.kind for s in ev.concerns}
+    if "target" in kinds:
+        fact += f" and the target is {ev.target.wording(lambda v: fmt(v, ev.unit))}"
+    ask = f"What explains this, what is the plan to {direction}, and when will the committee see it work?" if direction \
+        else "What explains this?"
+    sub = _sub_question(defn, question(ev.question))
+    return f"{fact}. {ask}" + (f" (LGA question {ev.question}: \u201c{sub}\u201d)" if sub else "")
+
+
+def _sub_question(defn, q) -> str:
+    for s in q.sub_questions:
+        if defn.id in s.indicators:
+            return s.text
+    return ""
+
+
+# --------------------------------------------------------------------------------- the front section
+def scorecard_row(ctx, ev: MeasureEvidence) -> dict:
+    defn = evidence._definition(ev.id, ctx)
+    comps = [{"name": {"england": "England", "region": "Region", "sn_median": "Neighbours"}[k],
+              "value": fmt(v, ev.unit)} for k, v in ev.comparators.items()]
+    trend = trend_words(ev)
+    reading = ev.comparator_verdict if ev.shown and ev.comparators else ""
+    t = ev.target
+    return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": ev.title, "question": ev.question,
+            "value": value_text(ev), "of": of_phrase(defn, ev),
+            "trend": trend, "trend_symbol": TREND_SYMBOLS.get(trend, ""),
+            "comparators": comps, "reading": reading, "reading_symbol": READING_SYMBOLS.get(reading, ""),
+            "quarter": QUARTERS.get(ev.quarter, "") + (f" of {ev.n_councils}" if ev.quarter else ""),
+            "target": t.wording(lambda v: fmt(v, ev.unit)) if t is not None else "",
+            "status": ev.target_status, "status_words": STATUS_WORDS.get(ev.target_status, ""),
+            "status_symbol": STATUS_SYMBOLS.get(ev.target_status, "")}
+
+
+def front(ctx) -> dict:
+    """Key messages, scorecard and lines of enquiry for the first pages."""
+    p = ctx.params
+    all_ev = evidence.all_evidence(ctx)
+    concerns, strengths = findings.select(all_ev)
+    by_id = {e.id: e for e in all_ev}
+    rows, seen = [], set()
+    for n in p.topics:
+        ids = evidence.headline_ids(ctx, n, limit=2) + [t.indicator for t in p.targets
+                                                        if by_id.get(t.indicator) and by_id[t.indicator].question == n]
+        ids += [e.id for e in concerns + strengths if e.question == n]
+        for iid in ids:
+            if iid in seen or iid not in by_id:
+                continue
+            seen.add(iid)
+            rows.append(scorecard_row(ctx, by_id[iid]))
+    missing_targets = [t for t in p.targets if t.indicator not in by_id]
+
+    def msg(e, good):
+        d = evidence._definition(e.id, ctx)
+        return {"href": f"m-{e.id}", "question": e.question, "text": finding_sentence(d, e, good)}
+
+    enquiries = [{"question": e.question, "text": enquiry_for(evidence._definition(e.id, ctx), e)} for e in concerns]
+    for t in missing_targets:
+        enquiries.append({"question": 0, "text": f"The council's target for {t.indicator.replace('_', ' ')} cannot be "
+                                                 "checked: this pack has no figure for it. Ask officers for the latest "
+                                                 "position."})
+    n_concern = sum(1 for e in all_ev if e.kind == "concern")
+    n_good = sum(1 for e in all_ev if e.kind == "going well")
+    return {"year": year_label(p.year), "council": p.council.name,
+            "concerns": [msg(e, False) for e in concerns], "strengths": [msg(e, True) for e in strengths],
+            "more_concerns": max(0, n_concern - len(concerns)), "more_strengths": max(0, n_good - len(strengths)),
+            "n_measures": len(all_ev), "scorecard": rows, "enquiries": enquiries,
+            "has_targets": bool(p.targets)}
+
+
+# ------------------------------------------------------------------------------- one question
+def _charts_for(ctx, n: int, evs: list[MeasureEvidence]) -> list[dict]:
+    """The few charts that matter: the trend of the question's most notable measure and, where DfE
+    publishes every council's proportion, the funnel plot of the most notable percentage."""
+    from cpanalysis import figures
+
+    out = []
+    ranked = sorted(evs, key=lambda e: (e.kind != "concern", e.kind != "going well",
+                                        e.id not in evidence.headline_ids(ctx, n), e.id))
+    for e in ranked:
+        if len(out) == 1:
+            break
+        fig = figures.trend_figure(ctx, e)
+        if fig:
+            out.append(fig)
+    for e in ranked:
+        if e.unit == "percent" and e.shown and not _nan(e.denominator):
+            fig = figures.funnel_figure(ctx, e)
+            if fig:
+                out.append(fig)
+                break
+    return out
+
+
+def sub_question_rows(ctx, n: int) -> list[dict]:
+    """The guide's sub-questions with an honest status: answered by the data (every measure it names has a
+    figure in this pack), partly answered (some do: the rest is named), or ask officers."""
+    from cpanalysis.questions import question
+
+    rows = []
+    for s in question(n).sub_questions:
+        shown, missing = [], []
+        for iid in s.indicators:
+            t = evidence._total_rows(ctx, iid) if not ctx.results.empty else pd.DataFrame()
+            cur = t[t["year"] == ctx.params.year] if len(t) else t
+            ok = len(cur) and pd.notna(cur["value"].iloc[-1]) and not (cur["symbol"].fillna("").iloc[-1]
+                                                                       if "symbol" in cur else "")
+            (shown if ok else missing).append(iid)
+        if shown and not missing:
+            status = "Answered by the data"
+        elif shown:
+            status = "Partly answered"
+        else:
+            status = "Ask officers"
+
+        def title(i):
+            try:
+                return evidence._definition(i, ctx).title
+            except KeyError:
+                return i.replace("_", " ")
+        rows.append({"text": s.text, "status": status,
+                     "shown": [{"href": f"m-{i}" if i in set(evidence.key_ids(ctx, n)) else f"def-{i}",
+                                "title": title(i)} for i in shown][:6],
+                     "more_shown": max(0, len(shown) - 6),
+                     "missing": [title(i) for i in missing][:6],
+                     "ask": s.evidence if status != "Answered by the data" else ""})
+    return rows
+
+
+def plain_label(label: str) -> str:
+    """A breakdown label without its 903 codes, for the committee ('Full care order (C2)' -> 'Full care
+    order', 'N1 Abuse or neglect' -> 'Abuse or neglect'); the codes stay in the technical annex."""
+    label = re.sub(r"\s*\((?:[A-Z]\d[\w,\- ]*|[A-Z]{1,2}\d?(?:, ?[A-Z]{1,2}\d?)*)\)$", "", label)
+    return re.sub(r"^[A-Z]\d\s+", "", label).strip() or label
+
+
+def breakdown_items(ctx, ev: MeasureEvidence) -> list[str]:
+    """A count's breakdown for the reporting year in one line each: 'Age 10 to 15: 180 (39%)'. Shares only
+    when the total is shown and at least the minimum denominator; suppressed categories show their symbol."""
+    r = evidence._rows_of(ctx, "results", ev.id)
+    b = r[(r["year"] == ev.year) & (r["breakdown"] != "Total")]
+    if b.empty:
+        return []
+    total = ev.value if ev.shown and ev.value >= ctx.params.disclosure.min_denominator else None
+    out = []
+    for _, x in b.iterrows():
+        sym = x.get("symbol") if isinstance(x.get("symbol"), str) else ""
+        v = fmt(x["value"], "count", sym or None)
+        share = f" ({fmt(100.0 * float(x['value']) / total, 'percent')})" if total and not sym and not _nan(x["value"]) else ""
+        out.append(f"{plain_label(str(x['breakdown']))}: {v}{share}")
+    return out
+
+
+def glance_row(ctx, ev: MeasureEvidence, notes: dict[str, int]) -> dict:
+    defn = evidence._definition(ev.id, ctx)
+    marks = []
+    for c in getattr(defn, "caveats", ()) or ():
+        if c and c not in notes:
+            notes[c] = len(notes) + 1
+        if c:
+            marks.append(notes[c])
+    reading = ev.comparator_verdict if ev.shown and ev.comparators else ("no comparator" if ev.shown else "")
+    extra = QUARTERS.get(ev.quarter, "")
+    return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": ev.title, "notes": marks,
+            "value": value_text(ev), "of": of_phrase(defn, ev),
+            "england": fmt(ev.comparators["england"], ev.unit) if "england" in ev.comparators else "\u2013",
+            "region": fmt(ev.comparators["region"], ev.unit) if "region" in ev.comparators else "\u2013",
+            "neighbours": fmt(ev.comparators["sn_median"], ev.unit) if "sn_median" in ev.comparators else "\u2013",
+            "reading": reading, "reading_symbol": READING_SYMBOLS.get(reading, ""),
+            "quarter": extra, "trend": trend_words(ev) if ev.shown else "",
+            "trend_symbol": TREND_SYMBOLS.get(trend_words(ev), "") if ev.shown else ""}
+
+
+def question_heading(n: int) -> dict:
+    from cpanalysis.config import TOPIC_TITLES
+    from cpanalysis.questions import question
+
+    return {"n": n, "short_title": TOPIC_TITLES[n], "title": question(n).title}
+
+
+def question_brief(ctx, n: int) -> dict:
+    from cpanalysis.config import TOPIC_TITLES
+    from cpanalysis.questions import question
+
+    q = question(n)
+    ids = evidence.key_ids(ctx, n)
+    evs = [evidence.measure_evidence(ctx, i) for i in ids
+           if (evidence._total_rows(ctx, i)["year"] == ctx.params.year).any()]
+    notes: dict[str, int] = {}
+    profile_rows: list[dict] = []
+    says = []
+    lead = next((i for i in evidence.headline_ids(ctx, n)), None)
+    for e in evs:
+        if not (e.id == lead or e.kind or e.target is not None):
+            continue
+        d = evidence._definition(e.id, ctx)
+        text = " ".join(x for x in (headline_sentence(d, e), comparison_sentence(e), trend_sentence(e),
+                                    target_sentence(e)) if x)
+        says.append({"id": f"m-{e.id}", "annex": f"def-{e.id}", "title": e.title, "text": text, "kind": e.kind})
+    enquiries = [enquiry_for(evidence._definition(e.id, ctx), e) for e in evs if e.kind == "concern"]
+    profile, plain = [], []
+    for e in evs:
+        items = breakdown_items(ctx, e) if e.unit == "count" else []
+        (profile if items else plain).append(e)
+        if items:
+            profile_rows.append({"href": f"m-{e.id}", "annex": f"def-{e.id}", "title": e.title,
+                                 "total": value_text(e), "items": items})
+    glance = [glance_row(ctx, e, notes) for e in plain]
+    said = {s["id"] for s in says}
+    for r in glance:
+        r["anchor"] = "" if r["href"] in said else r["href"]
+    return {"n": n, "short_title": TOPIC_TITLES[n], "title": q.title, "summary": q.summary,
+            "year": year_label(ctx.params.year), "says": says, "glance": glance,
+            "notes": [{"n": i, "text": t} for t, i in notes.items()],
+            "charts": _charts_for(ctx, n, evs), "enquiries": enquiries, "profile": profile_rows,
+            "sub_questions": sub_question_rows(ctx, n), "anchors": [f"m-{e.id}" for e in evs]}
+
+
+# ------------------------------------------------------------------------------- technical annex
+def annex_entries(ctx) -> list[dict]:
+    """One entry per measure in the pack: definition, method, source, caveats and every year's figures."""
+    out = []
+    for n in ctx.params.topics:
+        for iid in evidence.key_ids(ctx, n):
+            d = evidence._definition(iid, ctx)
+            t = evidence._total_rows(ctx, iid)
+            comp = evidence._comparators_for(ctx, iid)
+            years = []
+            for _, r in t.iterrows():
+                c = comp[comp["year"] == r["year"]] if not comp.empty else comp
+                c0 = c.iloc[0] if len(c) else {}
+                sym = r.get("symbol") if isinstance(r.get("symbol"), str) else ""
+                years.append({"year": year_label(r["year"]), "value": fmt(r["value"], d.unit, sym or None),
+                              "num": "" if sym or _nan(r.get("numerator")) or d.unit == "count"
+                              else fmt(r["numerator"], "count"),
+                              "den": "" if sym or _nan(r.get("denominator")) else fmt(r["denominator"], "count"),
+                              "ci": "" if sym or _nan(r.get("ci_low")) or _nan(r.get("ci_high"))
+                              else f"{fmt(r['ci_low'], d.unit)} to {fmt(r['ci_high'], d.unit)}",
+                              "england": _cfmt(c0, "england", d.unit), "region": _cfmt(c0, "region", d.unit),
+                              "neighbours": _cfmt(c0, "sn_median", d.unit)})
+            r_all = evidence._rows_of(ctx, "results", iid)
+            br = r_all[(r_all["year"] == ctx.params.year) & (r_all["breakdown"] != "Total")]
+            breakdown = [{"label": str(b["breakdown"]),
+                          "value": fmt(b["value"], d.unit, (b.get("symbol") if isinstance(b.get("symbol"), str)
+                                                            else "") or None)} for _, b in br.iterrows()]
+            ev = evidence.measure_evidence(ctx, iid) if (t["year"] == ctx.params.year).any() else None
+            trend = ev.trend if ev else {}
+            out.append({"id": iid, "anchor": f"def-{iid}", "title": d.title, "question": d.question,
+                        "plain": getattr(d, "plain", ""), "counted": counted(d),
+                        "cohort": d.cohort, "numerator": d.numerator, "denominator": d.denominator,
+                        "polarity": {"higher_is_better": "higher", "lower_is_better": "lower"}.get(
+                            d.polarity, "neither (it describes the service)"),
+                        "source": d.source, "methodology": d.methodology, "deviation": d.deviation,
+                        "caveats": list(getattr(d, "caveats", ()) or ()), "years": years, "breakdown": breakdown,
+                        "trend_method": trend.get("method", ""),
+                        "trend_p": "" if _nan(trend.get("p_value")) else f"{trend['p_value']:.3f}",
+                        "sources": sorted({str(s).split(', row')[0] for s in t.get('source_ref', pd.Series(dtype=str))
+                                           .dropna().astype(str)})[:3]})
+    return out
+
+
+def _cfmt(row: Any, key: str, unit: str) -> str:
+    try:
+        v = row.get(key) if hasattr(row, "get") else None
+    except Exception:  # noqa: BLE001
+        v = None
+    return "" if v is None or _nan(v) else fmt(v, unit)
+
+
+def rule_text() -> dict[str, str]:
+    """The stated rules, for the front section and the annex (from findings' docstring, in short)."""
+    return {
+        "comparison": "A figure is called higher or lower than a comparator only when a statistical test at the "
+                      "95% level supports it: for a percentage with its counts, the exact limits around the "
+                      "comparator for a group of this size (the limits of a funnel plot); otherwise the figure's "
+                      "95% interval. Figures published without counts or an interval are not judged against "
+                      "comparators.",
+        "trend": "A trend is judged by a test over every year shown (chi-square test for trend for percentages; "
+                 "Kendall's rank test otherwise), never by the first year against the last.",
+        "key": f"Key messages list measures with a clear signal: worse (or better) than England or the statistical "
+               f"neighbours by the comparison rule; in the least (or most) favourable quarter of all councils when "
+               f"no test is possible; a trend supported over all years; or the council's own target missed (or "
+               f"met). Measures that describe the service rather than an outcome are not judged. At most "
+               f"{findings.MAX_CONCERNS} concerns and {findings.MAX_STRENGTHS} strengths are listed, those with the "
+               f"most signals first; every measure is in the question sections.",
+    }
+
+

@@ -1,0 +1,265 @@
+"""Assembling the evidence (the one-way pipeline before presentation): sources, validation,
+indicators, comparators, disclosure control, then each measure's findings.
+
+:func:`prepare` loads and validates every source once, computes every indicator and applies
+disclosure control; the result (a :class:`PackContext`) is cached for the build's notebooks.
+:func:`measure_evidence` turns it into plain :class:`cpanalysis.findings.MeasureEvidence` records that
+the presentation layer (``briefing.py``, ``render.py``, templates) reads. Nothing here writes HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cpanalysis import config, findings, paths
+from cpanalysis.config import Params
+
+CONTEXT_FILE = "context.pkl"
+
+@dataclass
+class PackContext:
+    """Everything the notebooks need, prepared once per build and cached."""
+
+    params: Params
+    data: Any = None  # CLAData when child-level data was supplied
+    raw_results: pd.DataFrame = field(default_factory=pd.DataFrame)  # never shown in the pack
+    results: pd.DataFrame = field(default_factory=pd.DataFrame)  # disclosure-controlled
+    comparators: pd.DataFrame | None = None
+    published: Any = None
+    local: Any = None  # LocalData when local returns were supplied
+    source_kind: str = "ssda903"  # "ssda903", "published" or "both"
+    built_at: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def audit(self, indicator_id: str, year: int | None = None) -> pd.DataFrame:
+        """Cohort audit for analysts (contains child identifiers: never put it in the pack)."""
+        from cpanalysis.indicators import registry
+
+        if self.data is None:
+            raise ValueError("cohort audits need child-level SSDA903 data")
+        return registry.audit(self.data, indicator_id, year or self.params.year, **_indicator_kwargs(self))
+
+
+def _indicator_kwargs(ctx_or_params) -> dict:
+    params = ctx_or_params.params if isinstance(ctx_or_params, PackContext) else ctx_or_params
+    kw: dict[str, Any] = {"population": {int(k): float(v) for k, v in params.population.items()},
+                          "la_code": params.council.old_la_code}
+    from cpanalysis.indicators.registry import Context
+
+    if "postcodes" in Context.__dataclass_fields__ and params.inputs.postcodes:
+        kw["postcodes"] = pd.read_csv(paths.resolve(params.inputs.postcodes), dtype=str)
+    return kw
+
+
+def prepare(params: Params) -> PackContext:
+    """Load and validate every source once, compute every indicator, apply disclosure control."""
+    from cpanalysis import disclosure
+    from cpanalysis.indicators import registry
+
+    ctx = PackContext(params=params, built_at=dt.datetime.now().strftime("%d %B %Y %H:%M"))
+    frames = []
+    if params.inputs.ssda903:
+        from cpanalysis.sources.ssda903 import load_ssda903
+
+        ctx.data = load_ssda903(paths.resolve(params.inputs.ssda903))
+        years = [y for y in ctx.data.years if y <= params.year]
+        kw = _indicator_kwargs(params)
+        # Large returns (a big county, or many years) compute their years in parallel processes.
+        par = min(os.cpu_count() or 1, len(years)) if len(ctx.data.episodes) > 50_000 else 1
+        frames.append(registry.compute(ctx.data, years=years, population=kw["population"], la_code=kw["la_code"],
+                                       workers=par,
+                                       **({"postcodes": kw["postcodes"]} if "postcodes" in kw else {})))
+    if params.inputs.published:
+        from cpanalysis.compare import comparator_table
+        from cpanalysis.sources.published import load_published, published_indicators
+
+        ctx.published = load_published(paths.resolve(params.inputs.published))
+        ctx.comparators = comparator_table(ctx.published, params)
+        pub = published_indicators(ctx.published, params)
+        # Measures DfE publishes only for England (adoption stage times) are not the council's figure: the
+        # council's cell is "x" (not available) and the England figure appears as the comparator.
+        eng_only = pub["status"].astype(str).str.startswith("England figure")
+        if eng_only.any():
+            pub = pub.copy()
+            pub.loc[eng_only, ["value", "numerator", "denominator", "ci_low", "ci_high"]] = float("nan")
+            pub.loc[eng_only, "symbol"] = "x"
+            pub.loc[eng_only, "status"] = "not published for councils (England figure shown as the comparator)"
+        if frames:
+            # Child-level figures take precedence; published-only measures fill the gaps.
+            have = set(frames[0]["indicator_id"])
+            pub = pub[~pub["indicator_id"].isin(have)]
+            ctx.source_kind = "both"
+        else:
+            ctx.source_kind = "published"
+        frames.append(pub)
+    if params.inputs.local:
+        from cpanalysis.sources.local import local_results, read_local
+
+        ctx.local = read_local(params.inputs.local)
+        frames.append(local_results(ctx.local))
+    raw = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
+    ctx.raw_results = raw[raw["year"] <= params.year] if not raw.empty else raw
+    ctx.results = disclosure.apply(ctx.raw_results, params.disclosure) if not raw.empty else raw
+    return ctx
+
+
+def save_context(ctx: PackContext, cache_dir: Path) -> Path:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / CONTEXT_FILE
+    with path.open("wb") as fh:
+        pickle.dump(ctx, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def open_context(params_file: str = "", params_json: str = "", cache_dir: str = "") -> PackContext:
+    """Called at the top of every notebook: the build's cached context, or a fresh one."""
+    if cache_dir and (Path(cache_dir) / CONTEXT_FILE).exists():
+        with (Path(cache_dir) / CONTEXT_FILE).open("rb") as fh:
+            return pickle.load(fh)
+    params = config.from_json(params_json) if params_json else config.load(params_file or None)
+    return prepare(params)
+
+
+def _definition(indicator_id: str, ctx: PackContext | None = None):
+    """The definition to show beside a figure: the published measure's own when the council's figures for
+    this indicator come from DfE's files, so the pack never describes a published figure as computed
+    from the council's SSDA903 return."""
+    from cpanalysis.indicators import registry
+
+    if ctx is not None and not ctx.results.empty and "source" in ctx.results.columns:
+        src = ctx.results.loc[ctx.results["indicator_id"] == indicator_id, "source"].astype(str)
+        if len(src) and src.str.startswith("DfE").all():
+            from cpanalysis.sources.published import definition_for
+
+            try:
+                return definition_for(indicator_id)
+            except KeyError:
+                pass
+    try:
+        return registry.get(indicator_id).definition
+    except KeyError:
+        pass
+    from cpanalysis.sources import local
+
+    try:
+        return local.definition_for(indicator_id)
+    except KeyError:
+        from cpanalysis.sources.published import definition_for
+
+        return definition_for(indicator_id)
+
+
+def question_ids(ctx: PackContext, n: int) -> list[str]:
+    if ctx.results.empty:
+        return []
+    ids = ctx.results.loc[ctx.results["question"] == n, "indicator_id"].drop_duplicates().tolist()
+    return ids
+
+
+def key_ids(ctx: PackContext, n: int) -> list[str]:
+    """A question's indicators in the order of the LGA sub-questions they answer (unmapped ones last)."""
+    from cpanalysis.questions import question
+
+    order = {iid: i for i, iid in enumerate(question(n).indicator_ids)}
+    ids = question_ids(ctx, n)
+    return sorted(ids, key=lambda i: (order.get(i, len(order)), ids.index(i)))
+
+
+def _rows_of(ctx: PackContext, which: str, indicator_id: str) -> pd.DataFrame:
+    """``ctx.results`` or ``ctx.comparators`` rows of one indicator, grouped once per notebook (each
+    notebook asks for every indicator several times; filtering the whole table each time added up)."""
+    frame = getattr(ctx, which)
+    if frame is None or frame.empty:
+        return pd.DataFrame() if frame is None else frame.iloc[0:0]
+    index = ctx.__dict__.setdefault("_rows_index", {})
+    key = (which, id(frame), len(frame))  # a replaced table gets a fresh grouping
+    if key not in index:
+        index[key] = dict(tuple(frame.groupby("indicator_id", sort=False)))
+    return index[key].get(indicator_id, frame.iloc[0:0])
+
+
+def _comparators_for(ctx: PackContext, indicator_id: str) -> pd.DataFrame:
+    if ctx.comparators is None or ctx.comparators.empty:
+        return pd.DataFrame()
+    c = _rows_of(ctx, "comparators", indicator_id)
+    if "breakdown" in c.columns:
+        c = c[c["breakdown"].fillna("Total") == "Total"]
+    return c
+
+
+def _total_rows(ctx: PackContext, indicator_id: str) -> pd.DataFrame:
+    r = _rows_of(ctx, "results", indicator_id)
+    return r[r["breakdown"] == "Total"].sort_values("year")
+
+
+
+
+# ------------------------------------------------------------------------------ measure evidence
+def target_for(ctx: PackContext, indicator_id: str):
+    for t in ctx.params.targets:
+        if t.indicator == indicator_id:
+            return t
+    return None
+
+
+def funnel_points(ctx: PackContext, indicator_id: str) -> pd.DataFrame | None:
+    """Every council's published proportion for the reporting year with control limits (cached), or
+    None when DfE publishes no proportion with numerator and denominator for this measure."""
+    cache = ctx.__dict__.setdefault("_funnels", {})
+    if indicator_id not in cache:
+        pts = None
+        if ctx.published is not None:
+            from cpanalysis.compare import funnel_data
+
+            try:
+                pts = funnel_data(ctx.published, indicator_id, ctx.params.year, ctx.params.council)
+            except (KeyError, ValueError):
+                pts = None
+            if pts is not None and (len(pts[~pts["is_council"].astype(bool)]) < 10 or pd.isna(pts["centre"].iloc[0])):
+                pts = None
+        cache[indicator_id] = pts
+    return cache[indicator_id]
+
+
+def measure_evidence(ctx: PackContext, indicator_id: str) -> findings.MeasureEvidence:
+    """The findings record of one measure for the reporting year (cached per context)."""
+    cache = ctx.__dict__.setdefault("_evidence", {})
+    if indicator_id not in cache:
+        from cpanalysis.narrative import fmt
+
+        defn = _definition(indicator_id, ctx)
+        england = None
+        pts = funnel_points(ctx, indicator_id) if defn.unit == "percent" else None
+        if pts is not None and pts.attrs.get("centre_from") == "England":
+            england = float(pts["centre"].iloc[0])  # DfE's unrounded England figure (national num / den)
+        cache[indicator_id] = findings.evaluate(
+            defn, _total_rows(ctx, indicator_id), _comparators_for(ctx, indicator_id), ctx.params.year,
+            target=target_for(ctx, indicator_id), fmt=fmt, england_override=england)
+    return cache[indicator_id]
+
+
+def all_evidence(ctx: PackContext) -> list[findings.MeasureEvidence]:
+    """Evidence for every measure of the questions in this pack that has a figure for the reporting year."""
+    out = []
+    for n in ctx.params.topics:
+        for iid in key_ids(ctx, n):
+            t = _total_rows(ctx, iid)
+            if (t["year"] == ctx.params.year).any():
+                out.append(measure_evidence(ctx, iid))
+    return out
+
+
+def headline_ids(ctx: PackContext, n: int, limit: int = 4) -> list[str]:
+    """The question's headline measures that have a figure this year (questions.yaml ``headline``)."""
+    from cpanalysis.questions import question
+
+    have = set(key_ids(ctx, n))
+    return [i for i in question(n).headline if i in have
+            and (_total_rows(ctx, i)["year"] == ctx.params.year).any()][:limit]

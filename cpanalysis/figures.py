@@ -1,0 +1,109 @@
+"""The charts a question's briefing shows, as plain data (an SVG data URI, alt text and a caption).
+
+Rules (DESIGN section 5): a count or a sum of money is never drawn against England's or a region's
+totals (the council is drawn alone and the comparators are stated in words); rates, percentages and
+averages are drawn with their comparators; captions say exactly what is drawn; a percentage's axis
+starts at zero. The verdict in a funnel plot's caption comes from the same comparison rule as the text
+(:func:`cpanalysis.findings.compare_with`), so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pandas as pd
+
+from cpanalysis import charts, evidence
+from cpanalysis.findings import MeasureEvidence
+from cpanalysis.narrative import UNIT_LABELS, fmt, year_label
+
+COMPARATOR_LABELS = {"england": "England", "region": "Region", "sn_median": "Statistical neighbours (median)"}
+
+
+def is_total(defn, unit: str) -> bool:
+    """A figure that is a count or a sum of money: never drawn against England's or a region's totals."""
+    noun = str(getattr(defn, "counted", "") or "")
+    return unit in ("count", "gbp", "gbp_thousands") or noun.startswith("£")
+
+
+def svg_uri(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})  # no timestamp: rebuilds are byte-stable
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def trend_figure(ctx, ev: MeasureEvidence) -> dict | None:
+    """The measure's figure over the years with its 95% intervals, and comparators where fair."""
+    defn = evidence._definition(ev.id, ctx)
+    t = evidence._total_rows(ctx, ev.id)
+    shown = t[t["value"].notna()]
+    if len(shown) < 3:
+        return None
+    total = is_total(defn, ev.unit)
+    comp_series = None
+    comp = evidence._comparators_for(ctx, ev.id)
+    if not total and not comp.empty:
+        keep = [k for k in COMPARATOR_LABELS if k in comp.columns and comp[k].notna().any()]
+        if keep:
+            comp_series = comp[["year"] + keep].rename(columns=COMPARATOR_LABELS)
+    fig = charts.trend_chart(t[["year", "value", "ci_low", "ci_high"]], defn.title,
+                             UNIT_LABELS.get(ev.unit, ""), comp_series,
+                             zero_based=ev.unit in ("percent", "count") or total)
+    sym = t["symbol"].fillna("") if "symbol" in t else pd.Series("", index=t.index)
+    vals = ", ".join(f"{year_label(y)}: {fmt(v, ev.unit, s or None)}" for y, v, s in zip(t["year"], t["value"], sym))
+    drawn = "this council" + (" with " + ", ".join(
+        c.lower() if c != "England" else c for c in comp_series.columns[1:]) if comp_series is not None else "")
+    alt = f"Line chart of {defn.title.lower()} by year for {drawn}. This council's values: {vals}."
+    bars = " Vertical bars are 95% intervals." if t["ci_low"].notna().any() else ""
+    gaps = " Suppressed years are gaps." if (sym != "").any() else ""
+    if total and ev.comparators:
+        words = "; ".join(f"{ev.comparator_names[k]} {fmt(v, ev.unit)}" for k, v in ev.comparators.items())
+        note = (f" England's and the region's figures are totals for far more children, so they are not drawn; "
+                f"in {year_label(ev.year)}: {words}.")
+    else:
+        note = ""
+    caption = f"{defn.title}: {drawn}, {year_label(int(shown['year'].min()))} to {year_label(int(shown['year'].max()))}.{bars}{gaps}{note}"
+    return {"uri": svg_uri(fig), "alt": alt, "caption": caption, "href": f"def-{ev.id}", "kind": "trend"}
+
+
+def funnel_words(ev: MeasureEvidence, centre: float) -> str:
+    """The funnel plot's reading: the comparison rule's verdict against England (95% limits), with the
+    99.8% limits as the stronger test."""
+    from cpanalysis import stats
+
+    d95 = stats.compare_proportion(ev.numerator, ev.denominator, centre / 100.0, 0.95)
+    if d95 == "similar":
+        return ("This council is within the 95% limits: for a group of its size the difference from England "
+                "could be chance.")
+    d998 = stats.compare_proportion(ev.numerator, ev.denominator, centre / 100.0, 0.998)
+    side = "above" if d95 == "higher" else "below"
+    if d998 != "similar":
+        return (f"This council is {side} the 99.8% limits: a difference from England this large is very unlikely "
+                "to be chance.")
+    return (f"This council is {side} the 95% limits (but within the 99.8% limits): the difference from England is "
+            "larger than chance would usually explain.")
+
+
+def funnel_figure(ctx, ev: MeasureEvidence) -> dict | None:
+    pts = evidence.funnel_points(ctx, ev.id)
+    if pts is None:
+        return None
+    defn = evidence._definition(ev.id, ctx)
+    others = pts[~pts["is_council"].astype(bool)]
+    centre = float(pts["centre"].iloc[0])
+    fig = charts.funnel_chart(others, float(ev.value), float(ev.denominator),
+                              f"{defn.title}: every council, {year_label(ev.year)}")
+    words = funnel_words(ev, centre)
+    alt = (f"Funnel plot of {defn.title.lower()} for {len(others)} other councils against the number of "
+           f"{getattr(defn, 'counted', '') or 'children'} in each council's group, with 95% and 99.8% limits around "
+           f"England's {centre:.0f}%. This council: {fmt(ev.value, 'percent')}. {words}")
+    left = pts.attrs.get("left_out", 0)
+    caption = (f"Each grey dot is a council's published figure for {year_label(ev.year)}; the diamond is this council. "
+               f"The lines are the limits within which a council of each size would fall by chance around "
+               f"{pts.attrs.get('centre_from', 'England')}'s {centre:.0f}%. {words}"
+               + (f" {left} councils with suppressed figures are not shown." if left else ""))
+    return {"uri": svg_uri(fig), "alt": alt, "caption": caption, "href": f"def-{ev.id}", "kind": "funnel"}
