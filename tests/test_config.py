@@ -81,3 +81,55 @@ def test_json_round_trip_for_notebooks():
     p = config.load(paths.DEFAULT_PARAMS)
     q = config.from_json(p.model_dump_json())
     assert q.council == p.council and q.year == p.year and q.inputs == p.inputs
+
+
+TARGETS = GOOD + """
+targets:
+  - indicator: stability_3plus_placements
+    below: 10
+    baseline: 12
+    baseline_year: 2024
+    by: 31 March 2026
+    source: "Corporate parenting scorecard"
+  - indicator: care_leavers_suitable_accom_19_21
+    between: [95, 100]
+    source: "Corporate parenting scorecard"
+"""
+
+
+def test_targets_load_with_their_source(tmp_path):
+    p = config.load(write(tmp_path, TARGETS))
+    assert [t.indicator for t in p.targets] == ["stability_3plus_placements", "care_leavers_suitable_accom_19_21"]
+    assert p.targets[0].below == 10 and p.targets[0].baseline == 12 and p.targets[0].by == "31 March 2026"
+    assert p.targets[1].between == (95, 100)
+    assert p.targets[1].wording(lambda v: f"{v:.0f}%") == "between 95% and 100%"
+    assert tmp_path.exists()
+
+
+def test_demo_sets_targets_modelled_on_a_scorecard():
+    p = config.load(paths.DEFAULT_PARAMS)
+    assert {"stability_3plus_placements", "stability_long_term", "care_leavers_suitable_accom_19_21"} <= {
+        t.indicator for t in p.targets}
+    assert all(t.source for t in p.targets)
+
+
+@pytest.mark.parametrize("target,expect", [
+    ("{indicator: stability_3plus_placements, source: Scorecard}", "exactly one of below, above or between"),
+    ("{indicator: stability_3plus_placements, below: 10, above: 5, source: Scorecard}", "exactly one of below"),
+    ("{indicator: stability_3plus_placement, below: 10, source: Scorecard}", "Did you mean stability_3plus_placements"),
+    ("{indicator: stability_3plus_placements, between: [100, 95], source: Scorecard}", "low <= high"),
+    ("{indicator: stability_3plus_placements, below: .nan, source: Scorecard}", "finite"),
+    ("{indicator: stability_3plus_placements, below: ten, source: Scorecard}", "targets.0.below"),
+    ("{indicator: stability_3plus_placements, below: 10}", "targets.0.source: missing"),
+    ("{indicator: stability_3plus_placements, below: 10, source: Scorecard, due: 2026}", "targets.0.due: is not a known"),
+])
+def test_bad_targets_are_refused_naming_the_key(tmp_path, target, expect):
+    with pytest.raises(ParameterError) as err:
+        config.load(write(tmp_path, GOOD + f"targets:\n  - {target}\n"))
+    assert expect in str(err.value)
+
+
+def test_two_targets_for_one_measure_are_refused(tmp_path):
+    t = "  - {indicator: stability_3plus_placements, below: 10, source: Scorecard}\n"
+    with pytest.raises(ParameterError, match="more than one target for stability_3plus_placements"):
+        config.load(write(tmp_path, GOOD + "targets:\n" + t + t))
