@@ -17,7 +17,7 @@ import pandas as pd
 
 from cpanalysis import paths
 from cpanalysis.errors import FatalError
-from cpanalysis.indicators.registry import RESULT_COLUMNS, Definition
+from cpanalysis.definitions import RESULT_COLUMNS, Definition
 
 
 @dataclass(frozen=True)
