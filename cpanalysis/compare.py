@@ -21,6 +21,7 @@ import pandas as pd
 
 from cpanalysis import councils
 from cpanalysis.sources.published import PublishedData, catalogue
+
 # The statistics live in cpanalysis.stats (the one statistics module); these names are re-exported here
 # because callers have long imported them from compare.
 from cpanalysis.stats import band_of, funnel_limits, funnel_side, poisson_rate_interval, quartile_band
