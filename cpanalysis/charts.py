@@ -59,14 +59,66 @@ def figure_html(fig, alt: str, caption: str) -> str:
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
+#: more years than this and the year labels are shortened ("2024-25" -> "24-25") and, if still crowded, tilted
+SHORT_YEAR_LABELS_FROM = 6
+
+
+def year_tick_labels(years) -> list[str]:
+    """Labels for reporting years: '2024-25' for up to six years, '24-25' for more (they stay readable
+    side by side on a chart of 9 or 10 years)."""
+    years = [int(y) for y in years]
+    if len(years) > SHORT_YEAR_LABELS_FROM:
+        return [f"{str(y - 1)[2:]}-{str(y)[2:]}" for y in years]
+    return [f"{y - 1}-{str(y)[2:]}" for y in years]
+
+
+def _overlap(ax, years, labels, renderer) -> bool:
+    """Would neighbouring labels touch? Tick labels are only placed when the figure is drawn, so the
+    spacing comes from the data transform and the sizes from the text itself (no full draw). All labels
+    share one alignment, so they touch when the widest is wider than the narrowest gap."""
+    ax.get_xlim()  # brings the data limits up to date before transforming
+    pairs = [(ax.transData.transform((float(y), 0.0))[0], t) for y, t in zip(years, labels) if t.get_text()]
+    if len(pairs) < 2:
+        return False
+    gap = min(b[0] - a[0] for a, b in zip(pairs, pairs[1:]))
+    return max(t.get_window_extent(renderer).width for _, t in pairs) + 2 > gap
+
+
+def _set_year_ticks(ax, years) -> None:
+    """Year ticks whose labels never overlap: short labels for long series (:func:`year_tick_labels`);
+    if they would still touch, tilted labels, then upright ones, then every other year labelled."""
+    ax.set_xticks(years)
+    labels = ax.set_xticklabels(year_tick_labels(years))
+    renderer = ax.figure.canvas.get_renderer()
+    for angle in (45, 90):
+        if not _overlap(ax, years, labels, renderer):
+            return
+        for t in labels:
+            t.set_rotation(angle)
+            t.set_horizontalalignment("right" if angle == 45 else "center")
+            t.set_rotation_mode("anchor" if angle == 45 else "default")
+    if _overlap(ax, years, labels, renderer):
+        for i, t in enumerate(labels):
+            if (len(labels) - 1 - i) % 2:  # keep the latest year labelled
+                t.set_text("")
+
+
 def trend_chart(series: pd.DataFrame, title: str, unit_label: str, comparators: pd.DataFrame | None = None,
-                zero_based: bool | None = None):
+                zero_based: bool | None = None, unit: str | None = None, axis_note: str = ""):
     """Council values over years with interval bars, and comparator lines where available.
 
     ``series`` has columns year, value, ci_low, ci_high (suppressed values are NaN and leave a gap).
     ``comparators`` has columns year and one column per comparator (England, Region, Neighbours median).
-    The y axis is not forced to zero unless ``zero_based`` (LAIT users asked for this: zero can hide change).
+
+    The y axis: a percentage (``unit="percent"``, or a ``unit_label`` of "Per cent" when no unit is given)
+    starts at zero, so a small change does not look like a large one, unless ``zero_based=False`` comes
+    with an ``axis_note`` saying why (drawn under the chart; the caption should say it too). Other units are not forced to zero unless ``zero_based`` (LAIT users asked for this:
+    zero can hide change). Year labels never overlap: see :func:`year_tick_labels`.
     """
+    if unit is None and unit_label.strip().lower() in ("per cent", "percent", "%"):
+        unit = "percent"
+    if unit == "percent" and not (zero_based is False and axis_note.strip()):
+        zero_based = True
     _apply_style()
     fig, ax = plt.subplots(figsize=(7.2, 3.6))
     s = series.sort_values("year")
@@ -87,8 +139,6 @@ def trend_chart(series: pd.DataFrame, title: str, unit_label: str, comparators: 
                 c = comparators.sort_values("year")
                 ax.plot(c["year"].astype(int), c[col].astype(float), linestyle=ls, color=colour, marker="s",
                         markersize=4, linewidth=1.6, label=col.replace("neighbours (", "neighbours\n("))
-    ax.set_xticks(years)
-    ax.set_xticklabels([f"{y - 1}-{str(y)[2:]}" for y in years])
     ax.set_ylabel(unit_label)
     wrapped = textwrap.fill(title, 70)
     ax.set_title(wrapped, loc="left", fontsize=12)
@@ -98,6 +148,12 @@ def trend_chart(series: pd.DataFrame, title: str, unit_label: str, comparators: 
     # twice as fast to draw (those search for space on every chart; the pack draws about a hundred).
     ax.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.subplots_adjust(left=0.1, right=0.73, top=0.88 if "\n" not in wrapped else 0.82, bottom=0.12)
+    _set_year_ticks(ax, years)
+    if any(t.get_rotation() for t in ax.get_xticklabels()):
+        fig.subplots_adjust(bottom=0.2)
+    if axis_note.strip():
+        fig.text(0.1, 0.01, axis_note.strip(), fontsize=8, color="#3D3D3D")
+        fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.18))
     return fig
 
 

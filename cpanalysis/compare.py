@@ -18,73 +18,21 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 from cpanalysis import councils
 from cpanalysis.sources.published import PublishedData, catalogue
+
+# The statistics live in cpanalysis.stats (the one statistics module); these names are re-exported here
+# because callers have long imported them from compare.
+from cpanalysis.stats import band_of, funnel_limits, funnel_side, poisson_rate_interval, quartile_band
+
+__all__ = ["COMPARATOR_COLUMNS", "band_of", "comparator_table", "funnel_data", "funnel_limits", "funnel_side",
+           "poisson_rate_interval", "quartile_band"]
 
 COMPARATOR_COLUMNS = ["indicator_id", "measure_id", "title", "unit", "polarity", "year", "breakdown", "value",
                       "symbol", "numerator", "denominator", "england", "region", "region_name", "sn_median",
                       "sn_min", "sn_max", "sn_n", "sn_group", "quartile", "rank", "n_councils", "la_q1",
                       "la_median", "la_q3", "source", "england_source", "region_source"]
-
-
-# ------------------------------------------------------------------------------------ statistics
-def funnel_limits(p0: float, n: np.ndarray | float, coverage: float) -> tuple[np.ndarray, np.ndarray]:
-    """Exact binomial control limits (as proportions) for a proportion p0 at cohort sizes n.
-
-    Spiegelhalter's interpolated binomial quantiles: for probability q, r = Binom.ppf(q, n, p0), then
-    the limit is (r - a) / n with a = (F(r) - q) / (F(r) - F(r - 1)).
-    """
-    n = np.atleast_1d(np.asarray(n, dtype=float))
-    out = []
-    for q in ((1 - coverage) / 2, 1 - (1 - coverage) / 2):
-        lim = np.full(n.shape, np.nan)
-        ok = n > 0
-        nn = n[ok]
-        r = _st.binom.ppf(q, nn, p0)
-        f_r = _st.binom.cdf(r, nn, p0)
-        f_r1 = _st.binom.cdf(r - 1, nn, p0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            a = np.where(f_r - f_r1 > 0, (f_r - q) / (f_r - f_r1), 0.0)
-        lim[ok] = np.clip((r - a) / nn, 0.0, 1.0)
-        out.append(lim)
-    return out[0], out[1]
-
-
-def poisson_rate_interval(count: float, population: float, per: float = 10000.0,
-                          confidence: float = 0.95) -> tuple[float, float]:
-    """Exact (Garwood) interval for a rate ``count / population * per``."""
-    if population is None or not population or population <= 0 or count is None or math.isnan(count):
-        return (math.nan, math.nan)
-    a = 1 - confidence
-    lo = 0.0 if count == 0 else _st.chi2.ppf(a / 2, 2 * count) / 2
-    hi = _st.chi2.ppf(1 - a / 2, 2 * (count + 1)) / 2
-    return (per * lo / population, per * hi / population)
-
-
-def quartile_band(value: float, all_values: np.ndarray) -> tuple[int | None, float, float, float]:
-    """(band 1-4, Q1, median, Q3) of a value among all councils' values."""
-    v = np.asarray(all_values, dtype=float)
-    v = v[~np.isnan(v)]
-    if not len(v):
-        return None, math.nan, math.nan, math.nan
-    q1, q2, q3 = np.percentile(v, [25, 50, 75])
-    if value is None or math.isnan(value):
-        return None, q1, q2, q3
-    return band_of(value, q1, q2, q3), q1, q2, q3
-
-
-def band_of(value: float, q1: float, q2: float, q3: float) -> int:
-    """Quarter 1-4 of a value given the quartiles (a value on a quartile belongs to the quarter below)."""
-    return 1 if value <= q1 else 2 if value <= q2 else 3 if value <= q3 else 4
-
-
-def funnel_side(pct, lo95, hi95, lo998, hi998):
-    """Where percentages sit against funnel limits: "above 99.8%", "above 95%", "below 99.8%", "below 95%"
-    or "" (inside the 95% limits). Arrays or scalars; the limits in per cent, at each point's cohort size."""
-    return np.where(pct > hi998, "above 99.8%", np.where(pct > hi95, "above 95%",
-                    np.where(pct < lo998, "below 99.8%", np.where(pct < lo95, "below 95%", ""))))
 
 
 # ------------------------------------------------------------------------------------ tables

@@ -13,7 +13,8 @@ import math
 import pandas as pd
 
 UNIT_LABELS = {"percent": "Per cent", "count": "Children", "rate_per_10k": "Per 10,000 children",
-               "mean": "Average", "days": "Days", "gbp": "Pounds (£)"}
+               "mean": "Average", "days": "Days", "gbp": "Pounds (£)", "gbp_thousands": "£ thousands",
+               "fte": "Full-time equivalents (FTE)"}
 
 
 def year_label(year: int) -> str:
@@ -28,8 +29,28 @@ def _isnan(x) -> bool:
         return False
 
 
+def _number(v: float) -> str:
+    """1234 -> '1,234'; 109.46 -> '109.5' (whole numbers without decimals, others to one place)."""
+    v = float(v)
+    return f"{v:,.0f}" if round(v, 1) == round(v) else f"{v:,.1f}"
+
+
+def _money_thousands(v: float) -> str:
+    """Money held in £ thousands, shown as £m from £1 million and as £k below it: 64594 -> '£64.6m'."""
+    v = float(v)
+    sign, a = ("-" if v < 0 else ""), abs(v)
+    if a >= 1000:
+        return f"{sign}£{a / 1000:,.1f}m"
+    return f"{sign}£{a:,.0f}k"
+
+
 def fmt(value, unit: str, symbol: str | None = None) -> str:
-    """Format one figure for the pack. Suppressed or missing figures show their GSS symbol."""
+    """Format one figure for the pack. Suppressed or missing figures show their GSS symbol.
+
+    Units: ``percent`` '18%'; ``count`` and ``rate_per_10k`` '1,234'; ``days`` '412 days'; ``gbp``
+    (pounds) '£1,234'; ``gbp_thousands`` (money held in £ thousands) '£64.6m' or '£850k'; ``fte``
+    (full-time equivalents) '109.5 FTE'; ``mean`` and anything else to one decimal place.
+    """
     if symbol:
         return str(symbol)
     if _isnan(value):
@@ -44,8 +65,67 @@ def fmt(value, unit: str, symbol: str | None = None) -> str:
     if unit == "days":
         return f"{v:,.0f} days"
     if unit == "gbp":
-        return f"£{v:,.0f}"
+        return f"-£{-v:,.0f}" if v < 0 else f"£{v:,.0f}"
+    if unit == "gbp_thousands":
+        return _money_thousands(v)
+    if unit == "fte":
+        return f"{_number(v)} FTE"
     return f"{v:,.1f}"
+
+
+MONEY_UNITS = ("gbp", "gbp_thousands")
+
+
+def _counted(defn) -> str:
+    return (getattr(defn, "counted", "") or "children").strip()
+
+
+def _is_money(counted: str) -> bool:
+    return counted.startswith("£") or counted.lower() in ("pounds", "£")
+
+
+def counted_phrase(defn, n) -> str:
+    """A number with the noun of what it counts: '411 children', '109.5 FTE social workers',
+    '63,345 school sessions', '£497.8m' (money in £ thousands) or '£1,234' (pounds). '' when ``n`` is missing."""
+    if _isnan(n):
+        return ""
+    noun = _counted(defn)
+    if noun == "£ thousands":
+        return _money_thousands(n)
+    if _is_money(noun):
+        return fmt(n, "gbp")
+    return f"{_number(n)} {noun}"
+
+
+def of_phrase(defn, numerator, denominator) -> str:
+    """The counts behind a figure in words, with the right noun (``defn.counted``):
+
+    * a share: '54 of 411 children', '4,155 of 63,345 school sessions', '£64.6m of £497.8m' (money
+      in £ thousands), '12.5 of 109.5 FTE social workers';
+    * a rate per 10,000: '411 of 52,000 children';
+    * an average (``mean``, ``days``): 'across 109 FTE social workers' (the denominator only);
+    * '' when a count the phrase needs is missing (published without it, or suppressed), and for counts
+      and money, whose figure is itself the number.
+    """
+    unit = getattr(defn, "unit", "percent")
+    if unit in ("mean", "days"):
+        return f"across {counted_phrase(defn, denominator)}" if not _isnan(denominator) else ""
+    if unit in ("count", "fte") + MONEY_UNITS or _isnan(numerator) or _isnan(denominator):
+        return ""
+    noun = _counted(defn)
+    if noun == "£ thousands" or _is_money(noun):
+        return f"{counted_phrase(defn, numerator)} of {counted_phrase(defn, denominator)}"
+    return f"{_number(numerator)} of {counted_phrase(defn, denominator)}"
+
+
+def unit_label(defn) -> str:
+    """An axis or column label for a definition's figures: 'Per cent', 'Placement moves', 'Days' ...
+    (a count is labelled with what it counts, not always 'Children')."""
+    unit = getattr(defn, "unit", "")
+    if unit == "count":
+        noun = _counted(defn)
+        return noun[:1].upper() + noun[1:]
+    return UNIT_LABELS.get(unit, "")
 
 
 def compare(value, ci_low, ci_high, comparator) -> str:
@@ -74,18 +154,17 @@ def headline_sentence(defn, row: pd.Series) -> str:
         return f"No figure can be calculated for {yl} ({row.get('status', 'not available')})."
     unit = defn.unit
     value = fmt(row["value"], unit)
-    if unit == "percent" and (_isnan(row.get("numerator")) or _isnan(row.get("denominator"))):
-        s = f"In {yl} the figure was {value} (published without the number of children behind it)."
+    of = of_phrase(defn, row.get("numerator"), row.get("denominator"))
+    if unit == "percent" and not of:
+        s = f"In {yl} the figure was {value} (published without the number of {_counted(defn)} behind it)."
     elif unit == "percent":
-        s = f"In {yl}, {value} ({fmt(row['numerator'], 'count')} of {fmt(row['denominator'], 'count')} children)."
-    elif unit in ("count", "gbp"):
-        s = f"In {yl} the figure was {value}."
+        s = f"In {yl}, {value} ({of})."
     elif unit == "rate_per_10k":
         s = f"In {yl} the rate was {value} per 10,000 children aged under 18."
-    elif unit == "days":
-        s = f"In {yl} the average was {value} (across {fmt(row['denominator'], 'count')} children)."
-    else:
-        s = f"In {yl} the average was {value} (across {fmt(row['denominator'], 'count')} children)."
+    elif unit in ("mean", "days"):
+        s = f"In {yl} the average was {value}" + (f" ({of})." if of else ".")
+    else:  # counts, full-time equivalents and money: the figure is the number
+        s = f"In {yl} the figure was {value}."
     if not _isnan(row.get("ci_low")) and not _isnan(row.get("ci_high")):
         s += (f" Allowing for chance variation in a group this size, the underlying figure is likely "
               f"to lie between {fmt(row['ci_low'], unit)} and {fmt(row['ci_high'], unit)} (95% interval).")

@@ -2,12 +2,15 @@
 
 The rules this module enforces, because the pack must never overstate:
 
+* **One module.** Every statistic of the package is here (intervals, funnel-plot limits, quartile bands,
+  comparisons, trends), and this module imports nothing else from ``cpanalysis``, so any layer may use it
+  without an import circle.
 * **Intervals.** Proportions get Wilson score intervals (good at small n and near 0 or 100%); means get
-  t-intervals.
+  t-intervals; rates per 10,000 get exact Poisson (Garwood) intervals.
 * **Comparisons.** A council is "higher" or "lower" than a comparator only when the comparator lies
   outside the council's interval (:func:`compare`), or, for a proportion against a benchmark rate, when
   the council lies outside the funnel-plot control limits at its cohort size (:func:`compare_proportion`,
-  which uses :func:`cpanalysis.compare.funnel_limits`). Otherwise it is "similar"; with anything missing it
+  which uses :func:`funnel_limits`). Otherwise it is "similar"; with anything missing it
   is "not comparable".
 * **Trends.** :func:`trend` says "up" or "down" only when a test across all the years is significant:
   the chi-square test for trend in proportions (Cochran-Armitage) for percentages; for counts and means,
@@ -62,6 +65,64 @@ def mean_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, 
     return (m - t * se, m + t * se)
 
 
+# ------------------------------------------------------------------------------------ funnel plots, rates, quartiles
+def funnel_limits(p0: float, n: np.ndarray | float, coverage: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact binomial control limits (as proportions) for a proportion p0 at cohort sizes n.
+
+    Spiegelhalter's interpolated binomial quantiles: for probability q, r = Binom.ppf(q, n, p0), then
+    the limit is (r - a) / n with a = (F(r) - q) / (F(r) - F(r - 1)).
+    """
+    n = np.atleast_1d(np.asarray(n, dtype=float))
+    out = []
+    for q in ((1 - coverage) / 2, 1 - (1 - coverage) / 2):
+        lim = np.full(n.shape, np.nan)
+        ok = n > 0
+        nn = n[ok]
+        r = _st.binom.ppf(q, nn, p0)
+        f_r = _st.binom.cdf(r, nn, p0)
+        f_r1 = _st.binom.cdf(r - 1, nn, p0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.where(f_r - f_r1 > 0, (f_r - q) / (f_r - f_r1), 0.0)
+        lim[ok] = np.clip((r - a) / nn, 0.0, 1.0)
+        out.append(lim)
+    return out[0], out[1]
+
+
+def poisson_rate_interval(count: float, population: float, per: float = 10000.0,
+                          confidence: float = 0.95) -> tuple[float, float]:
+    """Exact (Garwood) interval for a rate ``count / population * per``."""
+    if population is None or not population or population <= 0 or count is None or math.isnan(count):
+        return (math.nan, math.nan)
+    a = 1 - confidence
+    lo = 0.0 if count == 0 else _st.chi2.ppf(a / 2, 2 * count) / 2
+    hi = _st.chi2.ppf(1 - a / 2, 2 * (count + 1)) / 2
+    return (per * lo / population, per * hi / population)
+
+
+def quartile_band(value: float, all_values: np.ndarray) -> tuple[int | None, float, float, float]:
+    """(band 1-4, Q1, median, Q3) of a value among all councils' values."""
+    v = np.asarray(all_values, dtype=float)
+    v = v[~np.isnan(v)]
+    if not len(v):
+        return None, math.nan, math.nan, math.nan
+    q1, q2, q3 = np.percentile(v, [25, 50, 75])
+    if value is None or math.isnan(value):
+        return None, q1, q2, q3
+    return band_of(value, q1, q2, q3), q1, q2, q3
+
+
+def band_of(value: float, q1: float, q2: float, q3: float) -> int:
+    """Quarter 1-4 of a value given the quartiles (a value on a quartile belongs to the quarter below)."""
+    return 1 if value <= q1 else 2 if value <= q2 else 3 if value <= q3 else 4
+
+
+def funnel_side(pct, lo95, hi95, lo998, hi998):
+    """Where percentages sit against funnel limits: "above 99.8%", "above 95%", "below 99.8%", "below 95%"
+    or "" (inside the 95% limits). Arrays or scalars; the limits in per cent, at each point's cohort size."""
+    return np.where(pct > hi998, "above 99.8%", np.where(pct > hi95, "above 95%",
+                    np.where(pct < lo998, "below 99.8%", np.where(pct < lo95, "below 95%", ""))))
+
+
 # ------------------------------------------------------------------------------------ comparisons
 def compare(value: float, ci_low: float, ci_high: float, comparator: float) -> Comparison:
     """Compare a figure with its interval to a comparator (England, neighbours' median, last year...).
@@ -87,13 +148,11 @@ def compare_proportion(num: float, den: float, p0: float, coverage: float = 0.95
     """Compare an observed proportion ``num/den`` with a benchmark proportion ``p0`` (a fraction 0..1).
 
     Uses the exact binomial funnel-plot limits around ``p0`` at cohort size ``den``
-    (:func:`cpanalysis.compare.funnel_limits`, Spiegelhalter 2005): "higher" when the observed
+    (:func:`funnel_limits`, Spiegelhalter 2005): "higher" when the observed
     proportion is above the upper limit, "lower" when below the lower limit, otherwise "similar". Missing
     inputs, a zero denominator or ``p0`` outside 0..1 give "not comparable" (a percentage such as 64
     passed by mistake is not silently rescaled).
     """
-    from cpanalysis.compare import funnel_limits  # local import: compare.py imports the published-data layer
-
     if any(_isnan(x) for x in (num, den, p0)) or float(den) <= 0 or not 0.0 <= float(p0) <= 1.0:
         return "not comparable"
     lo, hi = funnel_limits(float(p0), float(den), coverage)

@@ -31,6 +31,36 @@ from cpanalysis import episodes
 from cpanalysis.indicators._util import _isin, _lookup, _memo
 from cpanalysis.indicators.registry import Context, Definition, indicator
 
+#: One plain-English sentence per indicator, for councillors (``Definition.plain``).
+PLAIN = {
+    "adoption_a10_3yr": ("The average number of days, over three years, from a child entering care to "
+                         "moving in with the family who adopted them, counting the start of a foster "
+                         "placement where the foster carers adopted the child."),
+    "adoption_a1_3yr": ("The average number of days, over three years, from a child entering care to "
+                        "moving in with the family who adopted them."),
+    "adoption_a2_3yr": ("The average number of days, over three years, from the court allowing a child"
+                        " to be placed for adoption to the child being matched with a family."),
+    "adoption_days_authority_to_match": ("The average number of days from the court allowing a child "
+                                         "to be placed for adoption to the child being matched with a "
+                                         "family."),
+    "adoption_days_decision_to_match": ("The average number of days from the decision that a child "
+                                        "should be adopted to the child being matched with a family."),
+    "adoption_days_entry_to_adopted": ("The average number of days from a child entering care to being"
+                                       " adopted."),
+    "adoption_days_entry_to_placed": ("The average number of days from a child entering care to moving"
+                                      " in with the family who went on to adopt them."),
+    "adoption_days_match_to_placed": ("The average number of days from a child being matched with a "
+                                      "family to moving in with them."),
+    "adoption_days_placed_to_adopted": ("The average number of days from a child moving in with a "
+                                        "family to the adoption order."),
+    "adoption_placed_within_12_months": ("The share of children adopted in the year who moved in with "
+                                         "their new family within 12 months of the decision that they "
+                                         "should be adopted."),
+    "adoptions": "The number of children adopted from the council's care during the year.",
+    "ceased_adopted": "The share of children leaving care in the year who left because they were adopted.",
+    "ceased_sgo": "The share of children leaving care in the year who left to live with a special guardian.",
+}
+
 SOURCE_CEASED = "SSDA903 Episodes"
 SOURCE_ADOPT = "SSDA903 Episodes, AD1 and PlacedAdoption"
 SUB_PERM = "Do children who cannot return home find permanence?"
@@ -54,8 +84,7 @@ REC_LABELS = {"E11": "adopted (application unopposed)", "E12": "adopted (consent
               "E14": "remand ended", "E15": "age assessed 18+", "E16": "moved abroad",
               "E17": "aged 18+ and remained with carers", "E8": "other"}
 CAV_TIME = ("Averages over few children swing widely from year to year; the three-year scorecard measures are "
-            "steadier.", "Stage dates come from AD1 and PlacedAdoption; a missing date leaves the child out of "
-            "that stage (the audit says which).")
+            "steadier.", "A child with a missing date is left out of the stages that need it.")
 
 def _in(s: pd.Series, values) -> pd.Series:
     return s.isin(list(values)).fillna(False).astype(bool)
@@ -180,12 +209,13 @@ CEASED_METHOD = ("Cohort: children who ceased to be looked after in the year, co
 
 
 @indicator(Definition(
-    id="ceased_adopted", title="Children leaving care who were adopted", question=5, sub_question=SUB_PERM,
+    id="ceased_adopted", plain=PLAIN["ceased_adopted"],
+    title="Children leaving care who were adopted", question=5, sub_question=SUB_PERM,
     cohort="Children who ceased to be looked after in the year (last occasion), excluding short breaks",
     numerator="Those whose last episode ended with REC E11 or E12 (adopted)",
     denominator="Children who ceased to be looked after", unit="percent", polarity="neutral",
     source=SOURCE_CEASED, methodology=CEASED_METHOD + "Numerator REC E11 or E12 (LAIT 208).",
-    caveats=("Transfers between councils (E3) count as ceasing, so some children are counted twice nationally.",
+    caveats=("Children moving into another council's care count as leaving care, so some are counted twice nationally.",
              "A high or low share is not in itself good or bad: it depends on why children leave care."),
     published_measure="ceased_adopted"))
 def ceased_adopted(ctx: Context) -> pd.DataFrame:
@@ -193,7 +223,8 @@ def ceased_adopted(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="ceased_sgo", title="Children leaving care on a special guardianship order", question=5, sub_question=SUB_PERM,
+    id="ceased_sgo", plain=PLAIN["ceased_sgo"],
+    title="Children leaving care on a special guardianship order", question=5, sub_question=SUB_PERM,
     cohort="Children who ceased to be looked after in the year (last occasion), excluding short breaks",
     numerator="Those whose last episode ended with an SGO code (E45 to E48 from 2019; E43, E44 before)",
     denominator="Children who ceased to be looked after", unit="percent", polarity="neutral",
@@ -202,7 +233,7 @@ def ceased_adopted(ctx: Context) -> pd.DataFrame:
     "whose text still says E43 or E44).",
     deviation="A retired code (E43/E44 from 2019, E45-E48 before) is not counted; the audit names the child so the "
     "return can be corrected.",
-    caveats=("Transfers between councils (E3) count as ceasing, so some children are counted twice nationally.",),
+    caveats=("Children moving into another council's care count as leaving care, so some are counted twice nationally.",),
     published_measure="ceased_sgo"))
 def ceased_sgo(ctx: Context) -> pd.DataFrame:
     if ctx.year >= SGO_SWITCH_YEAR:
@@ -211,7 +242,7 @@ def ceased_sgo(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="adoptions", title="Children adopted", question=5, sub_question=SUB_PERM,
+    id="adoptions", plain=PLAIN["adoptions"], title="Children adopted", question=5, sub_question=SUB_PERM,
     cohort="Children who ceased to be looked after in the year through adoption (REC E11, E12)",
     numerator="Children adopted", denominator="none (a count)", unit="count", polarity="neutral",
     source=SOURCE_CEASED, methodology=CEASED_METHOD + "Count of those with REC E11 or E12 (EES 'Adopted').",
@@ -259,7 +290,7 @@ def _timing(ctx: Context, start: str, end: str, start_label: str, end_label: str
 
 
 def _time_def(id, title, numerator, methodology, published=None, polarity="lower_is_better", **kw) -> Definition:
-    return Definition(id=id, title=title, question=5, sub_question=SUB_TIME, cohort=kw.pop("cohort", TIME_COHORT),
+    return Definition(id=id, plain=PLAIN[id], title=title, question=5, sub_question=SUB_TIME, cohort=kw.pop("cohort", TIME_COHORT),
                       numerator=numerator, denominator=kw.pop("denominator", "Children adopted with both dates "
                                                                               "known"),
                       unit=kw.pop("unit", "days"), polarity=polarity, source=SOURCE_ADOPT,

@@ -19,6 +19,41 @@ from cpanalysis.indicators._util import _isin, _lookup, _memo
 from cpanalysis.indicators.registry import Context, Definition, indicator
 from cpanalysis.model import collection_end
 
+#: One plain-English sentence per indicator, for councillors (``Definition.plain``).
+PLAIN = {
+    "convicted": ("The share of children aged 10 to 17, in care for at least a year, who were "
+                  "convicted or given a youth caution during the year."),
+    "dental_check": ("The share of children in care for at least a year who had their teeth checked by"
+                     " a dentist."),
+    "development_check": ("The share of children under 5, in care for at least a year, whose "
+                          "development checks were up to date."),
+    "health_assessment": ("The share of children in care for at least a year who had their yearly "
+                          "health assessment."),
+    "immunisations": "The share of children in care for at least a year whose immunisations were up to date.",
+    "oc2_cohort_size": ("The number of children who had been in care for at least a year on 31 March, "
+                        "the group the health measures describe."),
+    "oc2_record_missing": ("The share of children in care for at least a year for whom the council "
+                           "sent no health and wellbeing record."),
+    "sdq_bands": ("The children aged 5 to 16, in care for at least a year, who had an emotional "
+                  "wellbeing score, counted by how concerning the score was."),
+    "sdq_borderline": ("The share of children with an emotional wellbeing score whose score was "
+                       "borderline (14 to 16)."),
+    "sdq_concern": ("The share of children with an emotional wellbeing score whose score was a cause "
+                    "for concern (17 or more)."),
+    "sdq_mean": ("The average emotional wellbeing score of children aged 5 to 16 in care for at least "
+                 "a year, where higher means more difficulties."),
+    "sdq_normal": ("The share of children with an emotional wellbeing score whose score was in the "
+                   "normal range (0 to 13)."),
+    "sdq_received": ("The share of children aged 5 to 16, in care for at least a year, whose emotional"
+                     " wellbeing was scored."),
+    "substance_intervention_received": ("The share of children with a substance misuse problem who "
+                                        "received help for it."),
+    "substance_intervention_refused": ("The share of children with a substance misuse problem who "
+                                       "refused the help they were offered."),
+    "substance_misuse": ("The share of children in care for at least a year who were identified as "
+                         "having a substance misuse problem."),
+}
+
 SOURCE = "SSDA903 Episodes, Header and OC2"
 SUB_HEALTH = "Are children's health needs met?"
 SUB_SDQ = "Is children's emotional wellbeing assessed?"
@@ -26,8 +61,8 @@ SUB_OFFEND = "Are children kept out of the criminal justice system?"
 COHORT_12M = "Children looked after continuously for 12 months at 31 March, excluding short breaks (V3/V4)"
 OC2_RULE = ("Cohort by the DfE 903 validator's continuously-looked-after rule ( no new period of care, no ceasing "
             "before 31 March and no V3/V4 episode during the year; looked after on 1 April and at 31 March). ")
-CAV_MISSING_OC2 = ("A child in the cohort with no OC2 record, or a blank flag, is counted as not received; a "
-                   "council that has not returned OC2 rows will show low figures.")
+CAV_MISSING_OC2 = ("A child with no health record for the year, or with the answer left blank, is counted as not "
+                   "having had it, so a council that has not sent its health records will show low figures.")
 
 def _head(data) -> pd.Series:
     """Header DOB by child, indexed by plain Python strings (fast lookups), cached per data."""
@@ -128,20 +163,21 @@ def _def(**kw) -> Definition:
 
 # ------------------------------------------------------------------------------------ health checks
 @indicator(_def(
-    id="health_assessment", title="Children who had their annual health assessment",
+    id="health_assessment", plain=PLAIN["health_assessment"],
+    title="Children who had their annual health assessment",
     cohort=COHORT_12M, numerator="Children in the cohort with HEALTH_ASSESSMENT = 1 in the year's OC2 return",
     denominator="Children in the cohort (all ages)", unit="percent", polarity="higher_is_better",
     methodology=OC2_RULE + "Numerator HEALTH_ASSESSMENT = 1; a refusal or a blank counts as not received "
     "(LAIT 3; EES la_conviction_health_outcome_cla, 'Had their annual health assessment').",
-    caveats=("Children under 5 need two health assessments a year; HEALTH_ASSESSMENT = 1 means they were up to "
-             "date, as recorded by the council.", CAV_MISSING_OC2),
+    caveats=("Children under 5 need two health assessments a year; they count when the council recorded them "
+             "as up to date.", CAV_MISSING_OC2),
     published_measure="health_assessment"))
 def health_assessment(ctx: Context) -> pd.DataFrame:
     return _flag_indicator(ctx, "HEALTH_ASSESSMENT", "assessment up to date", "not received")
 
 
 @indicator(_def(
-    id="dental_check", title="Children who had their teeth checked by a dentist",
+    id="dental_check", plain=PLAIN["dental_check"], title="Children who had their teeth checked by a dentist",
     cohort=COHORT_12M, numerator="Children in the cohort with TEETH_CHECK = 1",
     denominator="Children in the cohort (all ages)", unit="percent", polarity="higher_is_better",
     methodology=OC2_RULE + "Numerator TEETH_CHECK = 1; refusal or blank counts as not received (LAIT 3; EES "
@@ -153,7 +189,7 @@ def dental_check(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_def(
-    id="immunisations", title="Children whose immunisations were up to date",
+    id="immunisations", plain=PLAIN["immunisations"], title="Children whose immunisations were up to date",
     cohort=COHORT_12M, numerator="Children in the cohort with IMMUNISATIONS = 1",
     denominator="Children in the cohort (all ages)", unit="percent", polarity="higher_is_better",
     methodology=OC2_RULE + "Numerator IMMUNISATIONS = 1; refusal or blank counts as not up to date (LAIT 3; EES "
@@ -164,7 +200,8 @@ def immunisations(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_def(
-    id="development_check", title="Children aged under 5 whose development assessments were up to date",
+    id="development_check", plain=PLAIN["development_check"],
+    title="Children aged under 5 whose development assessments were up to date",
     cohort="Children aged 0 to 4 at 31 March looked after continuously for 12 months, excluding short breaks",
     numerator="Children in the cohort with HEALTH_CHECK = 1",
     denominator="Children in the cohort aged 0 to 4", unit="percent", polarity="higher_is_better",
@@ -186,7 +223,8 @@ SDQ_METHOD = (OC2_RULE + "Restricted to ages 5 to 16 at 31 March (LAIT 162; LG I
               "0 to 40 (V rule 180); scores outside 0 to 40 are treated as not received. Bands: 0-13 normal, 14-16 "
               "borderline, 17-40 cause for concern. ")
 SDQ_CAVEATS = ("Higher scores mean more difficulties; the SDQ is a screening tool completed by carers, not a "
-               "diagnosis.", "The return covers ages 4 to 16 (V rule 186) but DfE publishes ages 5 to 16.",
+               "diagnosis.", "Councils record scores for children aged 4 to 16; DfE publishes, and this pack shows, "
+               "ages 5 to 16.",
                CAV_MISSING_OC2)
 
 
@@ -216,7 +254,8 @@ def _build_sdq(ctx: Context) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Ser
 
 
 @indicator(_def(
-    id="sdq_received", title="Children aged 5 to 16 with an SDQ score", sub_question=SUB_SDQ,
+    id="sdq_received", plain=PLAIN["sdq_received"],
+    title="Children aged 5 to 16 with an SDQ score", sub_question=SUB_SDQ,
     cohort=SDQ_COHORT, numerator="Children in the cohort with an SDQ_SCORE (0 to 40) in the OC2 return",
     denominator="Children in the cohort", unit="percent", polarity="higher_is_better",
     methodology=SDQ_METHOD + "Numerator: a score was returned (EES 'SDQ score was received').",
@@ -240,7 +279,7 @@ def _build_sdq_scored(ctx: Context) -> tuple[pd.DataFrame, pd.Series, pd.Series,
 
 
 @indicator(_def(
-    id="sdq_mean", title="Average SDQ score", sub_question=SUB_SDQ,
+    id="sdq_mean", plain=PLAIN["sdq_mean"], title="Average SDQ score", sub_question=SUB_SDQ,
     cohort="Children aged 5 to 16 looked after continuously for 12 months with an SDQ score",
     numerator="Sum of SDQ scores", denominator="Children with a score", unit="mean", polarity="lower_is_better",
     methodology=SDQ_METHOD + "Value: the mean score of children with a score (LAIT 162, 'SDQ average score'). "
@@ -257,7 +296,8 @@ def _sdq_band_pct(ctx: Context, lo: int, hi: int) -> pd.DataFrame:
 
 
 @indicator(_def(
-    id="sdq_concern", title="Children whose SDQ score is a cause for concern", sub_question=SUB_SDQ,
+    id="sdq_concern", plain=PLAIN["sdq_concern"],
+    title="Children whose SDQ score is a cause for concern", sub_question=SUB_SDQ,
     cohort="Children aged 5 to 16 looked after continuously for 12 months with an SDQ score",
     numerator="Children with a score of 17 or more", denominator="Children with a score", unit="percent",
     polarity="lower_is_better",
@@ -268,7 +308,8 @@ def sdq_concern(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_def(
-    id="sdq_borderline", title="Children whose SDQ score is borderline", sub_question=SUB_SDQ,
+    id="sdq_borderline", plain=PLAIN["sdq_borderline"],
+    title="Children whose SDQ score is borderline", sub_question=SUB_SDQ,
     cohort="Children aged 5 to 16 looked after continuously for 12 months with an SDQ score",
     numerator="Children with a score of 14 to 16", denominator="Children with a score", unit="percent",
     polarity="neutral", methodology=SDQ_METHOD + "Percentage of children with a score whose score is 14 to 16.",
@@ -278,7 +319,8 @@ def sdq_borderline(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_def(
-    id="sdq_normal", title="Children whose SDQ score is in the normal range", sub_question=SUB_SDQ,
+    id="sdq_normal", plain=PLAIN["sdq_normal"],
+    title="Children whose SDQ score is in the normal range", sub_question=SUB_SDQ,
     cohort="Children aged 5 to 16 looked after continuously for 12 months with an SDQ score",
     numerator="Children with a score of 0 to 13", denominator="Children with a score", unit="percent",
     polarity="higher_is_better", methodology=SDQ_METHOD + "Percentage of children with a score whose score is 0-13.",
@@ -288,7 +330,8 @@ def sdq_normal(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_def(
-    id="sdq_bands", title="Children with an SDQ score, by band", sub_question=SUB_SDQ,
+    id="sdq_bands", plain=PLAIN["sdq_bands"],
+    title="Children with an SDQ score, by band", sub_question=SUB_SDQ,
     cohort="Children aged 5 to 16 looked after continuously for 12 months with an SDQ score",
     numerator="Children with a score (Total), and in each band (breakdown)", denominator="none (a count)",
     unit="count", polarity="neutral",
@@ -306,21 +349,23 @@ def sdq_bands(ctx: Context) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------ offending, substances
 @indicator(_def(
-    id="convicted", title="Children aged 10 to 17 convicted or given a youth caution", sub_question=SUB_OFFEND,
+    id="convicted", plain=PLAIN["convicted"],
+    title="Children aged 10 to 17 convicted or given a youth caution", sub_question=SUB_OFFEND,
     cohort="Children aged 10 to 17 at 31 March looked after continuously for 12 months, excluding short breaks",
     numerator="Children in the cohort with CONVICTED = 1 (convicted, youth caution or youth conditional caution "
     "during the year)", denominator="Children in the cohort aged 10 to 17", unit="percent",
     polarity="lower_is_better",
     methodology=OC2_RULE + "Restricted to ages 10 to 17 at 31 March (LAIT 202; V rules 542, 543). Numerator "
     "CONVICTED = 1.", caveats=("Many councils' figures are suppressed because the numbers are small.",
-                               "A blank CONVICTED is counted as not convicted.", CAV_MISSING_OC2),
+                               "A child whose record does not say is counted as not convicted.", CAV_MISSING_OC2),
     published_measure="convicted"))
 def convicted(ctx: Context) -> pd.DataFrame:
     return _flag_indicator(ctx, "CONVICTED", "convicted or cautioned", "not convicted", ages=(10, 17))
 
 
 @indicator(_def(
-    id="substance_misuse", title="Children identified as having a substance misuse problem",
+    id="substance_misuse", plain=PLAIN["substance_misuse"],
+    title="Children identified as having a substance misuse problem",
     cohort=COHORT_12M, numerator="Children in the cohort with SUBSTANCE_MISUSE = 1",
     denominator="Children in the cohort (all ages)", unit="percent", polarity="neutral",
     methodology=OC2_RULE + "Numerator SUBSTANCE_MISUSE = 1 (LAIT 239).",
@@ -342,7 +387,8 @@ def _build_identified(ctx: Context) -> tuple[pd.Series, pd.Series]:
 
 
 @indicator(_def(
-    id="substance_intervention_received", title="Children with a substance misuse problem who received an "
+    id="substance_intervention_received", plain=PLAIN["substance_intervention_received"],
+    title="Children with a substance misuse problem who received an "
     "intervention", cohort="Children in the OC2 cohort identified as having a substance misuse problem",
     numerator="Those with INTERVENTION_RECEIVED = 1", denominator="Children identified (SUBSTANCE_MISUSE = 1)",
     unit="percent", polarity="higher_is_better",
@@ -355,14 +401,15 @@ def substance_intervention_received(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_def(
-    id="substance_intervention_refused", title="Children with a substance misuse problem who refused an "
+    id="substance_intervention_refused", plain=PLAIN["substance_intervention_refused"],
+    title="Children with a substance misuse problem who refused an "
     "intervention offered", cohort="Children in the OC2 cohort identified as having a substance misuse problem",
     numerator="Those with INTERVENTION_OFFERED = 1 (offered but refused)",
     denominator="Children identified (SUBSTANCE_MISUSE = 1)", unit="percent", polarity="lower_is_better",
     methodology=OC2_RULE + "Of children with SUBSTANCE_MISUSE = 1, those with INTERVENTION_OFFERED = 1, which the "
     "903 guidance defines as an intervention offered but refused (LAIT 239).",
-    caveats=("Small numbers in most councils.", "INTERVENTION_OFFERED = 1 means offered and refused, not simply "
-             "offered.", CAV_MISSING_OC2)))
+    caveats=("Small numbers in most councils.", "This counts children who were offered help and refused it, not every "
+             "child offered help.", CAV_MISSING_OC2)))
 def substance_intervention_refused(ctx: Context) -> pd.DataFrame:
     ident, why = _identified(ctx)
     return _flag_indicator(ctx, "INTERVENTION_OFFERED", "offered and refused", "not refused",
@@ -371,11 +418,12 @@ def substance_intervention_refused(ctx: Context) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------ cohort and data quality
 @indicator(_def(
-    id="oc2_cohort_size", title="Children looked after continuously for 12 months at 31 March",
+    id="oc2_cohort_size", plain=PLAIN["oc2_cohort_size"],
+    title="Children looked after continuously for 12 months at 31 March",
     cohort=COHORT_12M, numerator="Children in the cohort", denominator="none (a count)", unit="count",
     polarity="neutral", methodology=OC2_RULE + "The denominator of the OC2 measures (EES 'Total all ages').",
     deviation="DfE's code for the cohort is not public; we apply the DfE 903 validator's continuity rule.",
-    caveats=("The cohort is derived from the episodes, not from the OC2 rows the council returned.",)))
+    caveats=("The group is worked out from children's periods in care, not from the health records the council sent.",)))
 def oc2_cohort_size(ctx: Context) -> pd.DataFrame:
     b = _base(ctx)
     rec = pd.Series(np.where(b["has_oc2"], "; OC2 record returned", "; no OC2 record"), index=b.index,
@@ -385,7 +433,8 @@ def oc2_cohort_size(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_def(
-    id="oc2_record_missing", title="Children in the OC2 cohort with no OC2 record",
+    id="oc2_record_missing", plain=PLAIN["oc2_record_missing"],
+    title="Children in care for a year with no health and wellbeing record",
     cohort=COHORT_12M, numerator="Children in the cohort with no OC2 row in the year's return",
     denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
     methodology=OC2_RULE + "A data-quality check: every child in the cohort should have an OC2 row.",

@@ -30,6 +30,30 @@ from cpanalysis.indicators._util import _lookup, _memo
 from cpanalysis.indicators.registry import Context, Definition, indicator
 from cpanalysis.model import collection_end, collection_start
 
+#: One plain-English sentence per indicator, for councillors (``Definition.plain``).
+PLAIN = {
+    "care_leavers_activity_not_known_19_21": ("The share of care leavers aged 19 to 21 whose work, "
+                                              "study or training the council did not know."),
+    "care_leavers_eet_17_18": ("The share of care leavers aged 17 to 18 who were in education, "
+                               "employment or training."),
+    "care_leavers_eet_19_21": ("The share of care leavers aged 19 to 21 who were in education, "
+                               "employment or training."),
+    "care_leavers_in_touch_17_18": ("The share of care leavers aged 17 to 18 with whom the council was"
+                                    " in touch."),
+    "care_leavers_in_touch_19_21": ("The share of care leavers aged 19 to 21 with whom the council was"
+                                    " in touch."),
+    "care_leavers_neet_17_18": ("The share of care leavers aged 17 to 18 who were not in education, "
+                                "employment or training."),
+    "care_leavers_neet_19_21": ("The share of care leavers aged 19 to 21 who were not in education, "
+                                "employment or training."),
+    "care_leavers_suitable_accom_17_18": ("The share of care leavers aged 17 to 18 whose accommodation"
+                                          " the council judged suitable."),
+    "care_leavers_suitable_accom_19_21": ("The share of care leavers aged 19 to 21 whose accommodation"
+                                          " the council judged suitable."),
+    "staying_put": ("The share of young people who left foster care at 18 and were still living with "
+                    "their former foster carers."),
+}
+
 SOURCE = "SSDA903 Episodes, Header and OC3"
 SUB_EET = "Are care leavers in education, employment or training?"
 SUB_ACCOM = "Do care leavers live somewhere suitable?"
@@ -231,7 +255,8 @@ CAV_TOUCH = "Information is collected around the birthday; 'not in touch' includ
 def _touch_def(band: str) -> Definition:
     lo, hi = BANDS[band]
     return Definition(
-        id=f"care_leavers_in_touch_{band}", title=f"Care leavers aged {lo} to {hi} the council is in touch with",
+        id=f"care_leavers_in_touch_{band}", plain=PLAIN[f"care_leavers_in_touch_{band}"], counted=f"care leavers aged {lo} to {hi}",
+        title=f"Care leavers aged {lo} to {hi} the council is in touch with",
         question=8, sub_question=SUB_TOUCH, cohort=COHORT_TEXT[band],
         numerator="Those with IN_TOUCH = YES", denominator=f"Care leavers aged {lo} to {hi} (as the EET measure)",
         unit="percent", polarity="higher_is_better", source=SOURCE,
@@ -257,14 +282,16 @@ def care_leavers_in_touch_19_21(ctx: Context) -> pd.DataFrame:
 
 
 CAV_EET = ("Activity is recorded around the birthday, so it is a snapshot, not the whole year.",
-           "F3/P3 (before 2022) are counted as education, employment or training.")
+           "Before 2022, training and employment were recorded together; they are counted as education, "
+           "employment or training.")
 
 
 def _activity_def(band: str, kind: str) -> Definition:
     lo, hi = BANDS[band]
     if kind == "eet":
         return Definition(
-            id=f"care_leavers_eet_{band}", title=f"Care leavers aged {lo} to {hi} in education, employment or training",
+            id=f"care_leavers_eet_{band}", plain=PLAIN[f"care_leavers_eet_{band}"], counted=f"care leavers aged {lo} to {hi}",
+            title=f"Care leavers aged {lo} to {hi} in education, employment or training",
             question=8, sub_question=SUB_EET, cohort=COHORT_TEXT[band],
             numerator="Those with ACTIV F1, P1, F2, P2, F4, P4, F5 or P5 (F3, P3 before 2022)",
             denominator=f"Care leavers aged {lo} to {hi}", unit="percent", polarity="higher_is_better", source=SOURCE,
@@ -273,7 +300,8 @@ def _activity_def(band: str, kind: str) -> Definition:
             caveats=CAV_EET, published_measure=f"care_leavers_eet_{band}")
     if kind == "neet":
         return Definition(
-            id=f"care_leavers_neet_{band}",
+            id=f"care_leavers_neet_{band}", plain=PLAIN[f"care_leavers_neet_{band}"],
+            counted=f"care leavers aged {lo} to {hi}",
             title=f"Care leavers aged {lo} to {hi} not in education, employment or training",
             question=8, sub_question=SUB_EET, cohort=COHORT_TEXT[band], numerator="Those with ACTIV G4, G5 or G6",
             denominator=f"Care leavers aged {lo} to {hi}", unit="percent", polarity="lower_is_better", source=SOURCE,
@@ -281,7 +309,8 @@ def _activity_def(band: str, kind: str) -> Definition:
             "training').", deviation=COHORT_DEVIATION, caveats=CAV_EET,
             published_measure="care_leavers_neet_19_21" if band == "19_21" else None)
     return Definition(
-        id=f"care_leavers_activity_not_known_{band}", title=f"Care leavers aged {lo} to {hi} whose activity is not "
+        id=f"care_leavers_activity_not_known_{band}", plain=PLAIN[f"care_leavers_activity_not_known_{band}"], counted=f"care leavers aged {lo} to {hi}",
+        title=f"Care leavers aged {lo} to {hi} whose activity is not "
         "known", question=8, sub_question=SUB_TOUCH, cohort=COHORT_TEXT[band],
         numerator="Those with ACTIV 0 or blank, or no OC3 record", denominator=f"Care leavers aged {lo} to {hi}",
         unit="percent", polarity="lower_is_better", source=SOURCE,
@@ -328,7 +357,8 @@ def care_leavers_activity_not_known_19_21(ctx: Context) -> pd.DataFrame:
 def _accom_def(band: str) -> Definition:
     lo, hi = BANDS[band]
     return Definition(
-        id=f"care_leavers_suitable_accom_{band}", title=f"Care leavers aged {lo} to {hi} in suitable accommodation",
+        id=f"care_leavers_suitable_accom_{band}", plain=PLAIN[f"care_leavers_suitable_accom_{band}"], counted=f"care leavers aged {lo} to {hi}",
+        title=f"Care leavers aged {lo} to {hi} in suitable accommodation",
         question=8, sub_question=SUB_ACCOM,
         cohort=COHORT_TEXT[band] + ", excluding ACCOM G (abroad), H (deported) and R (residence not known)",
         numerator="Those whose ACCOM ends in 1 (suitable)", denominator=f"Care leavers aged {lo} to {hi} "
@@ -357,7 +387,8 @@ def care_leavers_suitable_accom_19_21(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="staying_put", title="Care leavers aged 18 to 20 who left foster care at 18 and are staying put",
+    id="staying_put", plain=PLAIN["staying_put"], counted="care leavers aged 18 to 20",
+    title="Care leavers aged 18 to 20 who left foster care at 18 and are staying put",
     question=8, sub_question=SUB_ACCOM,
     cohort="Care leavers whose 18th, 19th or 20th birthday fell in the year, who ceased to be looked after on their "
     "18th birthday in a foster placement (U1-U6)",
@@ -370,8 +401,8 @@ def care_leavers_suitable_accom_19_21(ctx: Context) -> pd.DataFrame:
     "the episodes (DEC equal to the 18th birthday, PLACE U1-U6) and 'staying put' from ACCOM Z. Young people whose "
     "18th birthday is before the episodes supplied cannot be placed in the cohort and are left out (the audit "
     "says so). " + COHORT_DEVIATION,
-    caveats=("ACCOM Z means living with former foster carers; it does not record whether a formal staying put "
-             "arrangement exists.", "Needs episodes reaching back to the 18th birthday: with one year of returns "
+    caveats=("The return records that a young person lives with their former foster carers, not whether a formal "
+             "staying put arrangement exists.", "Needs episodes reaching back to the 18th birthday: with one year of returns "
              "only the 18-year-olds can be counted."),
     published_measure=None))
 def staying_put(ctx: Context) -> pd.DataFrame:

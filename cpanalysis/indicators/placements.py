@@ -22,6 +22,41 @@ from cpanalysis.indicators.registry import Context, Definition, indicator
 from cpanalysis.indicators.stability import COUNTING_DEVIATION, COUNTING_RULES, three_plus_audit
 from cpanalysis.model import collection_end, collection_start
 
+#: One plain-English sentence per indicator, for councillors (``Definition.plain``).
+PLAIN = {
+    "foster_provider_other": ("The share of children in foster care on 31 March whose foster carers "
+                              "were found by another council or public body."),
+    "foster_provider_own": ("The share of children in foster care on 31 March who lived with the "
+                            "council's own foster carers."),
+    "foster_provider_private": ("The share of children in foster care on 31 March whose foster carers "
+                                "were found by a private agency."),
+    "foster_provider_voluntary": ("The share of children in foster care on 31 March whose foster "
+                                  "carers were found by a charity or voluntary agency."),
+    "placement_children_home": ("The share of children in care on 31 March who lived in a children's "
+                                "home or secure children's home."),
+    "placement_for_adoption": ("The share of children in care on 31 March who were living with the "
+                               "family who plan to adopt them."),
+    "placement_foster": "The share of children in care on 31 March who lived with foster carers.",
+    "placement_kinship_foster": ("The share of children in care on 31 March who were fostered by "
+                                 "relatives or family friends."),
+    "placement_private_provision": ("The share of children in care on 31 March whose home was provided"
+                                    " by a private company."),
+    "placement_supported_accommodation": ("The share of children in care on 31 March who lived "
+                                          "independently, semi-independently or in supported "
+                                          "accommodation."),
+    "placement_type_mix": "The children in care on 31 March, counted by the kind of place they lived in.",
+    "placement_with_parents": "The share of children in care on 31 March who lived with their parents.",
+    "residential_out_of_area": ("The share of children living in children's homes on 31 March whose "
+                                "home was outside the council's area."),
+    "residential_over_20_miles": ("The share of children living in children's homes on 31 March whose "
+                                  "home was outside the council's area and more than 20 miles from "
+                                  "where they used to live."),
+    "stability_3plus_by_setting": ("The share of children in care on 31 March who had moved home three"
+                                   " or more times in the year, for each kind of place they lived in."),
+    "stability_3plus_residential": ("The share of children living in children's homes on 31 March who "
+                                    "had moved home three or more times in the year."),
+}
+
 SOURCE = "SSDA903 Episodes"
 FOSTER = frozenset({"U1", "U2", "U3", "U4", "U5", "U6"})
 KINSHIP_FOSTER = frozenset({"U1", "U2", "U3"})
@@ -47,8 +82,9 @@ PROVIDER_LABELS = {"PR0": "Parents or other person with parental responsibility 
                    "PR1": "Own council (PR1)", "PR2": "Other council (PR2)", "PR3": "Other public sector (PR3)",
                    "PR4": "Private provider (PR4)", "PR5": "Voluntary or third sector (PR5)"}
 PLACE_CAVEATS = (SHORT_BREAK_CAVEAT,
-                 "Supported accommodation had to be Ofsted-registered from 28 October 2023 (P2 no longer valid; "
-                 "K3 from 2025/26), so the independent and supported group mixes old and new codes across years.")
+                 "Supported accommodation had to be registered with Ofsted from 28 October 2023, so the group of "
+                 "independent, semi-independent and supported living mixes old and new kinds of placement across "
+                 "years.")
 MIX_METHOD = ("PLACE of the episode open at the end of 31 March; groups as LAIT 396-401 / EES 'Placement': foster "
               "U1-U6, placed for adoption A3-A6, with parents P1, other community P3, secure and children's homes "
               "K1-K2, independent, semi-independent and supported accommodation H5, P2, K3, other residential "
@@ -68,7 +104,7 @@ def share_audit(ctx: Context, codes: frozenset, what: str) -> pd.DataFrame:
 def _share_def(id_, title, question, sub_question, numerator, codes_text, published, caveats=PLACE_CAVEATS,
                deviation=MIX_DEVIATION) -> Definition:
     return Definition(
-        id=id_, title=title, question=question, sub_question=sub_question,
+        id=id_, plain=PLAIN[id_], title=title, question=question, sub_question=sub_question,
         cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
         numerator=numerator, denominator="Children looked after at 31 March", unit="percent", polarity="neutral",
         source=SOURCE, methodology=f"PLACE {codes_text} on the episode open at the end of 31 March. " + MIX_METHOD,
@@ -129,7 +165,8 @@ BREAKDOWN_DEVIATION = ("Published as percentages of children looked after at 31 
 
 
 @indicator(Definition(
-    id="placement_type_mix", title="Children looked after at 31 March by placement type", question=6,
+    id="placement_type_mix", plain=PLAIN["placement_type_mix"],
+    title="Children looked after at 31 March by placement type", question=6,
     sub_question="Where do children live?", cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
     numerator="Children in each placement type group", denominator="none (counts by group; the Total is all "
     "children looked after at 31 March)", unit="count", polarity="neutral", source=SOURCE,
@@ -170,7 +207,8 @@ def _provider_def(id_, title, numerator, codes_text, question=6, foster_only=Tru
     cohort = ("Children in a foster placement (U1-U6) at 31 March, excluding short breaks (V3/V4)" if foster_only
               else "Children looked after at 31 March, excluding short breaks (V3/V4)")
     return Definition(
-        id=id_, title=title, question=question, sub_question="Who provides the placements?", cohort=cohort,
+        id=id_, plain=PLAIN[id_],
+        title=title, question=question, sub_question="Who provides the placements?", cohort=cohort,
         numerator=numerator, denominator="Children in the cohort", unit="percent", polarity="neutral",
         source=SOURCE, methodology=f"PLACE_PROVIDER {codes_text}. " + PROVIDER_METHOD,
         caveats=(SHORT_BREAK_CAVEAT,), published_measure=published)
@@ -215,7 +253,8 @@ def _in_home(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="residential_out_of_area", title="Children in children's homes placed outside the council", question=7,
+    id="residential_out_of_area", plain=PLAIN["residential_out_of_area"],
+    title="Children in children's homes placed outside the council", question=7,
     sub_question="How many children live in children's homes, and where?",
     cohort="Children in a secure children's home or children's home (K1, K2) at 31 March whose placement location "
            "is known", numerator="Children whose placement postcode lies in another council",
@@ -230,7 +269,7 @@ def residential_out_of_area(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="residential_over_20_miles",
+    id="residential_over_20_miles", plain=PLAIN["residential_over_20_miles"],
     title="Children in children's homes placed outside the council and more than 20 miles from home", question=7,
     sub_question="How many children live in children's homes, and where?",
     cohort="Children in a secure children's home or children's home (K1, K2) at 31 March placed inside the council, "
@@ -246,7 +285,8 @@ def residential_over_20_miles(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="stability_3plus_residential", title="Children in children's homes with 3 or more placements in the year",
+    id="stability_3plus_residential", plain=PLAIN["stability_3plus_residential"],
+    title="Children in children's homes with 3 or more placements in the year",
     question=7, sub_question="How stable are children's homes placements?",
     cohort="Children in a secure children's home or children's home (K1, K2) at 31 March",
     numerator="Children in the cohort with 3 or more placements between 1 April and 31 March",
@@ -263,7 +303,8 @@ def stability_3plus_residential(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="stability_3plus_by_setting", title="Children with 3 or more placements in the year, by where they live",
+    id="stability_3plus_by_setting", plain=PLAIN["stability_3plus_by_setting"],
+    title="Children with 3 or more placements in the year, by where they live",
     question=7, sub_question="How stable are children's homes placements?",
     cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
     numerator="Children with 3 or more placements between 1 April and 31 March",

@@ -14,12 +14,41 @@ from cpanalysis import episodes as E
 from cpanalysis.indicators.registry import Context, Definition, indicator
 from cpanalysis.model import collection_end
 
+#: One plain-English sentence per indicator, for councillors (``Definition.plain``).
+PLAIN = {
+    "cla_at_31_march": "The number of children the council looked after on 31 March.",
+    "cla_by_age": "The children the council looked after on 31 March, counted by age group.",
+    "cla_by_ethnicity": "The children the council looked after on 31 March, counted by ethnic group.",
+    "cla_by_legal_status": ("The children the council looked after on 31 March, counted by the legal "
+                            "order or agreement under which they are in care."),
+    "cla_by_need": ("The children the council looked after on 31 March, counted by the main reason "
+                    "they needed care."),
+    "cla_by_sex": "The children the council looked after on 31 March, counted by sex.",
+    "cla_by_uasc": ("The children the council looked after on 31 March, split into unaccompanied "
+                    "asylum-seeking children and all others."),
+    "cla_ceased": "The number of children who stopped being looked after by the council during the year.",
+    "cla_rate_per_10k": ("How many children the council looked after on 31 March for every 10,000 "
+                         "children living in its area."),
+    "cla_starts": "The number of children who came into the council's care during the year.",
+    "cla_starts_rate_per_10k": ("How many children came into the council's care during the year for "
+                                "every 10,000 children living in its area."),
+    "placed_outside_and_over_20_miles": ("The share of children in care on 31 March who lived outside "
+                                         "the council's area and more than 20 miles from home."),
+    "placed_outside_council": ("The share of children in care on 31 March who lived outside the "
+                               "council's area."),
+    "placed_over_20_miles": ("The share of children in care on 31 March who lived more than 20 miles "
+                             "from home."),
+    "uasc_at_31_march": ("The number of unaccompanied children seeking asylum whom the council looked "
+                         "after on 31 March."),
+    "uasc_percent_at_31_march": ("The share of children in care on 31 March who were unaccompanied "
+                                 "children seeking asylum."),
+}
+
 SOURCE = "SSDA903 Episodes and Header"
-SHORT_BREAK_CAVEAT = "Children looked after only under a series of short breaks (legal status V3/V4) are excluded."
-LOCATION_CAVEAT = ("Placement location needs a postcode lookup and the council's code; children whose placement "
-                   "postcode is blank or not in the lookup are left out of the figure and counted in the audit as "
-                   "'location unknown'. Nationally distance is not known for 6 to 9% of children (often UASC or "
-                   "confidential adoptive placements).")
+SHORT_BREAK_CAVEAT = "Children looked after only under a series of short breaks (respite care) are not counted."
+LOCATION_CAVEAT = ("Children whose placement address is not recorded, or cannot be placed on the map, are left out "
+                   "of this figure. Nationally, distance is not known for 6 to 9% of children (often unaccompanied "
+                   "asylum-seeking children or children in confidential adoptive placements).")
 
 SEX_LABELS = {"1": "Male", "M": "Male", "2": "Female", "F": "Female", "U": "Sex not known"}
 ETHNIC_GROUPS = {
@@ -131,7 +160,8 @@ def _cla_count_audit(ctx: Context) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- counts and rates
 @indicator(Definition(
-    id="cla_at_31_march", title="Children looked after at 31 March", question=1,
+    id="cla_at_31_march", plain=PLAIN["cla_at_31_march"],
+    title="Children looked after at 31 March", question=1,
     sub_question="How many children does the council look after, and is that changing?",
     cohort="Children with an episode of care during the year, excluding those looked after only under short "
            "breaks (V3/V4)",
@@ -147,14 +177,15 @@ def cla_at_31_march(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="cla_rate_per_10k", title="Children looked after per 10,000 children", question=1,
+    id="cla_rate_per_10k", plain=PLAIN["cla_rate_per_10k"],
+    title="Children looked after per 10,000 children", question=1,
     sub_question="How many children does the council look after, and is that changing?",
     cohort="ONS mid-year population aged 0 to 17",
     numerator="Children looked after at 31 March (excluding short breaks V3/V4)",
     denominator="ONS mid-year estimate of children aged 0 to 17 (parameter 'population')",
     unit="rate_per_10k", polarity="neutral", source=SOURCE + "; ONS mid-year population estimates",
     methodology="10,000 x children looked after at 31 March / population aged 0 to 17 (LAIT 124).",
-    caveats=(SHORT_BREAK_CAVEAT, "Rates use the population supplied in the parameters; ONS estimates were revised "
+    caveats=(SHORT_BREAK_CAVEAT, "Rates use the population figures supplied for the council; ONS estimates were revised "
              "after the 2021 Census, so published rates for earlier years may differ."),
     published_measure="cla_rate_per_10k"))
 def cla_rate_per_10k(ctx: Context) -> pd.DataFrame:
@@ -175,7 +206,8 @@ def _starts_audit(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="cla_starts", title="Children who started to be looked after in the year", question=1,
+    id="cla_starts", plain=PLAIN["cla_starts"],
+    title="Children who started to be looked after in the year", question=1,
     sub_question="How many children come into care?",
     cohort="Children with an episode of care during the year, excluding short breaks (V3/V4)",
     numerator="Children with a new period of care starting between 1 April and 31 March (first occasion only)",
@@ -191,7 +223,8 @@ def cla_starts(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="cla_starts_rate_per_10k", title="Children starting to be looked after per 10,000 children", question=1,
+    id="cla_starts_rate_per_10k", plain=PLAIN["cla_starts_rate_per_10k"],
+    title="Children starting to be looked after per 10,000 children", question=1,
     sub_question="How many children come into care?",
     cohort="ONS mid-year population aged 0 to 17",
     numerator="Children who started to be looked after in the year (first occasion only)",
@@ -204,7 +237,8 @@ def cla_starts_rate_per_10k(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="cla_ceased", title="Children who ceased to be looked after in the year", question=1,
+    id="cla_ceased", plain=PLAIN["cla_ceased"],
+    title="Children who ceased to be looked after in the year", question=1,
     sub_question="How many children leave care, and how?",
     cohort="Children with an episode of care during the year, excluding short breaks (V3/V4)",
     numerator="Children with an episode ending between 1 April and 31 March with a reason other than X1 (last "
@@ -212,8 +246,8 @@ def cla_starts_rate_per_10k(ctx: Context) -> pd.DataFrame:
     denominator="none (a count)", unit="count", polarity="neutral", source=SOURCE,
     methodology="A child counts once, on the last occasion in the year an episode ends with REC other than X1 "
                 "(LAIT 392). DEC on 31 March counts as ceasing in the year.",
-    caveats=(SHORT_BREAK_CAVEAT, "Children moving between councils (REC E3) are counted as ceasing here and as "
-             "starting in the other council."), published_measure="cla_ceased"))
+    caveats=(SHORT_BREAK_CAVEAT, "Children who move into another council's care are counted as leaving care here and "
+             "as starting care in the other council."), published_measure="cla_ceased"))
 def cla_ceased(ctx: Context) -> pd.DataFrame:
     k = year_children(ctx)
     ce = E.ceased(E.history(ctx.data), ctx.year).set_index("CHILD")
@@ -239,10 +273,13 @@ UASC_METHOD = ("A child looked after at 31 March is UASC when listed in the UASC
                "and the date UASC status ceased (DUC) is blank or after 31 March (LAIT 334).")
 UASC_DEVIATION = ("Our reading: a child whose UASC status ceased on or before 31 March (typically at 18, or on "
                   "being granted leave to remain) is not counted; DfE's exact rule is not public.")
+UASC_CAVEAT = ("A child who stopped being an unaccompanied asylum-seeking child by 31 March (usually at 18, or on "
+               "being granted leave to remain) is not counted as one.")
 
 
 @indicator(Definition(
-    id="uasc_at_31_march", title="Unaccompanied asylum-seeking children looked after at 31 March", question=1,
+    id="uasc_at_31_march", plain=PLAIN["uasc_at_31_march"],
+    title="Unaccompanied asylum-seeking children looked after at 31 March", question=1,
     sub_question="Who are the children the council looks after?",
     cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
     numerator="Children who were unaccompanied asylum-seeking children (UASC) at 31 March",
@@ -255,7 +292,8 @@ def uasc_at_31_march(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="uasc_percent_at_31_march", title="Unaccompanied asylum-seeking children as a share of children looked after",
+    id="uasc_percent_at_31_march", plain=PLAIN["uasc_percent_at_31_march"],
+    title="Unaccompanied asylum-seeking children as a share of children looked after",
     question=1, sub_question="Who are the children the council looks after?",
     cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
     numerator="Children who were UASC at 31 March", denominator="Children looked after at 31 March",
@@ -307,7 +345,8 @@ def location_audit(ctx: Context, kids: pd.DataFrame, over_20: bool | None) -> pd
 
 
 @indicator(Definition(
-    id="placed_outside_council", title="Children placed outside the council's boundary", question=1,
+    id="placed_outside_council", plain=PLAIN["placed_outside_council"],
+    title="Children placed outside the council's boundary", question=1,
     sub_question="Are there enough local placements?",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4) whose placement location is known",
     numerator="Children whose placement postcode (PL_POST) lies in another council",
@@ -325,7 +364,8 @@ def placed_outside_council(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="placed_outside_and_over_20_miles", title="Children placed outside the council and more than 20 miles from home",
+    id="placed_outside_and_over_20_miles", plain=PLAIN["placed_outside_and_over_20_miles"],
+    title="Children placed outside the council and more than 20 miles from home",
     question=1, sub_question="Are there enough local placements?",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4) placed inside the council, or "
            "placed outside it with a known distance from home",
@@ -345,7 +385,8 @@ def placed_outside_and_over_20_miles(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="placed_over_20_miles", title="Children placed more than 20 miles from home", question=1,
+    id="placed_over_20_miles", plain=PLAIN["placed_over_20_miles"],
+    title="Children placed more than 20 miles from home", question=1,
     sub_question="Are there enough local placements?",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4) with a known distance from home",
     numerator="Children placed more than 20 miles (straight line) from their home postcode, inside or outside the "
@@ -376,7 +417,8 @@ BREAKDOWN_DEVIATION = ("Published as a percentage of children looked after at 31
 
 def _breakdown_def(id_: str, title: str, what: str, method: str, caveats=()) -> Definition:
     return Definition(
-        id=id_, title=title, question=1, sub_question="Who are the children the council looks after?",
+        id=id_, plain=PLAIN[id_],
+        title=title, question=1, sub_question="Who are the children the council looks after?",
         cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
         numerator=f"Children looked after at 31 March in each {what} group",
         denominator="none (counts by group; the Total is all children looked after at 31 March)",
@@ -426,8 +468,8 @@ def cla_by_need(ctx: Context) -> pd.DataFrame:
     return breakdown_audit(k, lab, "need")
 
 
-@indicator(_breakdown_def("cla_by_uasc", "Children looked after at 31 March by UASC status", "UASC",
-                          UASC_METHOD, caveats=(UASC_DEVIATION,)))
+@indicator(_breakdown_def("cla_by_uasc", "Children looked after at 31 March by whether they are unaccompanied asylum-seeking children", "UASC",
+                          UASC_METHOD + " " + UASC_DEVIATION, caveats=(UASC_CAVEAT,)))
 def cla_by_uasc(ctx: Context) -> pd.DataFrame:
     k = cla31(ctx)
     u = uasc_status(ctx, k["CHILD"], collection_end(ctx.year))

@@ -30,43 +30,18 @@ and the pack read the registry.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from cpanalysis import stats
+from cpanalysis.definitions import RESULT_COLUMNS, Definition, Polarity, Unit
 from cpanalysis.model import CLAData
 
-Unit = Literal["count", "percent", "rate_per_10k", "mean", "days", "gbp"]
-Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
-
-RESULT_COLUMNS = ["indicator_id", "title", "question", "year", "breakdown", "value", "numerator",
-                  "denominator", "ci_low", "ci_high", "unit", "source", "status"]
-
-
-@dataclass(frozen=True)
-class Definition:
-    id: str
-    title: str
-    question: int
-    sub_question: str
-    cohort: str
-    numerator: str
-    denominator: str
-    unit: Unit
-    polarity: Polarity
-    source: str
-    methodology: str
-    deviation: str = ""
-    caveats: tuple[str, ...] = ()
-    #: years of history the indicator needs before the reporting year (e.g. 2 for "3+ placements in 2 years")
-    history_years: int = 0
-    #: id of the matching measure in the published-data catalogue, when DfE publishes one
-    published_measure: str | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["AUDIT_COLUMNS", "RESULT_COLUMNS", "Context", "Definition", "Indicator", "Polarity", "REGISTRY", "Unit",
+           "all_indicators", "audit", "check_audit", "compute", "definitions_frame", "get", "indicator", "run",
+           "summarise"]
 
 
 @dataclass
@@ -128,15 +103,16 @@ def definitions_frame() -> pd.DataFrame:
 
 
 def _load_all() -> None:
-    # Importing the topic modules registers their indicators.
+    # Importing the topic modules registers their indicators. They are found on disk (not through the
+    # package object) so the registry does not import the package that imports it.
     import importlib
     import pkgutil
+    from pathlib import Path
 
-    import cpanalysis.indicators as pkg
-
-    for mod in pkgutil.iter_modules(pkg.__path__):
+    package = __name__.rpartition(".")[0]
+    for mod in pkgutil.iter_modules([str(Path(__file__).resolve().parent)]):
         if mod.name not in {"registry"}:
-            importlib.import_module(f"{pkg.__name__}.{mod.name}")
+            importlib.import_module(f"{package}.{mod.name}")
 
 
 AUDIT_COLUMNS = ["CHILD", "in_cohort", "in_numerator", "reason"]
@@ -157,8 +133,6 @@ def check_audit(audit: pd.DataFrame, definition: Definition) -> pd.DataFrame:
 def summarise(audit: pd.DataFrame, definition: Definition, year: int, population: float | None = None,
               breakdown: str = "Total") -> dict:
     """Headline figure for one audit (or one breakdown slice of it)."""
-    from cpanalysis import stats
-
     in_cohort = audit["in_cohort"].to_numpy(dtype=bool, na_value=False)  # masks, not a filtered copy of the audit
     den = int(in_cohort.sum())
     num = int((audit["in_numerator"].to_numpy(dtype=bool, na_value=False) & in_cohort).sum())
@@ -177,10 +151,8 @@ def summarise(audit: pd.DataFrame, definition: Definition, year: int, population
     elif unit == "rate_per_10k":
         numerator, denominator = num, population if population else np.nan
         if population:
-            from cpanalysis.compare import poisson_rate_interval
-
             value = 10000.0 * num / population
-            ci_low, ci_high = poisson_rate_interval(num, population)
+            ci_low, ci_high = stats.poisson_rate_interval(num, population)
         else:
             status = "no population"
     elif unit in ("mean", "days"):

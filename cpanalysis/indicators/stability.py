@@ -14,6 +14,26 @@ from cpanalysis.indicators.profile import SHORT_BREAK_CAVEAT, cla31, year_childr
 from cpanalysis.indicators.registry import Context, Definition, indicator
 from cpanalysis.model import collection_end, collection_start
 
+#: One plain-English sentence per indicator, for councillors (``Definition.plain``).
+PLAIN = {
+    "away_children": ("The share of children in care during the year who were away from where they "
+                      "live without permission at least once."),
+    "away_incidents": ("The number of times children in care were away from where they live without "
+                       "permission during the year."),
+    "missing_children": "The share of children in care during the year who went missing at least once.",
+    "missing_incidents": "The number of times children in care went missing during the year.",
+    "placement_moves_by_reason": ("The number of times children in care moved home during the year, "
+                                  "counted by the reason for the move."),
+    "stability_3plus_placements": ("The share of children in care on 31 March who had moved home three"
+                                   " or more times in the year."),
+    "stability_3plus_placements_2yr": ("The share of children in care for the last two years who had "
+                                       "moved home three or more times in those two years."),
+    "stability_long_term": ("The share of children under 16 in care for two and a half years or more "
+                            "who had lived with the same carer for at least two years."),
+    "sw_changes_3plus": ("The share of children in care on 31 March who had three or more different "
+                         "social workers during the year."),
+}
+
 SUB_Q = "How stable are children's placements?"
 COUNTING_RULES = ("Placements are counted as follows (our reading of LAIT 372 and the validator's episode "
                   "rules): the placement open at the start of the period (or the first one after it) plus each "
@@ -65,7 +85,8 @@ def three_plus_audit(ctx: Context, kids: pd.DataFrame, in_cohort: pd.Series, sta
 
 
 @indicator(Definition(
-    id="stability_3plus_placements", title="Children with 3 or more placements in the year", question=4,
+    id="stability_3plus_placements", plain=PLAIN["stability_3plus_placements"],
+    title="Children with 3 or more placements in the year", question=4,
     sub_question=SUB_Q, cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
     numerator="Children in the cohort with 3 or more placements between 1 April and 31 March",
     denominator="Children in the cohort", unit="percent", polarity="lower_is_better", source="SSDA903 Episodes",
@@ -80,7 +101,8 @@ def stability_3plus_placements(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(Definition(
-    id="stability_3plus_placements_2yr", title="Children with 3 or more placements in the previous 2 years",
+    id="stability_3plus_placements_2yr", plain=PLAIN["stability_3plus_placements_2yr"],
+    title="Children with 3 or more placements in the previous 2 years",
     question=4, sub_question=SUB_Q,
     cohort="Children looked after at 31 March who had been looked after continuously for the previous 2 years "
            "('CLA 2 years on 31 March'), excluding short breaks (V3/V4)",
@@ -119,7 +141,7 @@ ADOPTION_PLACE = frozenset({"A3", "A4", "A5", "A6"})
 
 
 @indicator(Definition(
-    id="stability_long_term",
+    id="stability_long_term", plain=PLAIN["stability_long_term"],
     title="Children under 16 in care for 2.5 years or more who lived in the same placement for 2 years",
     question=4, sub_question=SUB_Q,
     cohort="Children aged under 16 at 31 March who had been looked after continuously for at least 2.5 years, "
@@ -169,7 +191,8 @@ def stability_long_term(ctx: Context) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- moves by reason
 @indicator(Definition(
-    id="placement_moves_by_reason", title="Placement moves in the year by reason", question=4, sub_question=SUB_Q,
+    id="placement_moves_by_reason", plain=PLAIN["placement_moves_by_reason"], counted="moves of home",
+    title="Placement moves in the year by reason", question=4, sub_question=SUB_Q,
     cohort="Placement moves between 1 April and 31 March of children looked after (excluding short breaks)",
     numerator="Placement moves: episodes starting in the year with RNE P or B that count as a new placement",
     denominator="none (a count of moves, one audit row per move)", unit="count", polarity="neutral",
@@ -178,7 +201,7 @@ def stability_long_term(ctx: Context) -> pd.DataFrame:
                 "rule 225 requires it there). " + COUNTING_RULES + " A new period of care (RNE S) is not a move.",
     deviation=COUNTING_DEVIATION + " EES counts 'placements changing in the year' from the new-placements table; "
               "our count is of moves recorded on episodes.",
-    caveats=("Reasons are recorded by social workers and 'OTHER' is common nationally (25%).",),
+    caveats=("Reasons are recorded by social workers, and 'other' is given for a quarter of moves nationally.",),
     published_measure=None))
 def placement_moves_by_reason(ctx: Context) -> pd.DataFrame:
     start, end = collection_start(ctx.year), collection_end(ctx.year)
@@ -249,7 +272,7 @@ def _incidents_audit(ctx: Context, kind: str) -> pd.DataFrame:
 
 MISSING_CAVEATS = (
     "Missing and away recording is not comparable between councils: some record every incident as 'missing', "
-    "over-counting missing by up to 13% and under-counting away by up to 32% (LAIT 161).",
+    "over-counting missing by up to 13% and under-counting away by up to 32%.",
     SHORT_BREAK_CAVEAT)
 MISSING_METHOD = ("Missing table rows with MISSING = '{k}' whose period overlaps the year (MIS_START on or before "
                   "31 March and MIS_END blank or on or after 1 April), so periods carried over from 1 April count "
@@ -259,7 +282,7 @@ MISSING_METHOD = ("Missing table rows with MISSING = '{k}' whose period overlaps
 def _children_def(id_: str, title: str, k: str, episode: str) -> Definition:
     """Children with at least one missing (k = "M") or away ("A") episode in the year, as a percent."""
     return Definition(
-        id=id_, title=title, question=4, sub_question="Are children safe where they live?",
+        id=id_, plain=PLAIN[id_], title=title, question=4, sub_question="Are children safe where they live?",
         cohort="Children looked after at any time during the year, excluding short breaks (V3/V4)",
         numerator=f"Children with at least one {episode} (MISSING = {k}) in the year",
         denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
@@ -270,7 +293,8 @@ def _children_def(id_: str, title: str, k: str, episode: str) -> Definition:
 def _incidents_def(id_: str, title: str, k: str, kind: str) -> Definition:
     """Missing (k = "M") or away ("A") episodes overlapping the year, as a count of incidents."""
     return Definition(
-        id=id_, title=title, question=4, sub_question="Are children safe where they live?",
+        id=id_, plain=PLAIN[id_], counted="missing incidents" if k == "M" else "incidents of being away without permission",
+        title=title, question=4, sub_question="Are children safe where they live?",
         cohort=f"{kind} episodes of children looked after during the year (excluding short breaks)",
         numerator=f"{kind} episodes (MISSING = {k}) overlapping the year", denominator="none (a count of incidents)",
         unit="count", polarity="lower_is_better", source="SSDA903 Missing and Episodes",
@@ -301,7 +325,8 @@ def away_incidents(ctx: Context) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- social workers
 @indicator(Definition(
-    id="sw_changes_3plus", title="Children with 2 or more changes of social worker in the year", question=4,
+    id="sw_changes_3plus", plain=PLAIN["sw_changes_3plus"],
+    title="Children with 2 or more changes of social worker in the year", question=4,
     sub_question="Do children keep the same social worker?",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4), when the SWEpisodes table (from "
            "2023/24) was returned for the year",
@@ -313,8 +338,8 @@ def away_incidents(ctx: Context) -> pd.DataFrame:
                 "social workers means at least 2 changes (DfE stability measures, 'CLA on 31 March').",
     deviation="A child who goes back to an earlier social worker is counted by distinct workers, not by changes. "
               "Rows repeated in successive returns are counted once.",
-    caveats=("SWEpisodes was first collected for 2023/24; earlier years have no cohort.",
-             "Social worker IDs starting 'XX' mark an unknown worker and count as one worker each."),
+    caveats=("Changes of social worker were first collected for 2023-24; earlier years have no figure.",
+             "Each social worker the council recorded as unknown is counted as a different worker."),
     published_measure="sw_changes_3plus"))
 def sw_changes_3plus(ctx: Context) -> pd.DataFrame:
     start, end = collection_start(ctx.year), collection_end(ctx.year)

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import paths
+from cpanalysis.definitions import RESULT_COLUMNS, Definition
 from cpanalysis.errors import FatalError
-from cpanalysis.indicators.registry import RESULT_COLUMNS, Definition
 
 
 @dataclass(frozen=True)
@@ -183,11 +183,47 @@ def read_local(folder: str | Path | None) -> LocalData:
 
 
 # ------------------------------------------------------------------------------------- indicators
+#: For councillors: what each local figure counts (``Definition.counted``) and one plain sentence (``plain``).
+TEXT: dict[str, tuple[str, str]] = {
+    "foster_households": ("fostering households",
+                          "The number of fostering households the council had approved on 31 March."),
+    "foster_households_net_change": ("fostering households",
+                                     "How many more fostering households the council approved in the year than "
+                                     "stopped fostering for it."),
+    "foster_household_deregistration_rate": ("fostering households",
+                                             "The share of the council's fostering households that stopped "
+                                             "fostering during the year."),
+    "children_homes_ofsted_good": ("children", "The share of children placed in children's homes whose home was "
+                                               "rated good or outstanding by Ofsted."),
+    "children_homes_out_of_area": ("children", "The share of children placed in children's homes whose home was "
+                                               "outside the council's area."),
+    "spend_residential_share": ("£ thousands", "The share of the council's spending on children in care that went "
+                                               "on children's homes and other residential care."),
+    "spend_out_of_area_share": ("£ thousands", "The share of the council's spending on children's placements that "
+                                               "went on placements outside its area."),
+    "cla_team_vacancy_rate": ("FTE social work posts", "The share of social work posts in the children in care and "
+                                                       "care leavers teams that were vacant."),
+    "cla_team_agency_rate": ("FTE social workers", "The share of social workers in the children in care and care "
+                                                   "leavers teams who were agency staff."),
+    "cla_team_turnover": ("FTE social workers", "The share of social workers in the children in care and care "
+                                                "leavers teams who left during the year."),
+    "cla_team_caseload": ("case-holding social workers", "The average number of children each social worker for "
+                                                         "children in care was responsible for."),
+    "iro_caseload": ("independent reviewing officers", "The average number of children each independent "
+                                                       "reviewing officer was responsible for."),
+    "member_training": ("councillors", "The share of councillors who completed training on being a corporate "
+                                       "parent in the last two years."),
+    "board_meetings_with_children": ("board meetings", "The share of corporate parenting board meetings that "
+                                                       "members of the children in care council attended."),
+}
+
+
 def _d(id, title, q, sub, cohort, num, den, unit, pol, method, caveats=()) -> Definition:
+    counted, plain = TEXT[id]
     return Definition(id=id, title=title, question=q, sub_question=sub, cohort=cohort, numerator=num,
                       denominator=den, unit=unit, polarity=pol, source=f"Local return ({method})",
                       methodology=f"Taken from the council's local return {method}.csv; see data/templates/{method}.csv "
-                                  "for each column's meaning.", caveats=tuple(caveats))
+                                  "for each column's meaning.", caveats=tuple(caveats), counted=counted, plain=plain)
 
 
 DEFINITIONS: dict[str, Definition] = {d.id: d for d in [
@@ -208,7 +244,7 @@ DEFINITIONS: dict[str, Definition] = {d.id: d for d in [
        "Who provides the residential placements used by your authority and what is their Ofsted rating?",
        "Children placed by the council in children's homes at 31 March",
        "Children in homes whose latest Ofsted rating is good or outstanding", "Children placed in children's homes",
-       "percent", "higher_is_better", "children_homes", ["Homes not yet inspected count in the denominator."]),
+       "percent", "higher_is_better", "children_homes", ["Children in homes not yet inspected are included in the total."]),
     _d("children_homes_out_of_area", "Children in children's homes outside the council's area", 7,
        "How is the experience of children placed in residential care outside the authority monitored?",
        "Children placed by the council in children's homes at 31 March", "Children in homes outside the boundary",
@@ -264,7 +300,9 @@ def views_definition(q: int) -> Definition:
         denominator="Children who answered", unit="percent", polarity="higher_is_better",
         source="Local return (children_views)",
         methodology="Taken from the council's children_views.csv: one row per survey statement.",
-        caveats=("Survey respondents choose to answer, so they may not represent every child in care.",))
+        caveats=("Survey respondents choose to answer, so they may not represent every child in care.",),
+        counted="children who answered",
+        plain="The share of children who answered the council's survey who agreed with each statement.")
 
 
 def definition_for(indicator_id: str) -> Definition:

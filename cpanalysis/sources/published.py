@@ -29,17 +29,20 @@ import pickle
 import re
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from cpanalysis import paths
 from cpanalysis.errors import FatalError
-
-CATALOGUE_FILE = paths.PACKAGE_DIR / "catalogue.yaml"
+from cpanalysis.sources.catalogue import (  # noqa: F401 - the catalogue's names, long imported from here
+    CATALOGUE_FILE,
+    Measure,
+    catalogue,
+    catalogue_frame,
+    definition_for,
+)
 
 #: GSS symbols (DfE analysts' guide, "Data symbols") and the reason shown for each.
 SYMBOLS: dict[str, str] = {
@@ -336,95 +339,6 @@ def read_table(path: Path) -> Table:
     return Table(_stem(path), path, df.reset_index(drop=True), filters, indicators, notes)
 
 
-# ------------------------------------------------------------------------------------ catalogue
-@dataclass(frozen=True)
-class Measure:
-    id: str
-    indicator_id: str
-    title: str
-    question: int
-    sub_question: str
-    file: str
-    filters: dict
-    value: str
-    unit: str
-    polarity: str
-    numerator: str | None = None
-    denominator: str | dict | None = None
-    transform: str | None = None
-    funnel: bool | None = None
-    national_only: bool = False
-    cohort: str = ""
-    numerator_text: str = ""
-    denominator_text: str = ""
-    methodology: str = ""
-    caveats: tuple[str, ...] = ()
-
-    @property
-    def funnel_ok(self) -> bool:
-        if self.funnel is not None:
-            return self.funnel
-        return self.unit == "percent" and self.numerator is not None and self.denominator is not None
-
-
-@lru_cache(maxsize=4)
-def catalogue(path: str | None = None) -> dict[str, Measure]:
-    """The measure catalogue, keyed by measure id."""
-    raw = yaml.safe_load(Path(path or CATALOGUE_FILE).read_text(encoding="utf-8"))
-    out: dict[str, Measure] = {}
-    for m in raw["measures"]:
-        m = dict(m)
-        m.setdefault("indicator_id", m["id"])
-        m["filters"] = {k: str(v) for k, v in (m.get("filters") or {}).items()}
-        m["caveats"] = tuple(m.get("caveats") or ())
-        if m["id"] in out:
-            raise ValueError(f"catalogue: measure {m['id']!r} appears twice")
-        out[m["id"]] = Measure(**m)
-    return out
-
-
-def catalogue_frame() -> pd.DataFrame:
-    """The catalogue as a table (measure, indicator id, file, filters, columns, unit, polarity, question)."""
-    rows = []
-    for m in catalogue().values():
-        den = m.denominator if not isinstance(m.denominator, dict) else (
-            f"{m.denominator['column']} where " + ", ".join(f"{k} = {v}" for k, v in m.denominator["filters"].items()))
-        rows.append({"measure_id": m.id, "indicator_id": m.indicator_id, "title": m.title, "question": m.question,
-                     "file": m.file, "filters": "; ".join(f"{k} = {v}" for k, v in m.filters.items()),
-                     "value": m.value, "numerator": m.numerator or "", "denominator": den or "", "unit": m.unit,
-                     "polarity": m.polarity, "caveats": " ".join(m.caveats)})
-    return pd.DataFrame(rows)
-
-
-def definition_for(indicator_id: str, prefer_registry: bool = False):
-    """A registry :class:`Definition` describing the published measure for ``indicator_id``.
-
-    The description is the catalogue's (file, column, filters), because a published figure is shown
-    exactly as DfE published it, not recomputed. With ``prefer_registry`` the registry's own definition
-    is returned when there is one.
-    """
-    from cpanalysis.indicators import registry
-
-    if prefer_registry:
-        try:
-            return registry.get(indicator_id).definition
-        except KeyError:
-            pass
-    cat = catalogue()
-    m = cat.get(indicator_id) or next((x for x in cat.values() if x.indicator_id == indicator_id), None)
-    if m is None:
-        raise KeyError(f"no published measure for indicator {indicator_id!r}")
-    unit = m.unit if m.unit in ("count", "percent", "rate_per_10k", "mean", "days", "gbp") else "mean"
-    method = m.methodology or (f"As published by DfE in {m.file}: column {m.value}"
-                               + (" where " + ", ".join(f"{k} = {v}" for k, v in m.filters.items()) if m.filters else "")
-                               + ". Shown exactly as published; not recomputed.")
-    return registry.Definition(
-        id=m.indicator_id, title=m.title, question=m.question, sub_question=m.sub_question,
-        cohort=m.cohort, numerator=m.numerator_text, denominator=m.denominator_text, unit=unit,
-        polarity=m.polarity, source=f"DfE published statistics ({m.file})", methodology=method,
-        caveats=m.caveats, published_measure=m.id)
-
-
 # ------------------------------------------------------------------------------------ the data
 @dataclass
 class PublishedData:
@@ -651,7 +565,7 @@ def published_indicators(pub: PublishedData, params) -> pd.DataFrame:
     "England figure (not published by council)".
     """
     from cpanalysis import stats
-    from cpanalysis.indicators.registry import RESULT_COLUMNS
+    from cpanalysis.definitions import RESULT_COLUMNS, UNITS
 
     rows = council_rows(pub, params.council)
     nat_only = [m.id for m in catalogue().values() if m.national_only]
@@ -665,9 +579,7 @@ def published_indicators(pub: PublishedData, params) -> pd.DataFrame:
             if r.unit == "percent" and not r.symbol and pd.notna(num) and pd.notna(den) and den > 0 and m_counts(r):
                 lo, hi = (100 * x for x in stats.wilson_interval(int(round(num)), int(round(den))))
             elif r.unit == "rate_per_10k" and not r.symbol and pd.notna(num) and pd.notna(den) and den > 0:
-                from cpanalysis.compare import poisson_rate_interval
-
-                lo, hi = poisson_rate_interval(num, den, per=10000)
+                lo, hi = stats.poisson_rate_interval(num, den, per=10000)
             if pd.notna(lo) and pd.notna(r.value):
                 # The published figure is rounded (whole per cent): keep it inside its own interval.
                 lo, hi = min(lo, r.value), max(hi, r.value)
@@ -677,7 +589,7 @@ def published_indicators(pub: PublishedData, params) -> pd.DataFrame:
             out.append({"indicator_id": r.indicator_id, "title": defn.title, "question": defn.question,
                         "year": int(r.year), "breakdown": r.breakdown, "value": r.value,
                         "numerator": num, "denominator": den, "ci_low": lo, "ci_high": hi,
-                        "unit": r.unit if r.unit in ("count", "percent", "rate_per_10k", "mean", "days", "gbp") else "mean",
+                        "unit": r.unit if r.unit in UNITS else "mean",
                         "source": r.source, "status": status, "symbol": r.symbol,
                         "source_ref": f"{r.source_file}:{r.source_row}:{r.source_column}"})
     df = pd.DataFrame(out, columns=RESULT_COLUMNS + ["symbol", "source_ref"])

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import paths
-from cpanalysis.sources.published import Measure, catalogue
+from cpanalysis.sources.catalogue import Measure, catalogue
 
 DEMO = {"name": "Demoshire", "old": "999", "new": "E06999999", "region": "West Midlands", "region_code": "E12000005"}
 YEARS = range(2021, 2026)
