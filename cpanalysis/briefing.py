@@ -42,14 +42,9 @@ def counted(defn) -> str:
 
 def of_phrase(defn, ev: MeasureEvidence) -> str:
     """'51 of 465 children', or '' when the counts behind the figure are not published."""
-    try:
-        from cpanalysis.narrative import of_phrase as _of
+    from cpanalysis.narrative import of_phrase as _of
 
-        return _of(defn, ev.numerator, ev.denominator)
-    except ImportError:  # before the nouns of every measure are defined
-        if ev.unit != "percent" or _nan(ev.numerator) or _nan(ev.denominator):
-            return ""
-        return f"{fmt(ev.numerator, 'count')} of {fmt(ev.denominator, 'count')} {counted(defn)}"
+    return _of(defn, ev.numerator, ev.denominator)
 
 
 def value_text(ev: MeasureEvidence) -> str:
@@ -299,6 +294,7 @@ def sub_question_rows(ctx, n: int) -> list[dict]:
 def plain_label(label: str) -> str:
     """A breakdown label without its 903 codes, for the committee ('Full care order (C2)' -> 'Full care
     order', 'N1 Abuse or neglect' -> 'Abuse or neglect'); the codes stay in the technical annex."""
+    label = re.sub(r"^[A-Z]{3,8}:\s+", "", label)  # placement-move reason codes ("CARPL: change to ...")
     label = re.sub(r"\s*\((?:[A-Z]\d[\w,\- ]*|[A-Z]{1,2}\d?(?:, ?[A-Z]{1,2}\d?)*)\)$", "", label)
     return re.sub(r"^[A-Z]\d\s+", "", label).strip() or label
 

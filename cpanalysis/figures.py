@@ -16,7 +16,7 @@ import pandas as pd
 
 from cpanalysis import charts, evidence
 from cpanalysis.findings import MeasureEvidence
-from cpanalysis.narrative import UNIT_LABELS, fmt, year_label
+from cpanalysis.narrative import fmt, unit_label, year_label
 
 COMPARATOR_LABELS = {"england": "England", "region": "Region", "sn_median": "Statistical neighbours (median)"}
 
@@ -50,9 +50,8 @@ def trend_figure(ctx, ev: MeasureEvidence) -> dict | None:
         keep = [k for k in COMPARATOR_LABELS if k in comp.columns and comp[k].notna().any()]
         if keep:
             comp_series = comp[["year"] + keep].rename(columns=COMPARATOR_LABELS)
-    fig = charts.trend_chart(t[["year", "value", "ci_low", "ci_high"]], defn.title,
-                             UNIT_LABELS.get(ev.unit, ""), comp_series,
-                             zero_based=ev.unit in ("percent", "count") or total)
+    fig = charts.trend_chart(t[["year", "value", "ci_low", "ci_high"]], defn.title, unit_label(defn), comp_series,
+                             zero_based=True if total else None, unit=ev.unit)
     sym = t["symbol"].fillna("") if "symbol" in t else pd.Series("", index=t.index)
     vals = ", ".join(f"{year_label(y)}: {fmt(v, ev.unit, s or None)}" for y, v, s in zip(t["year"], t["value"], sym))
     drawn = "this council" + (" with " + ", ".join(

@@ -18,6 +18,7 @@ import pandas as pd
 
 from cpanalysis import briefing, paths, render
 from cpanalysis.config import TOPICS
+
 # The notebooks' and the builder's entry points, re-exported:
 from cpanalysis.evidence import CONTEXT_FILE, PackContext, key_ids, open_context, prepare, save_context  # noqa: F401
 from cpanalysis.narrative import year_label
