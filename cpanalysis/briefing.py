@@ -283,8 +283,7 @@ def sub_question_rows(ctx, n: int) -> list[dict]:
             except KeyError:
                 return i.replace("_", " ")
         rows.append({"text": s.text, "status": status,
-                     "shown": [{"href": f"m-{i}" if i in set(evidence.key_ids(ctx, n)) else f"def-{i}",
-                                "title": title(i)} for i in shown][:6],
+                     "shown": [{"href": _href(ctx, n, i), "title": title(i)} for i in shown][:6],
                      "more_shown": max(0, len(shown) - 6),
                      "missing": [title(i) for i in missing][:6],
                      "ask": s.evidence if status != "Answered by the data" else ""})
@@ -314,6 +313,15 @@ def breakdown_items(ctx, ev: MeasureEvidence) -> list[str]:
         share = f" ({fmt(100.0 * float(x['value']) / total, 'percent')})" if total and not sym and not _nan(x["value"]) else ""
         out.append(f"{plain_label(str(x['breakdown']))}: {v}{share}")
     return out
+
+
+def _href(ctx, n: int, iid: str) -> str:
+    """Where a measure named under a sub-question is shown: its place in this question, its annex entry when
+    another question of the pack shows it, or nowhere ('') when the pack leaves that question out."""
+    if iid in set(evidence.key_ids(ctx, n)):
+        return f"m-{iid}"
+    shown_in = [q for q in ctx.params.topics if iid in set(evidence.key_ids(ctx, q))]
+    return f"def-{iid}" if shown_in else ""
 
 
 def glance_row(ctx, ev: MeasureEvidence, notes: dict[str, int]) -> dict:
@@ -419,9 +427,16 @@ def annex_entries(ctx) -> list[dict]:
                         "caveats": list(getattr(d, "caveats", ()) or ()), "years": years, "breakdown": breakdown,
                         "trend_method": trend.get("method", ""),
                         "trend_p": "" if _nan(trend.get("p_value")) else f"{trend['p_value']:.3f}",
-                        "sources": sorted({str(s).split(', row')[0] for s in t.get('source_ref', pd.Series(dtype=str))
-                                           .dropna().astype(str)})[:3]})
+                        "sources": _sources(t, ctx.params.year)})
     return out
+
+
+def _sources(t: pd.DataFrame, year: int) -> list[str]:
+    """Where the reporting year's figure came from: DfE file, row and column (published figures)."""
+    if "source" not in t:
+        return []
+    refs = t.loc[t["year"] == year, "source"].dropna().astype(str)
+    return sorted({r for r in refs if ", row " in r})[:3]
 
 
 def _cfmt(row: Any, key: str, unit: str) -> str:

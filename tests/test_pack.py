@@ -32,8 +32,8 @@ def test_stability_notebook_runs_through_papermill(tmp_path):
     nb = nbformat.read(dst, as_version=4)
     html_out = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code"
                        for o in c.get("outputs", []))
-    assert "Question 4: How stable and secure" in html_out
-    for iid in ("cla_at_31_march", "stability_3plus_placements", "stability_long_term", "placement_moves_by_reason"):
+    assert "Question 4: Stability" in html_out and "How stable and secure" in html_out
+    for iid in ("stability_3plus_placements", "stability_long_term", "placement_moves_by_reason"):
         assert f"{iid}" in html_out, iid
     assert "<img src=\"data:image/svg+xml;base64," in html_out
     assert "Answered by the data" in html_out and "Ask officers" in html_out
@@ -65,11 +65,11 @@ def test_pack_structure_contents_and_headings(built):
     _, html = built
     toc = re.search(r'<nav[^>]*class="cpa-toc"[^>]*>.*?</nav>', html, re.S).group(0)
     targets = re.findall(r'href="#([^"]+)"', toc)
-    assert targets[:3] == ["summary", "q1", "q4"]
+    assert targets[:5] == ["key-messages", "scorecard", "enquiry", "q1", "q4"]
     for t in targets:
         assert re.search(rf"id=['\"]{re.escape(t)}['\"]", html), f"contents link #{t} has no target"
-    order = [re.search(rf"id=['\"]{t}['\"]", html).start() for t in ("summary", "q1", "q4", "annex-quality",
-                                                                      "annex-methods")]
+    order = [re.search(rf"id=['\"]{t}['\"]", html).start() for t in ("summary", "key-messages", "q1", "q4",
+                                                                      "annex-quality", "annex-methods")]
     assert order == sorted(order)
     # Every internal link in the pack (summary table, sub-question evidence, context tables) has a target.
     ids = set(re.findall(r"id=['\"]([^'\"]+)['\"]", html))
