@@ -84,7 +84,8 @@ def comparison_sentence(ev: MeasureEvidence) -> str:
                                            for k, v in ev.comparators.items()) + "."
     groups: dict[str, list[str]] = {}
     for k, v in ev.comparators.items():
-        groups.setdefault(ev.verdicts.get(k, "not judged"), []).append(f"{ev.comparator_names[k]} ({fmt(v, ev.unit)})")
+        groups.setdefault(ev.verdicts.get(k, "not judged"), []).append(
+            f"{ev.comparator_names[k]} ({findings.fmt_beside(fmt, ev.value, v, ev.unit)})")
     parts = []
     for d in ("higher", "lower"):
         if d in groups:
@@ -152,21 +153,13 @@ def finding_sentence(defn, ev: MeasureEvidence, good: bool) -> str:
 
 
 def enquiry_for(defn, ev: MeasureEvidence) -> str:
-    """A concrete question for officers from a concern."""
+    """A concrete question for officers from a concern: the figure, why it is a concern, and the ask."""
     from cpanalysis.questions import question
 
-    direction = ""
-    if ev.polarity == "lower_is_better":
-        direction = "bring it down"
-    elif ev.polarity == "higher_is_better":
-        direction = "raise it"
-    comps = [f"{ev.comparator_names[k]} {fmt(v, ev.unit)}" for k, v in ev.comparators.items() if k != "region"]
-    fact = f"{ev.title} is {value_text(ev)}" + (f" against {_and(comps)}" if comps else "")
-    kinds = {s.kind for s in ev.concerns}
-    if "target" in kinds:
-        fact += f" and the target is {ev.target.wording(lambda v: fmt(v, ev.unit))}"
-    ask = f"What explains this, what is the plan to {direction}, and when will the committee see it work?" if direction \
-        else "What explains this?"
+    direction = {"lower_is_better": "bring it down", "higher_is_better": "raise it"}.get(ev.polarity, "")
+    fact = f"{ev.title} is {value_text(ev)} in {year_label(ev.year)}: " + _and([s.words for s in ev.concerns])
+    ask = (f"What explains this, what is the plan to {direction}, and when will the committee see it work?"
+           if direction else "What explains this?")
     sub = _sub_question(defn, question(ev.question))
     return f"{fact}. {ask}" + (f" (LGA question {ev.question}: \u201c{sub}\u201d)" if sub else "")
 

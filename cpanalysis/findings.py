@@ -278,7 +278,7 @@ def evaluate(defn, rows: pd.DataFrame, comp_rows: pd.DataFrame | None, year: int
         keys = [k for k in FINDING_COMPARATORS if ev.verdicts.get(k) == d]
         bw = better_or_worse(d, polarity)
         if keys and bw:
-            names = [f"{ev.comparator_names[k]} ({fmt(ev.comparators[k], unit)})" for k in keys]
+            names = [f"{ev.comparator_names[k]} ({fmt_beside(fmt, ev.value, ev.comparators[k], unit)})" for k in keys]
             ev.signals.append(Signal("comparator", bw == "better",
                                      f"{d} than {' and '.join(names)} by more than chance would explain",
                                      2.0 * len(keys)))
@@ -305,6 +305,15 @@ def evaluate(defn, rows: pd.DataFrame, comp_rows: pd.DataFrame | None, year: int
     if target is not None and ev.target_status in ("met", "not met"):
         ev.signals.append(_target_signal(ev, fmt))
     return ev
+
+
+def fmt_beside(fmt, value, comparator, unit: str) -> str:
+    """A comparator formatted beside the council's figure: with one more decimal place when the two would
+    otherwise print the same ("9% ... higher than England (9%)" reads as a contradiction)."""
+    c = fmt(comparator, unit)
+    if unit in ("percent", "rate_per_10k") and not _nan(value) and c == fmt(value, unit):
+        return f"{float(comparator):,.1f}" + ("%" if unit == "percent" else "")
+    return c
 
 
 def _target_signal(ev: MeasureEvidence, fmt) -> Signal:

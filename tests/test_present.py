@@ -70,7 +70,7 @@ def test_comparison_sentence_follows_the_rule():
            comparator_names={"england": "England", "sn_median": "the statistical neighbours' median"},
            verdicts={"england": "higher", "sn_median": "similar"})
     s = briefing.comparison_sentence(e)
-    assert "higher than England (8%) (worse)" in s and "similar to the statistical neighbours' median (11%)" in s
+    assert "higher than England (8%) (worse)" in s and "similar to the statistical neighbours' median (11.0%)" in s
     e = ev(num=float("nan"), den=float("nan"), comparators={"england": 13.0}, comparator_names={"england": "England"},
            verdicts={"england": "not judged"})
     assert "not judged" in briefing.comparison_sentence(e)
