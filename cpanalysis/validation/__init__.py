@@ -25,6 +25,7 @@ from cpanalysis.validation.rules import RULES, rule_table
 EXIT_OK, EXIT_ERRORS, EXIT_FATAL = 0, 1, 2
 
 __all__ = ["FatalInputError", "Report", "validate", "report_text", "cli_validate", "RULES", "rule_table",
+           "blocking_findings",
            "EXIT_OK", "EXIT_ERRORS", "EXIT_FATAL"]
 
 
@@ -100,14 +101,33 @@ def validate(data_or_path: CLAData | str | Path, year: int | None = None, *, rep
                   source=source, data=data)
 
 
+#: findings that stop a pack or an export: their figures would be false zeros, not merely incomplete
+BLOCKING_RULES = ("FILE-EMPTY-TABLE",)
+
+
+def blocking_findings(data: CLAData, year: int) -> list[str]:
+    """Messages of findings for the reporting ``year`` that make its figures untrue (see BLOCKING_RULES)."""
+    issues = getattr(data, "issues", None)
+    if issues is None or not len(issues):
+        return []
+    hit = issues[issues["rule_id"].isin(BLOCKING_RULES).to_numpy(bool) & issues["year"].astype("Int64").eq(year).fillna(False).to_numpy(bool)]
+    return [f"{_where(r, getattr(data, 'source_paths', None))}: {r['message']}" for _, r in hit.iterrows()]
+
+
 def report_text(data: CLAData | Report | str | Path, examples: int = 3) -> str:
     """The data-quality report for the terminal."""
     rep = data if isinstance(data, Report) else validate(data)
     return rep.text(examples)
 
 
-def _where(row) -> str:
-    parts = [str(row["source_file"])]
+def _where(row, source_paths: dict | None = None) -> str:
+    name = str(row["source_file"])
+    if source_paths and pd.notna(row["year"]):
+        base, _, sheet = name.partition("#")
+        rel = source_paths.get((int(row["year"]), base))
+        if rel:
+            name = rel + (f"#{sheet}" if sheet else "")
+    parts = [name]
     if pd.notna(row["source_row"]):
         parts.append(f"row {int(row['source_row'])}")
     if isinstance(row["column"], str) and row["column"]:
@@ -136,6 +156,7 @@ def _render(rep: Report, examples: int) -> str:
                   "corrected."}[rep.exit_code]
     out.append(verdict)
     summary = rep.by_rule()
+    paths_ = getattr(rep.data, "source_paths", None)
     if len(summary):
         out.append("")
         out.append("Problems by rule (most serious first):")
@@ -148,7 +169,7 @@ def _render(rep: Report, examples: int) -> str:
             for _, e in ex.head(examples).iterrows():
                 detail = str(e["message"])[len(RULES[e["rule_id"]].message):].strip()
                 child = f" child {e['child']}" if pd.notna(e["child"]) else ""
-                out.append(f"      e.g. {_where(e)}{child}" + (f": {detail}" if detail else ""))
+                out.append(f"      e.g. {_where(e, paths_)}{child}" + (f": {detail}" if detail else ""))
     if len(rec):
         out.append("")
         out.append("Reconciliation (every row read is used or quarantined):")
