@@ -186,19 +186,60 @@ def _render(rep: Report, examples: int) -> str:
     return "\n".join(out)
 
 
+def _other_inputs(params) -> tuple[list[str], int]:
+    """Local returns and written evidence: (report lines, exit code)."""
+    from cpanalysis.errors import FatalError
+    from cpanalysis.sources.local import check_evidence, read_local
+
+    lines: list[str] = []
+    code = EXIT_OK
+    if params.inputs.local:
+        lines += ["", f"Local returns: {params.inputs.local}"]
+        try:
+            local = read_local(params.inputs.local)
+        except FatalError as err:
+            lines.append(f"  FATAL: {err}")
+            code = EXIT_FATAL
+        else:
+            if not local.tables:
+                lines.append("  No local return was found (the pack says so in each section that uses them).")
+            for name, df in local.tables.items():
+                lines.append(f"  {name}.csv: {len(df):,} row(s) used")
+            if len(local.quarantine):
+                code = EXIT_ERRORS
+                lines.append(f"  [ERROR] {len(local.quarantine):,} problem(s); those rows are left out of every figure:")
+                for _, q in local.quarantine.iterrows():
+                    lines.append(f"      {q['source_file']}, row {q['source_row']}, column {q['column']}: {q['message']}")
+    if params.inputs.evidence:
+        lines += ["", f"Written evidence: {params.inputs.evidence}"]
+        try:
+            notes = check_evidence(params)
+        except FatalError as err:
+            lines.append(f"  FATAL: {err}")
+            code = EXIT_FATAL
+        else:
+            lines += [f"  {n}" for n in notes] or ["  No evidence file (q01.md ... q10.md) was found."]
+    return lines, code
+
+
 def cli_validate(params) -> int:
-    """``cpanalysis validate``: load ``params.inputs.ssda903``, print the report, return 0, 1 or 2."""
+    """``cpanalysis validate``: check the SSDA903 return, the local returns and the written evidence, print the
+    report and return 0 (clean), 1 (errors: rows quarantined) or 2 (fatal: an input cannot be read)."""
+    from cpanalysis.errors import plain
+
+    other, other_code = _other_inputs(params)
     src = params.inputs.ssda903
     if src is None:
         print("No SSDA903 return is configured (inputs.ssda903 is empty), so there is no child-level data to "
               "check. Published data is read as it is. Give --ssda903 DIR to check a return.")
-        return EXIT_OK
+        if other:
+            print(plain("\n".join(other)), file=sys.stderr if other_code == EXIT_FATAL else sys.stdout)
+        return other_code
     from cpanalysis import paths
 
     path = paths.resolve(src)
     rep = validate(path, params.year)
-    if rep.fatal is not None:
-        print(rep.text(), file=sys.stderr)
-        return EXIT_FATAL
-    print(rep.text())
-    return rep.exit_code
+    text = plain(rep.text() + ("\n" + "\n".join(other) if other else ""))
+    code = max(rep.exit_code, other_code)
+    print(text, file=sys.stderr if code == EXIT_FATAL else sys.stdout)
+    return code
