@@ -239,7 +239,10 @@ def cli_validate(params) -> int:
 
     path = paths.resolve(src)
     rep = validate(path, params.year)
-    text = plain(rep.text() + ("\n" + "\n".join(other) if other else ""))
     code = max(rep.exit_code, other_code)
+    if other_code > rep.exit_code:
+        other += ["", "RESULT (all inputs): " + ("an input could not be read (above)." if code == EXIT_FATAL else
+                                                 "errors found in the local returns (above).")]
+    text = plain(rep.text() + ("\n" + "\n".join(other) if other else ""))
     print(text, file=sys.stderr if code == EXIT_FATAL else sys.stdout)
     return code
