@@ -102,8 +102,13 @@ def _execute_warm(jobs: list[Job], ready: str | None = None) -> list[tuple[str, 
     out: list[tuple[str, str | None]] = []
     if not jobs:
         return out
+    from cpanalysis import safe_output
+
     km = KernelManager(kernel_name="python3", transport_encryption="auto")  # CurveZMQ; silences ipykernel 7.4
     km.start_kernel(cwd=jobs[0][3])
+    kernel_pid = getattr(km.provisioner, "pid", None)
+    if kernel_pid:
+        safe_output.register_child(kernel_pid)  # killed with this worker if the builder dies
     try:
         def run_source(source: str) -> None:
             nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
@@ -132,6 +137,8 @@ def _execute_warm(jobs: list[Job], ready: str | None = None) -> list[tuple[str, 
             nbformat.write(nb, dst)
     finally:
         km.shutdown_kernel(now=True)
+        if kernel_pid:
+            safe_output.unregister_child(kernel_pid)
     return out
 
 

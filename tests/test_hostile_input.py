@@ -196,7 +196,11 @@ def test_workers_die_with_the_builder(tmp_path):
         from cpanalysis import pack
 
         def work(path):
-            open(path, "w").write(str(os.getpid()))
+            import subprocess
+            from cpanalysis import safe_output
+            kernel = subprocess.Popen(["sleep", "600"])  # stands in for the worker's Jupyter kernel
+            safe_output.register_child(kernel.pid)
+            open(path, "w").write(f"{{os.getpid()}} {{kernel.pid}}")
             time.sleep(600)
 
         if __name__ == "__main__":
@@ -209,23 +213,24 @@ def test_workers_die_with_the_builder(tmp_path):
     builder = subprocess.Popen([sys.executable, str(tmp_path / "builder.py")], env=env, cwd=tmp_path)
     try:
         for _ in range(1200):
-            if pidfile.exists() and pidfile.read_text():
+            if pidfile.exists() and len(pidfile.read_text().split()) == 2:
                 break
             subprocess.run(["sleep", "0.05"])
-        worker = int(pidfile.read_text())
+        worker, kernel = (int(x) for x in pidfile.read_text().split())
         builder.kill()  # kill -9: no handler runs in the builder
         builder.wait()
-        for _ in range(1200):
-            try:
-                os.kill(worker, 0)
-                with open(f"/proc/{worker}/stat") as fh:
-                    if fh.read().split(") ")[1].startswith("Z"):
-                        break  # exited; a zombie waiting for init to reap it
-            except (ProcessLookupError, FileNotFoundError):
-                break
-            subprocess.run(["sleep", "0.05"])
-        else:
-            pytest.fail(f"worker {worker} outlived the builder")
+        for pid in (worker, kernel):
+            for _ in range(1200):
+                try:
+                    os.kill(pid, 0)
+                    with open(f"/proc/{pid}/stat") as fh:
+                        if fh.read().split(") ")[1].startswith("Z"):
+                            break  # exited; a zombie waiting for init to reap it
+                except (ProcessLookupError, FileNotFoundError):
+                    break
+                subprocess.run(["sleep", "0.05"])
+            else:
+                pytest.fail(f"process {pid} outlived the builder")
     finally:
         builder.kill()
 
