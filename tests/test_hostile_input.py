@@ -344,6 +344,13 @@ def test_evidence_symlink_out_of_the_folder_is_refused(tmp_path):
     assert local.read_evidence(ev, 5)[0] == "inside"
 
 
+def test_missing_evidence_folder_is_reported_not_fatal(tmp_path):
+    params = config.load(paths.DEFAULT_PARAMS, {"inputs.evidence": str(tmp_path / "nowhere")})
+    assert local.read_evidence(tmp_path / "nowhere", 4) == (None, "")
+    (note,) = local.check_evidence(params)
+    assert "does not exist" in note
+
+
 def test_bad_evidence_stops_the_pack_at_once_naming_the_file(tmp_path):
     ev = tmp_path / "evidence"
     ev.mkdir()

@@ -205,8 +205,10 @@ def evidence_file(folder: str | Path, n: int) -> Path | None:
     from cpanalysis.config import TOPICS
 
     d = paths.resolve(folder)
+    if not d.exists():
+        return None  # an optional source: each section says no evidence was supplied; validate reports it
     if not d.is_dir():
-        raise FatalError(f"{d}: the written-evidence folder does not exist or is not a folder. Fix inputs.evidence in "
+        raise FatalError(f"{d}: the written-evidence folder is a file, not a folder. Fix inputs.evidence in "
                          "the parameters file, or remove it if there is no written evidence.")
     root = d.resolve()
     for name in (f"q{n:02d}.md", f"q{n}.md", f"{n:02d}_{TOPICS[n]}.md"):
@@ -247,6 +249,9 @@ def check_evidence(params) -> list[str]:
     folder = params.inputs.evidence
     if not folder:
         return []
+    if not paths.resolve(folder).exists():
+        return [f"{paths.resolve(folder)}: the written-evidence folder does not exist, so every question will say "
+                "that no written evidence was supplied. Fix inputs.evidence in the parameters file if that is wrong."]
     notes = []
     for n in TOPICS:
         text, note = read_evidence(folder, n)
