@@ -1,8 +1,13 @@
 """Command line: ``cpanalysis pack | run | validate | indicators | demo-data | data download``.
 
-Exit codes are a public interface: 0 success, 1 data errors found, 2 usage or fatal input error.
-Every command takes ``--params FILE`` (default parameters/demo.yml) and the overrides below, so a
-user need not write YAML for a quick look.
+Exit codes are a public interface: 0 success, 1 data errors found, 2 usage or fatal input error, 3 an
+unexpected internal failure (a bug: the message says where to report it; no traceback unless
+``CPANALYSIS_DEBUG=1``). Every command takes ``--params FILE`` (default parameters/demo.yml) and the
+overrides below, so a user need not write YAML for a quick look.
+
+Paths given on the command line (``--params``, ``--out``, ``--ssda903``, ``--published``, ``--local``) are taken
+from the current working directory; relative paths inside a parameters file are taken from the repository
+root (so ``parameters/demo.yml`` works from anywhere).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 from cpanalysis import paths
 from cpanalysis.config import TOPICS, ParameterError
 
-EXIT_OK, EXIT_DATA_ERRORS, EXIT_FATAL = 0, 1, 2
+EXIT_OK, EXIT_DATA_ERRORS, EXIT_FATAL, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _add_common(p: argparse.ArgumentParser, out_help: str = "output folder") -> None:
@@ -47,6 +52,8 @@ def load_params(args: argparse.Namespace):
     from cpanalysis import config
 
     overrides: dict = {}
+    if getattr(args, "params", None) is not None:
+        args.params = _from_cwd(args.params)
     if getattr(args, "year", None):
         overrides["year"] = args.year
     if getattr(args, "ssda903", None):
@@ -68,6 +75,12 @@ def load_params(args: argparse.Namespace):
         params.council = resolve_council(council, params)
         params.demonstration = False
     return params
+
+
+def _from_cwd(path: Path) -> Path:
+    """A command-line path, taken from the working directory (``~`` expanded)."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else Path.cwd() / p
 
 
 def _bare_params(args: argparse.Namespace) -> dict:
@@ -93,7 +106,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     params = load_params(args)
     topics = _parse_topics(args.topics)
-    result = build_pack(params, topics=topics, out=args.out, workers=args.workers)
+    result = build_pack(params, topics=topics, out=args.out and _from_cwd(args.out), workers=args.workers)
     print(f"Evidence pack: {result.html}")
     print(f"Built {len(result.notebooks)} notebooks in {result.seconds:.1f} s")
     return EXIT_OK
@@ -104,7 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     params = load_params(args)
     topic = _topic_from_name(args.topic)
-    result = build_pack(params, topics=[topic], out=args.out, workers=1, summary=False,
+    result = build_pack(params, topics=[topic], out=args.out and _from_cwd(args.out), workers=1, summary=False,
                         html_name=f"{topic:02d}_{TOPICS[topic]}.html")
     print(f"Executed notebook: {result.notebooks[-1]}")
     print(f"HTML: {result.html}")
@@ -132,7 +145,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     from cpanalysis.export import export_indicators
 
     params = load_params(args)
-    out = args.out or (params.output_path / "indicators.csv")
+    out = _from_cwd(args.out) if args.out else (params.output_path / "indicators.csv")
     df = export_indicators(params, Path(out), public=args.public)
     print(f"Wrote {len(df)} rows to {out}")
     return EXIT_OK
@@ -206,20 +219,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
+    from cpanalysis.errors import FatalError, plain
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ParameterError as err:
-        print(f"cpanalysis: {err}", file=sys.stderr)
+    except (ParameterError, FatalError) as err:  # fatal input errors carry their own plain message
+        print(f"cpanalysis: {plain(str(err))}", file=sys.stderr)
         return EXIT_FATAL
-    except Exception as err:  # fatal input errors carry their own plain message
-        from cpanalysis.errors import FatalError
-
-        if isinstance(err, FatalError):
-            print(f"cpanalysis: {err}", file=sys.stderr)
-            return EXIT_FATAL
-        raise
+    except KeyboardInterrupt:
+        print("cpanalysis: interrupted; nothing was replaced.", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("cpanalysis: ran out of memory. Close other programs or use fewer --workers, and run again.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as err:  # noqa: BLE001 - an unexpected failure: a plain message, not a traceback
+        if os.environ.get("CPANALYSIS_DEBUG"):
+            raise
+        where = ""
+        tb = err.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" (in {Path(tb.tb_frame.f_code.co_filename).name}, line {tb.tb_lineno})"
+        print(f"cpanalysis: an unexpected internal error stopped the command{where}: "
+              f"{type(err).__name__}: {plain(str(err))[:500]}\n"
+              "Nothing was replaced. This is a fault in cpanalysis, not in your data as far as it can tell: please "
+              "report it with the command you ran. Run again with CPANALYSIS_DEBUG=1 for the full details.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

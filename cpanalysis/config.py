@@ -210,20 +210,78 @@ def from_dict(raw: dict[str, Any], source: str = "parameters") -> Params:
         raise ParameterError(_format_errors(err, source)) from None
 
 
-def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Params:
-    """Read and validate a parameters file, then apply overrides given as dotted keys
-    (``{"year": 2024, "inputs.ssda903": "data/x"}``)."""
-    p = paths.resolve(path) if path else paths.DEFAULT_PARAMS
+#: a parameters file is a few kilobytes; anything much larger is not one
+MAX_PARAMS_BYTES = 1_000_000
+#: YAML aliases (``*name``) a parameters file may use; a few are handy, thousands are an "alias bomb"
+MAX_ALIASES = 50
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """SafeLoader (no ``!!python`` tags) that refuses more than MAX_ALIASES alias uses, so a tiny file cannot
+    expand into gigabytes (the "billion laughs" of YAML)."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                event = self.peek_event()
+                raise yaml.YAMLError(f"more than {MAX_ALIASES} YAML aliases (*name) at line "
+                                     f"{event.start_mark.line + 1}; write the values out instead")
+        return super().compose_node(parent, index)
+
+
+def read_yaml(p: Path, what: str = "parameters file") -> Any:
+    """Read a small YAML file safely: size limit, UTF-8 (with or without BOM), safe tags only, few aliases.
+    Raises :class:`ParameterError` with the file and the fix."""
+    if p.is_dir():
+        raise ParameterError(f"{p}: is a folder, not a {what}. Give --params a YAML file, e.g. parameters/demo.yml")
     if not p.exists():
-        raise ParameterError(f"{p}: parameters file not found. Give --params with a file from parameters/, "
+        raise ParameterError(f"{p}: {what} not found. Give --params with a file from parameters/, "
                              f"e.g. parameters/demo.yml")
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        size = p.stat().st_size
+        if size > MAX_PARAMS_BYTES:
+            raise ParameterError(f"{p}: is {size:,} bytes; a {what} is a short YAML text (at most "
+                                 f"{MAX_PARAMS_BYTES:,} bytes). Check that --params names the right file.")
+        data = p.read_bytes()
+    except OSError as err:
+        raise ParameterError(f"{p}: cannot be read ({err.strerror or err}). Check the file and its permissions.") \
+            from None
+    if b"\x00" in data:
+        raise ParameterError(f"{p}: is a binary file, not a YAML {what}. Give --params a text file such as "
+                             "parameters/demo.yml")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise ParameterError(f"{p}: is not UTF-8 text (byte {err.start + 1}, line {line}). Save it as UTF-8 (in "
+                             "Notepad: Save As, Encoding UTF-8) and run again.") from None
+    try:
+        return yaml.load(text, Loader=_LimitedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ParameterError(f"{p}: not valid YAML{where}: {getattr(err, 'problem', err)}") from None
+        raise ParameterError(f"{p}: not valid YAML{where}: {getattr(err, 'problem', None) or err}") from None
+    except RecursionError:
+        raise ParameterError(f"{p}: nested too deeply to be a {what}.") from None
+
+
+def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Params:
+    """Read and validate a parameters file, then apply overrides given as dotted keys
+    (``{"year": 2024, "inputs.ssda903": "data/x"}``).
+
+    A relative ``path`` is taken from the repository root (the command line resolves its own ``--params`` from
+    the working directory before calling this)."""
+    p = paths.resolve(path) if path else paths.DEFAULT_PARAMS
+    raw = read_yaml(p)
     raw = raw or {}
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{p}: expected a YAML mapping of keys to values (council:, year:, inputs: ...), "
+                             f"got {type(raw).__name__}")
     for dotted, value in (overrides or {}).items():
         if value is None:
             continue
@@ -231,6 +289,8 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
         *parents, leaf = dotted.split(".")
         for k in parents:
             node = node.setdefault(k, {})
+            if not isinstance(node, dict):
+                raise ParameterError(f"{p}: {k} should be a mapping of keys to values")
         node[leaf] = value
     params = from_dict(raw, str(p))
     params.source_file = p

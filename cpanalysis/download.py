@@ -21,6 +21,7 @@ import gzip
 import os
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,18 +63,36 @@ class DownloadError(FatalError):
     """A download failed; the message names the file and address."""
 
 
-def _looks_published(data: bytes, name: str) -> bool:
-    if name.endswith(".parquet"):
-        return data[:4] == b"PAR1" and data[-4:] == b"PAR1"  # parquet's magic bytes at both ends
-    if name.endswith("lait_data_dictionary.csv"):
-        return data[:200].decode("utf-8-sig", errors="replace").lower().lstrip('"').startswith("measure_code")
+#: no published file is near this size; a larger response is refused rather than filling the disk
+MAX_DOWNLOAD_BYTES = 2_000_000_000
+_CHUNK = 1 << 20
+
+
+def _looks_published(path: Path, name: str) -> bool:
+    """Check a downloaded file (on disk) by its first bytes only: parquet magic at both ends, or a CSV heading.
+    A gzip file is checked by decompressing its first few kilobytes and then streaming the rest in chunks, so
+    a damaged or hostile archive is never expanded whole in memory."""
+    size = path.stat().st_size
+    if size == 0:
+        return False
+    with path.open("rb") as fh:
+        head = fh.read(2000)
+        if name.endswith(".parquet"):
+            fh.seek(max(0, size - 4))
+            return head[:4] == b"PAR1" and fh.read(4) == b"PAR1"  # parquet's magic bytes at both ends
     if name.endswith(".gz"):
         try:
-            data = gzip.decompress(data)
-        except OSError:
+            with gzip.open(path, "rb") as gz:
+                head = gz.read(2000)
+                while gz.read(_CHUNK):  # the whole stream must be intact (CRC checked at the end)
+                    pass
+        except (OSError, EOFError, zlib.error):
             return False
-    head = data[:2000].decode("utf-8-sig", errors="replace").splitlines()[0].lower() if data else ""
-    return "time_period" in head or "la_name" in head or "la num" in head or "old_la_code" in head
+    text = head.decode("utf-8-sig", errors="replace")
+    if name.endswith("lait_data_dictionary.csv"):
+        return text.lower().lstrip('"').startswith("measure_code")
+    first = text.splitlines()[0].lower() if text else ""
+    return "time_period" in first or "la_name" in first or "la num" in first or "old_la_code" in first
 
 
 def download_all(dest: str | Path, base_url: str | None = None, files: list[RemoteFile] | None = None,
@@ -96,21 +115,28 @@ def download_all(dest: str | Path, base_url: str | None = None, files: list[Remo
             log(f"skipped {f.path}: no public address known (use --base-url with a mirror)")
             continue
         target = dest / f.path
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (https or a local mirror)
-                data = resp.read()
-        except (urllib.error.URLError, OSError) as err:
-            failures.append(f"{f.path} from {url}: {getattr(err, 'reason', err)}")
-            continue
-        if not _looks_published(data, f.path):
-            failures.append(f"{f.path} from {url}: the response is not a published CSV table")
-            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".part")
-        tmp.write_bytes(data)
+        try:
+            n = 0
+            with urllib.request.urlopen(url, timeout=timeout) as resp, tmp.open("wb") as out:  # noqa: S310
+                while chunk := resp.read(_CHUNK):  # streamed to disk, never held whole in memory
+                    n += len(chunk)
+                    if n > MAX_DOWNLOAD_BYTES:
+                        raise OSError(f"the response is larger than {MAX_DOWNLOAD_BYTES:,} bytes")
+                    out.write(chunk)
+            ok = _looks_published(tmp, f.path)
+        except (urllib.error.URLError, OSError) as err:
+            tmp.unlink(missing_ok=True)
+            failures.append(f"{f.path} from {url}: {getattr(err, 'reason', err)}")
+            continue
+        if not ok:
+            tmp.unlink(missing_ok=True)
+            failures.append(f"{f.path} from {url}: the response is not a published CSV table")
+            continue
         tmp.replace(target)
         written.append(target)
-        log(f"fetched {f.path} ({len(data):,} bytes)")
+        log(f"fetched {f.path} ({n:,} bytes)")
     if failures:
         raise DownloadError(f"{len(failures)} file(s) could not be downloaded (the {len(written)} others were "
                             "saved):\n  " + "\n  ".join(failures))

@@ -9,3 +9,18 @@ class FatalError(Exception):
 
 class PackBuildError(FatalError):
     """A notebook failed while building the pack; the last good pack is left untouched."""
+
+
+_CONTROL = None
+
+
+def plain(text: str) -> str:
+    """Text safe to echo to a terminal: control characters (escape sequences, carriage returns, bells, ...) are
+    shown as ``\\xNN`` escapes; newlines and tabs are kept."""
+    global _CONTROL
+    if _CONTROL is None:
+        import re
+
+        _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                        str(text))

@@ -18,11 +18,18 @@ from cpanalysis.config import Params
 from cpanalysis.indicators.registry import RESULT_COLUMNS
 
 
+def _require_usable(ctx, params: Params) -> None:
+    from cpanalysis.pack import _require_usable as check
+
+    check(ctx, params)
+
+
 def indicator_frame(params: Params, public: bool = False) -> pd.DataFrame:
     """The export table for ``params`` (sorted by question, indicator, breakdown and year)."""
     from cpanalysis import present
 
     ctx = present.prepare(params)
+    _require_usable(ctx, params)
     df = (ctx.results if public else ctx.raw_results).copy()
     if df.empty:
         return pd.DataFrame(columns=RESULT_COLUMNS)
@@ -40,9 +47,27 @@ def indicator_frame(params: Params, public: bool = False) -> pd.DataFrame:
     return df
 
 
+#: a text cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+cmd``, ``-1+1``, ``@SUM``)
+    get a leading apostrophe, so they open as text (OWASP's advice on CSV injection). Numbers are untouched."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            s = out[c]
+            text = s.where(s.notna(), "").astype(str)
+            risky = s.notna() & text.str.startswith(FORMULA_START)
+            if risky.any():
+                out[c] = s.astype(object).where(~risky, "'" + text)
+    return out
+
+
 def export_indicators(params: Params, out: Path, public: bool = False) -> pd.DataFrame:
     df = indicator_frame(params, public)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out, index=False, float_format="%.10g", lineterminator="\n")
+    neutralise_formulas(df).to_csv(out, index=False, float_format="%.10g", lineterminator="\n")
     return df

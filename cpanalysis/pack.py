@@ -1,8 +1,9 @@
 """Build the evidence pack: prepare data once, run the notebooks in parallel with Papermill, merge
 them and export one self-contained HTML file with nbconvert.
 
-A build happens in a staging folder beside the output folder; only a complete, successful build
-replaces the previous pack, so a failed build never overwrites the last good one.
+A build happens in a private staging folder beside the output folder; only a complete, successful build
+replaces the previous pack, so a failed build never overwrites the last good one, and cpanalysis never
+replaces a folder it did not create (:mod:`cpanalysis.safe_output`).
 """
 
 from __future__ import annotations
@@ -101,8 +102,13 @@ def _execute_warm(jobs: list[Job], ready: str | None = None) -> list[tuple[str, 
     out: list[tuple[str, str | None]] = []
     if not jobs:
         return out
+    from cpanalysis import safe_output
+
     km = KernelManager(kernel_name="python3", transport_encryption="auto")  # CurveZMQ; silences ipykernel 7.4
     km.start_kernel(cwd=jobs[0][3])
+    kernel_pid = getattr(km.provisioner, "pid", None)
+    if kernel_pid:
+        safe_output.register_child(kernel_pid)  # killed with this worker if the builder dies
     try:
         def run_source(source: str) -> None:
             nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
@@ -131,12 +137,22 @@ def _execute_warm(jobs: list[Job], ready: str | None = None) -> list[tuple[str, 
             nbformat.write(nb, dst)
     finally:
         km.shutdown_kernel(now=True)
+        if kernel_pid:
+            safe_output.unregister_child(kernel_pid)
     return out
 
 
 #: Worker processes are spawned, not forked: forking a process that runs threads (pytest-xdist, Jupyter,
 #: a web server embedding us) can deadlock the child. The cost is one fresh interpreter per worker.
 _MP = multiprocessing.get_context("spawn")
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Spawned workers that exit when this process dies (even by ``kill -9``), so none outlives a build."""
+    from cpanalysis.safe_output import die_with_parent
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_MP, initializer=die_with_parent,
+                               initargs=(os.getpid(),))
 
 
 def _weight(job: Job) -> int:
@@ -172,13 +188,15 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
     workers = max(1, min(workers, len(jobs)))
     order = {j[1]: i for i, j in enumerate(jobs)}
     if runner == "warm" and workers > 1 and prepare is not None and ready is not None:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_MP) as pool:
+        with _pool(workers) as pool:
             futures = [pool.submit(_execute_warm, share, str(ready)) for share in _shares(jobs, workers)]
             try:
                 prepare()
             except BaseException as err:
                 ready.parent.mkdir(parents=True, exist_ok=True)
                 ready.write_text(f"preparing the data failed ({type(err).__name__})", encoding="utf-8")
+                for f in futures:
+                    f.cancel()
                 raise
             ready.write_text("ok", encoding="utf-8")
             results = [r for f in futures for r in f.result()]
@@ -188,12 +206,12 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
     if runner == "papermill":
         if workers == 1:
             return [_execute_papermill(j) for j in jobs]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_MP) as pool:
+        with _pool(workers) as pool:
             return list(pool.map(_execute_papermill, jobs))
     if workers == 1:
         results = _execute_warm(jobs)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_MP) as pool:
+        with _pool(workers) as pool:
             results = [r for part in pool.map(_execute_warm, _shares(jobs, workers)) for r in part]
     return sorted(results, key=lambda r: order[r[0]])
 
@@ -201,16 +219,40 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
 def build_pack(params: Params, topics: list[int] | None = None, out: Path | None = None,
                workers: int | None = None, summary: bool = True,
                html_name: str = "evidence-pack.html", runner: str = "warm") -> PackResult:
-    from cpanalysis import present
+    """Build the pack into ``out`` (default ``params.output_path``).
+
+    Safe output (see :mod:`cpanalysis.safe_output`): the folder is replaced only if it is new, empty or was
+    written by cpanalysis (it carries the marker file); a lock stops a second build into the same folder; the
+    build happens in a private staging folder that is removed on every exit path, with the cached context
+    (child-level data) inside it deleted as soon as the notebooks are done.
+    """
+    from cpanalysis import safe_output
+
+    out_dir = Path(out).expanduser().resolve() if out else params.output_path
+    safe_output.check_replaceable(out_dir)
+    check_inputs(params)
+    with safe_output.output_lock(out_dir):
+        safe_output.sweep_stale(out_dir)
+        safe_output.check_replaceable(out_dir)  # again, now that no other build can be changing it
+        with safe_output.private_staging(out_dir) as staging:
+            return _build_in(staging, out_dir, params, topics, workers, summary, html_name, runner)
+
+
+def check_inputs(params: Params) -> None:
+    """Quick checks before any kernel starts, so a bad input fails in a second with its file named."""
+    from cpanalysis.sources.local import check_evidence
+
+    check_evidence(params)
+
+
+def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | None, workers: int | None,
+              summary: bool, html_name: str, runner: str) -> PackResult:
+    from cpanalysis import present, safe_output
 
     t0 = time.perf_counter()
     topics = sorted(topics or params.topics)
     # The notebooks (summary, annex) see exactly the questions built, so no link points at a missing section.
     params = params.model_copy(update={"topics": topics})
-    out_dir = Path(out).resolve() if out else params.output_path
-    staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
     (staging / "notebooks").mkdir(parents=True)
     cache = staging / "cache"
 
@@ -218,7 +260,9 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
 
     def prepare() -> None:
         started = time.perf_counter()
-        present.save_context(present.prepare(params), cache)
+        ctx = present.prepare(params)
+        _require_usable(ctx, params)
+        present.save_context(ctx, cache)
         timings["prepare"] = time.perf_counter() - started
 
     names = ([SUMMARY] if summary else []) + [notebook_name(n) for n in topics] + ([ANNEX] if summary else [])
@@ -228,14 +272,16 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
             for n in names]
     workers = workers or min(len(jobs), os.cpu_count() or 2)
     started = time.perf_counter()
-    results = run_notebooks(jobs, workers, runner, prepare=prepare, ready=cache / "READY")
+    try:
+        results = run_notebooks(jobs, workers, runner, prepare=prepare, ready=cache / "READY")
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)  # the cache holds child-level data: never keep it
     timings["notebooks"] = time.perf_counter() - started  # includes prepare when it overlaps kernel start
     failed = [(Path(d).name, e) for d, e in results if e]
     if failed:
         detail = "; ".join(f"{n}: {e}" for n, e in failed)
         raise PackBuildError(f"{len(failed)} notebook(s) failed, so the pack was not replaced "
-                             f"(last good pack, if any, is still in {out_dir}). {detail}. "
-                             f"The executed notebooks are in {staging / 'notebooks'}.")
+                             f"(last good pack, if any, is still in {out_dir}). {detail}.")
     executed = [Path(d) for d, _ in results]
     title = (f"Evidence pack: {params.council.name}, {params.year - 1}-{str(params.year)[2:]}"
              + (" (demonstration data)" if params.demonstration else ""))
@@ -247,17 +293,37 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
         secs = nbformat.read(path, as_version=4).metadata.get("cpanalysis", {}).get("seconds")
         if secs is not None:
             timings[path.stem] = float(secs)
-    shutil.rmtree(cache, ignore_errors=True)  # the cache holds child-level data: never leave it in outputs
+    safe_output.mark(staging)
+    os.chmod(staging, 0o755)  # staging is private; the finished pack gets the usual folder permissions
 
-    # Swap in the new build only now that it is complete.
-    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    if out_dir.exists():
-        out_dir.rename(old)
-    staging.rename(out_dir)
-    if old.exists():
-        shutil.rmtree(old)
+    # Swap in the new build only now that it is complete. The old pack (checked replaceable under the lock)
+    # goes to a private folder that is removed on every exit path.
+    with safe_output.private_staging(out_dir, kind="old") as old_parent:
+        old = old_parent / "previous"
+        if out_dir.exists():
+            out_dir.rename(old)
+        try:
+            staging.rename(out_dir)
+        except OSError:
+            if old.exists():
+                old.rename(out_dir)
+            raise
     return PackResult(html=out_dir / html_name, notebooks=[out_dir / "notebooks" / p.name for p in executed],
                       seconds=time.perf_counter() - t0, out_dir=out_dir, timings=timings)
+
+
+def _require_usable(ctx, params: Params) -> None:
+    """Stop before any figure is drawn when the reporting year's return cannot give true figures."""
+    from cpanalysis.validation import blocking_findings
+
+    data = getattr(ctx, "data", None)
+    if data is None:
+        return
+    blocking = blocking_findings(data, params.year)
+    if blocking:
+        from cpanalysis.validation.errors import FatalInputError
+
+        raise FatalInputError(" ".join(blocking), "FILE-EMPTY-TABLE")
 
 
 def _toc(names: list[str]) -> list[tuple[str, str]]:

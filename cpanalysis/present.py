@@ -59,24 +59,19 @@ def topic(ctx: PackContext, n: int) -> None:
 
 
 def written_evidence(ctx: PackContext, n: int) -> None:
-    """Officers' written answers and children's views for this question, rendered from Markdown."""
-    folder = ctx.params.inputs.evidence
-    text = None
-    if folder:
-        d = paths.resolve(folder)
-        for name in (f"q{n:02d}.md", f"q{n}.md", f"{n:02d}_{TOPICS[n]}.md"):
-            if (d / name).exists():
-                text = (d / name).read_text(encoding="utf-8")
-                break
+    """Officers' written answers and children's views for this question: Markdown rendered as data (no raw
+    HTML, scripts, remote images or unsafe links; see cpanalysis.safe_html), read as UTF-8 or Windows-1252."""
+    from cpanalysis.safe_html import markdown_to_html
+    from cpanalysis.sources.local import WINDOWS_1252, read_evidence
+
+    text, note = read_evidence(ctx.params.inputs.evidence, n)
     heading = f"<h3 id='q{n}-evidence'>Written evidence</h3>"
-    if not text:
+    if not text or not text.strip():
         _display_html(heading + "<p class='cpa-ask'>No written evidence was supplied for this question. "
                                 "Ask officers to answer the questions marked &lsquo;Ask officers&rsquo; above.</p>")
         return
-    from IPython.display import Markdown, display
-
-    _display_html(heading)
-    display(Markdown(text))
+    small = f"<p class='cpa-small'>{html.escape(note)}</p>" if WINDOWS_1252 in note else ""
+    _display_html(heading + "<div class='cpa-evidence'>" + markdown_to_html(text) + "</div>" + small)
 
 
 

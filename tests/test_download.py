@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -63,11 +64,16 @@ def test_not_a_table_is_refused(server, tmp_path):
         download.download_all(tmp_path, base_url=server, files=files, log=lambda *_: None)
 
 
-def test_lait_files_are_checked_by_their_own_signature():
-    assert download._looks_published(b"PAR1....PAR1", "lait/bds_long_0.parquet")
-    assert not download._looks_published(b"<html>not found</html>", "lait/bds_long_0.parquet")
-    assert download._looks_published(b'"Measure_code","Topic"\n', "lait/lait_data_dictionary.csv")
-    assert not download._looks_published(b"<html>", "lait/lait_data_dictionary.csv")
+def test_lait_files_are_checked_by_their_own_signature(tmp_path):
+    def looks(data: bytes, name: str) -> bool:
+        f = tmp_path / Path(name).name
+        f.write_bytes(data)
+        return download._looks_published(f, name)
+
+    assert looks(b"PAR1....PAR1", "lait/bds_long_0.parquet")
+    assert not looks(b"<html>not found</html>", "lait/bds_long_0.parquet")
+    assert looks(b'"Measure_code","Topic"\n', "lait/lait_data_dictionary.csv")
+    assert not looks(b"<html>", "lait/lait_data_dictionary.csv")
 
 
 def test_cli_download(server, tmp_path, capsys):

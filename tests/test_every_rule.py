@@ -197,6 +197,9 @@ CASES: list[Case] = [
     Case("FILE-MISSING-COLUMNS", drop_column("header.csv", "MC_DOB"), [("header.csv", None, "MC_DOB", None)]),
     # reviews.csv is a zero-byte file
     Case("FILE-EMPTY", write("reviews.csv", ""), [("reviews.csv", None, "", None)]),
+    # the reporting year's Episodes file has only its heading row while the Header lists three children
+    Case("FILE-EMPTY-TABLE", write("episodes.csv", ",".join(TABLES["episodes"]) + "\n"),
+         [("episodes.csv", None, "", None)]),
     # reviews.csv holds the next year's reviews: all 5 REVIEW dates are after 31/03/2025
     Case("FILE-YEAR-MISMATCH",
          new_table("reviews", *(f"C3,03/03/2008,{d}/05/2025,PN1" for d in ("01", "05", "10", "15", "20"))),

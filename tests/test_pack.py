@@ -139,4 +139,14 @@ def test_failed_build_keeps_last_good_pack(built, tmp_path, monkeypatch):
     with pytest.raises(PackBuildError, match="deliberate failure"):
         pack.build_pack(params, workers=1)
     assert result.html.read_bytes() == good
+    # nothing is left beside the pack: no staging folder, no cached context with child-level data, no lock
+    assert sorted(p.name for p in result.out_dir.parent.iterdir()) == [result.out_dir.name]
+
+
+def test_built_pack_is_marked_as_written_by_cpanalysis(built):
+    from cpanalysis.safe_output import MARKER
+
+    result, _ = built
+    assert (result.out_dir / MARKER).is_file()
+    assert sorted(p.name for p in result.out_dir.parent.iterdir()) == [result.out_dir.name]
 

@@ -354,15 +354,24 @@ def test_parsed_files_are_cached_and_the_cache_tracks_changes(tmp_path, monkeypa
     monkeypatch.setenv("CPANALYSIS_CACHE_DIR", str(tmp_path / "cache"))
     src = tmp_path / "pub"
     shutil.copytree(paths.DEMO_PUBLISHED_DIR, src)
+
+    def entries():
+        return sorted((tmp_path / "cache").glob("published-*/manifest.json"))
+
     first = published.load_published(src)
-    assert len(list((tmp_path / "cache").glob("published-*.pkl"))) == 1
+    assert len(entries()) == 1
+    assert not list((tmp_path / "cache").rglob("*.pkl"))  # Parquet and JSON: nothing that can run code
     again = published.load_published(src)
     pd.testing.assert_frame_equal(first.figures, again.figures)
-    # Change a file: a new cache entry, not the stale one.
+    # Touching a file changes nothing (the key is the content) ...
     victim = sorted(src.rglob("*.csv*"))[0]
     os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 10_000_000_000))
     published.load_published(src)
-    assert len(list((tmp_path / "cache").glob("published-*.pkl"))) == 2
+    assert len(entries()) == 1
+    # ... and changing its content gives a new cache entry, not the stale one.
+    victim.write_bytes(victim.read_bytes() + b"\n")
+    published.load_published(src)
+    assert len(entries()) == 2
 
 
 # ---------------------------------------------------------------------------------------- LAIT

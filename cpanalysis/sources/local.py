@@ -9,6 +9,8 @@ homes, posts, members), so they carry no cohort audit; each still has a :class:`
 
 from __future__ import annotations
 
+import io
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pandas as pd
 
 from cpanalysis import paths
 from cpanalysis.definitions import RESULT_COLUMNS, Definition
-from cpanalysis.errors import FatalError
+from cpanalysis.errors import FatalError, plain
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ def _coerce(value: str, col: Column) -> tuple[object, str | None]:
             num = float(v.replace(",", ""))
         except ValueError:
             return pd.NA, f"{col.name} should be a number, found {v!r}"
+        if not math.isfinite(num):  # "nan", "inf", "1e400": Python reads them as numbers, a return cannot hold them
+            return pd.NA, f"{col.name} should be a number, found {v!r}"
         if col.kind == "int" and num != int(num):
             return pd.NA, f"{col.name} should be a whole number, found {v!r}"
         if col.minimum is not None and num < col.minimum:
@@ -110,14 +114,16 @@ def _coerce(value: str, col: Column) -> tuple[object, str | None]:
 def read_return(path: Path, name: str) -> tuple[pd.DataFrame, list[dict]]:
     """Read one local return: (valid rows, quarantine records)."""
     spec = RETURNS[name]
+    text, _ = read_text_file(path, what="local return", fix=f"Save it from Excel as 'CSV UTF-8' with the header "
+                             f"row of data/templates/{name}.csv")
     try:
-        raw = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False, skip_blank_lines=True,
-                          encoding="utf-8-sig")
+        raw = pd.read_csv(io.StringIO(text), comment="#", dtype=str, keep_default_na=False, skip_blank_lines=True)
     except pd.errors.EmptyDataError:
         raise FatalError(f"{path}: the file is empty. Copy the header row from data/templates/{name}.csv "
                          "and add one row per year.") from None
-    except UnicodeDecodeError:
-        raw = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False, encoding="cp1252")
+    except (pd.errors.ParserError, ValueError) as err:
+        raise FatalError(f"{path}: cannot be read as CSV ({plain(str(err))}). A row probably has more cells than "
+                         f"the header row; compare it with data/templates/{name}.csv.") from None
     raw.columns = [c.strip().lower() for c in raw.columns]
     raw = raw.loc[:, [c for c in raw.columns if c and not c.startswith("unnamed:")]]
     missing = [c.name for c in spec if c.required and c.name not in raw.columns]
@@ -125,8 +131,7 @@ def read_return(path: Path, name: str) -> tuple[pd.DataFrame, list[dict]]:
         raise FatalError(f"{path}: column(s) {', '.join(missing)} missing. The header row should be: "
                          f"{','.join(c.name for c in spec)} (see data/templates/{name}.csv).")
     # Data rows are numbered as a spreadsheet shows them: comment lines and the header count.
-    comment_lines = sum(1 for line in path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
-                        if line.startswith("#"))
+    comment_lines = sum(1 for line in text.splitlines() if line.startswith("#"))
     rows, problems = [], []
     for i, rec in enumerate(raw.to_dict("records")):
         if not any(str(v).strip() for v in rec.values()):
@@ -153,6 +158,106 @@ def read_return(path: Path, name: str) -> tuple[pd.DataFrame, list[dict]]:
             rows.append({**parsed, "source_file": str(path), "source_row": row_no})
     df = pd.DataFrame(rows, columns=[c.name for c in spec] + ["source_file", "source_row"])
     return df, problems
+
+
+# ------------------------------------------------------------------------------------- text files
+#: evidence and local returns are short texts; a larger file is almost certainly the wrong file
+MAX_TEXT_BYTES = 5_000_000
+WINDOWS_1252 = "Windows-1252"
+
+
+def read_text_file(path: Path, what: str, fix: str) -> tuple[str, str]:
+    """Read a text file written by a person: UTF-8 (with or without BOM), else Windows-1252 (what Word and Excel
+    save on English Windows). Returns (text, encoding name). Raises :class:`FatalError` naming the file for a
+    folder, a binary file, a file too large or bytes that are neither."""
+    if path.is_dir():
+        raise FatalError(f"{path}: is a folder, not a {what}. {fix}.")
+    try:
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise FatalError(f"{path}: is {size:,} bytes, too large for a {what} (at most {MAX_TEXT_BYTES:,}). "
+                             "Check that it is the right file.")
+        data = path.read_bytes()
+    except OSError as err:
+        raise FatalError(f"{path}: cannot be read ({err.strerror or err}). Check the file and its permissions.") \
+            from None
+    if b"\x00" in data:
+        raise FatalError(f"{path}: is a binary file (for example a Word or Excel document), not a text {what}. "
+                         f"{fix}.")
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), WINDOWS_1252
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise FatalError(f"{path}: line {line} holds bytes that are neither UTF-8 nor Windows-1252 text. {fix}.") \
+            from None
+
+
+EVIDENCE_FIX = "Save it as plain text in UTF-8 (in Word: Save As, Plain Text, Unicode (UTF-8)) with the name q04.md"
+
+
+def evidence_file(folder: str | Path, n: int) -> Path | None:
+    """The evidence file for question ``n`` in ``folder`` (q04.md, q4.md or 04_stability.md), or None.
+    Raises :class:`FatalError` for a symbolic link (or any path) that leads outside the evidence folder."""
+    from cpanalysis.config import TOPICS
+
+    d = paths.resolve(folder)
+    if not d.exists():
+        return None  # an optional source: each section says no evidence was supplied; validate reports it
+    if not d.is_dir():
+        raise FatalError(f"{d}: the written-evidence folder is a file, not a folder. Fix inputs.evidence in "
+                         "the parameters file, or remove it if there is no written evidence.")
+    root = d.resolve()
+    for name in (f"q{n:02d}.md", f"q{n}.md", f"{n:02d}_{TOPICS[n]}.md"):
+        f = d / name
+        if not (f.exists() or f.is_symlink()):
+            continue
+        target = f.resolve()
+        if f.is_symlink() and root not in target.parents:
+            raise FatalError(f"{f}: is a link to {target}, outside the evidence folder {root}; evidence must be "
+                             "files in the folder itself. Copy the text into the folder instead of linking to it.")
+        if root not in target.parents:
+            raise FatalError(f"{f}: leads outside the evidence folder {root}; put the file in the folder itself.")
+        return f
+    return None
+
+
+def read_evidence(folder: str | Path | None, n: int) -> tuple[str | None, str]:
+    """Officers' written evidence for question ``n``: (Markdown text or None, a note on how it was read).
+
+    UTF-8 (with or without BOM) or Windows-1252, and the note says which; a link out of the folder, a binary
+    file, a folder or undecodable bytes raise :class:`FatalError` naming the file."""
+    if not folder:
+        return None, ""
+    f = evidence_file(folder, n)
+    if f is None:
+        return None, ""
+    text, encoding = read_text_file(f, "written-evidence file", EVIDENCE_FIX)
+    note = f"{f.name} was read as {encoding} text."
+    if encoding == WINDOWS_1252:
+        note += " (It was saved as Windows-1252, as Word does; save it as UTF-8 to be sure every character is right.)"
+    return text, note
+
+
+def check_evidence(params) -> list[str]:
+    """Read every evidence file the pack would show; returns one note per file. Raises :class:`FatalError`."""
+    from cpanalysis.config import TOPICS
+
+    folder = params.inputs.evidence
+    if not folder:
+        return []
+    if not paths.resolve(folder).exists():
+        return [f"{paths.resolve(folder)}: the written-evidence folder does not exist, so every question will say "
+                "that no written evidence was supplied. Fix inputs.evidence in the parameters file if that is wrong."]
+    notes = []
+    for n in TOPICS:
+        text, note = read_evidence(folder, n)
+        if text is not None:
+            notes.append(note)
+    return notes
 
 
 def read_local(folder: str | Path | None) -> LocalData:

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import re
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -270,9 +270,10 @@ def _header(path: Path) -> str:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:
-            return fh.readline()
-    except (OSError, EOFError):
-        return ""
+            return fh.readline(100_000)
+    except (OSError, EOFError, zlib.error) as err:
+        raise PublishedDataError(f"{path}: cannot be read ({type(err).__name__}: {err}); the file is damaged or "
+                                 "was not downloaded completely. Download it again.") from None
 
 
 def read_table(path: Path) -> Table:
@@ -285,8 +286,9 @@ def read_table(path: Path) -> Table:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", low_memory=False)
     except UnicodeDecodeError:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252", low_memory=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, EOFError) as err:
-        raise PublishedDataError(f"{path}: cannot be read as CSV ({err})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, EOFError, ValueError, zlib.error) as err:
+        raise PublishedDataError(f"{path}: cannot be read as CSV ({type(err).__name__}: {err}); the file is "
+                                 "damaged or incomplete. Download it again.") from None
     notes: list[str] = []
     df.columns = [COLUMN_ALIASES.get(c.strip().lstrip("\ufeff"), c.strip().lstrip("\ufeff")) for c in df.columns]
     if "time_period" not in df.columns or "geographic_level" not in df.columns:
@@ -456,25 +458,170 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cpanalysis"
 
 
-def _cache_key(folder: Path) -> str:
-    """Changes whenever a published file, the catalogue or this loader changes."""
-    h = hashlib.sha256()
+#: bump when the cache layout changes
+CACHE_FORMAT = 2
+_WARNED: set[str] = set()
+
+
+def _warn(message: str) -> None:
+    import sys
+
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(f"cpanalysis: {message}", file=sys.stderr)
+
+
+def _file_hash(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _cache_key(folder: Path, files: list[Path] | None = None) -> str:
+    """A hash of the content of every published file (and of the catalogue and this loader): any edit to any
+    file, whatever its size or modification time, gives a new key."""
+    h = hashlib.sha256(f"format {CACHE_FORMAT}\n".encode())
     for extra in (Path(__file__), CATALOGUE_FILE):
         h.update(extra.read_bytes())
-    for p in find_files(folder):
-        st = p.stat()
-        h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:24]
+    for p in files if files is not None else find_files(folder):
+        h.update(f"{p.relative_to(folder).as_posix()}\0{_file_hash(p)}\n".encode())
+    return h.hexdigest()[:32]
+
+
+def _private_cache_dir() -> Path | None:
+    """The cache folder, created private (0700); None (no caching, with a warning) when it is not safe: not owned
+    by this user, or writable by others, or a symbolic link."""
+    d = cache_dir()
+    try:
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = os.lstat(d)
+    except OSError as err:
+        _warn(f"the cache folder {d} cannot be used ({err.strerror or err}); published files are parsed each time.")
+        return None
+    import stat
+
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        _warn(f"the cache folder {d} is not a plain folder, so it is not used.")
+        return None
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+        _warn(f"the cache folder {d} is writable by other users or owned by another user, so it is not used "
+              f"(a cache others can change could change the figures). Run: chmod 700 {d}")
+        return None
+    return d
+
+
+def _hmac_key(d: Path) -> bytes:
+    """A random per-user key (file mode 0600) that authenticates cache manifests."""
+    import secrets
+
+    key = d / "cache-key"
+    try:
+        data = key.read_bytes()
+        if len(data) == 32:
+            return data
+    except OSError:
+        pass
+    data = secrets.token_bytes(32)
+    fd = os.open(key.with_suffix(f".{os.getpid()}.tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(key.with_suffix(f".{os.getpid()}.tmp"), key)
+    return data
+
+
+def _sign(key: bytes, manifest: dict) -> str:
+    import hmac
+    import json
+
+    body = json.dumps({k: v for k, v in manifest.items() if k != "mac"}, sort_keys=True).encode()
+    return hmac.new(key, body, "sha256").hexdigest()
+
+
+def _save_cache(pub: PublishedData, d: Path, key: str) -> None:
+    """Parsed tables as Parquet plus a JSON manifest (column roles, notes, a hash of each Parquet file) signed
+    with the user's cache key. Nothing in it can run code when read."""
+    import json
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".published-{key}-", dir=d))
+    try:
+        def put(df: pd.DataFrame, name: str) -> dict:
+            path = tmp / name
+            df.to_parquet(path, index=False)
+            objects = [str(c) for c in df.columns if df[c].dtype == object]  # restored as object, not str
+            return {"file": name, "sha256": _file_hash(path), "object_columns": objects}
+
+        tables = []
+        for i, (name, t) in enumerate(pub.tables.items()):
+            tables.append({"name": name, "path": str(t.path), "filter_columns": list(t.filter_columns),
+                           "indicator_columns": list(t.indicator_columns), "notes": list(t.notes),
+                           **put(t.frame, f"table-{i}.parquet")})
+        files = pub.files.copy()
+        manifest = {"format": CACHE_FORMAT, "key": key, "folder": str(pub.folder), "tables": tables,
+                    "figures": put(pub.figures, "figures.parquet"),
+                    "files": put(files, "files.parquet")}
+        manifest["mac"] = _sign(_hmac_key(d), manifest)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        final = d / f"published-{key}"
+        try:
+            tmp.rename(final)
+        except OSError:  # another process wrote it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except Exception:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _load_cache(d: Path, key: str, folder: Path) -> PublishedData | None:
+    """The cached result for ``key``, or None when absent; a cache whose manifest signature or file hashes do not
+    match (edited, replaced or damaged) is reported, removed and not used."""
+    import hmac
+    import json
+    import shutil
+
+    base = d / f"published-{key}"
+    mf = base / "manifest.json"
+    if not mf.is_file():
+        return None
+    try:
+        manifest = json.loads(mf.read_text(encoding="utf-8"))
+        ok = (manifest.get("format") == CACHE_FORMAT and manifest.get("key") == key
+              and hmac.compare_digest(str(manifest.get("mac", "")), _sign(_hmac_key(d), manifest)))
+        parts = manifest["tables"] + [manifest["figures"], manifest["files"]]
+        if ok:
+            for part in parts:
+                f = base / Path(part["file"]).name
+                if not f.is_file() or os.path.islink(f) or _file_hash(f) != part["sha256"]:
+                    ok = False
+                    break
+        if not ok:
+            raise ValueError("signature or hash mismatch")
+
+        def get(part: dict) -> pd.DataFrame:
+            df = pd.read_parquet(base / Path(part["file"]).name)
+            objects = [c for c in part.get("object_columns", []) if c in df.columns]
+            return df.astype({c: object for c in objects}) if objects else df
+
+        tables = {t["name"]: Table(t["name"], Path(t["path"]), get(t), list(t["filter_columns"]),
+                                   list(t["indicator_columns"]), list(t["notes"])) for t in manifest["tables"]}
+        return PublishedData(folder=folder, tables=tables, figures=get(manifest["figures"]),
+                             files=get(manifest["files"]))
+    except Exception:  # noqa: BLE001 - anything wrong with a cache means parsing again
+        _warn(f"the cached copy of the published files in {base} did not pass its integrity check (it was changed "
+              "or damaged) and was discarded; the files were parsed again.")
+        shutil.rmtree(base, ignore_errors=True)
+        return None
 
 
 def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
     """Read every published file under ``folder`` and extract the catalogue's figures.
 
     Raises :class:`PublishedDataError` when the folder does not exist or holds no published file.
-    A file that cannot be read is listed in ``files`` with the reason and skipped. The parsed result is
-    cached (see :func:`cache_dir`), keyed on every file's path, size and modification time plus the
-    catalogue and this module, so a second pack from the same files skips the parsing; a cache that
-    cannot be read or written is ignored.
+    A file that cannot be read is listed in ``files`` with the reason and skipped (and reported). The parsed
+    result is cached (see :func:`cache_dir`) as Parquet files and a signed JSON manifest, never as a pickle,
+    keyed on a hash of every file's content plus the catalogue and this module, so a second pack from the same
+    files skips the parsing; a cache that fails its integrity check is discarded, and a cache folder that others
+    can write is not used.
     """
     start = time.perf_counter()
     folder = Path(folder)
@@ -482,41 +629,43 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
         raise PublishedDataError(f"{folder}: published-data folder not found. Give --published with a folder of "
                                  "DfE files (e.g. ../shared/data) or run `cpanalysis data download --dest DIR`.")
     if cache:
-        path = cache_dir() / f"published-{_cache_key(folder)}.pkl"
-        try:
-            with path.open("rb") as fh:
-                pub = pickle.load(fh)
-            pub.seconds = time.perf_counter() - start
+        d = _private_cache_dir()
+        if d is not None:
+            key = _cache_key(folder)
+            pub = _load_cache(d, key, folder)
+            if pub is not None:
+                pub.seconds = time.perf_counter() - start
+                return pub
+            pub = load_published(folder, cache=False)
+            try:
+                _save_cache(pub, d, key)
+            except Exception as err:  # noqa: BLE001 - a cache that cannot be written is not needed
+                _warn(f"the parsed published files could not be cached in {d} ({type(err).__name__}: {err}).")
             return pub
-        except Exception:  # noqa: BLE001 - a missing or unreadable cache just means parsing again
-            pass
-        pub = load_published(folder, cache=False)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump(pub, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError:
-            pass
-        return pub
     tables: dict[str, Table] = {}
-    info = []
+    info: dict[str, dict] = {}
     for p in find_files(folder):
         try:
             t = read_lait(p) if p.name.lower().endswith(".parquet") else read_table(p)
         except PublishedDataError as err:
-            info.append({"file": str(p), "rows": 0, "columns": 0, "layout": "skipped", "notes": str(err)})
+            info[str(p)] = {"file": str(p), "rows": 0, "columns": 0, "layout": "skipped", "notes": str(err)}
+            _warn(f"skipped a published file: {err}")
             continue
+        info[str(p)] = {"file": str(p), "rows": len(t.frame), "columns": len(t.indicator_columns),
+                        "layout": "LAIT long" if p.name.lower().endswith(".parquet") else "EES",
+                        "notes": "; ".join(t.notes)}
         name = t.name
-        if name in tables:  # the same file twice (e.g. a copy in a sub-folder): keep the first
-            info.append({"file": str(p), "rows": len(t.frame), "columns": 0, "layout": "duplicate",
-                         "notes": f"same name as {tables[name].path}; skipped"})
+        if name in tables:  # the same table twice (e.g. two releases in sub-folders): keep the newer, and say so
+            keep, drop = _newer(tables[name], t)
+            why = (f"the same table is in {keep.path} and {drop.path}; using {keep.path} because "
+                   f"{_release_reason(keep, drop)}")
+            info[str(drop.path)].update(layout="duplicate", notes=f"{why}; this copy was not used")
+            info[str(keep.path)]["notes"] = "; ".join(filter(None, [info[str(keep.path)]["notes"], why]))
+            _warn(why + ".")
+            tables[name] = keep
             continue
         tables[name] = t
-        info.append({"file": str(p), "rows": len(t.frame), "columns": len(t.indicator_columns),
-                     "layout": "LAIT long" if p.name.lower().endswith(".parquet") else "EES",
-                     "notes": "; ".join(t.notes)})
+    info = list(info.values())
     if not tables:
         raise PublishedDataError(f"{folder}: no DfE published CSV files found (looked for *.csv and *.csv.gz).")
     frames = []
@@ -530,6 +679,28 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
     pub = PublishedData(folder=folder, tables=tables, figures=figures, files=pd.DataFrame(info))
     pub.seconds = time.perf_counter() - start
     return pub
+
+
+def _latest_year(t: Table) -> int:
+    y = t.frame["year"].dropna() if "year" in t.frame.columns else pd.Series(dtype=float)
+    return int(y.max()) if len(y) else -1
+
+
+def _newer(a: Table, b: Table) -> tuple[Table, Table]:
+    """(kept, dropped) of two copies of one table: the one with the later data, then the larger, then the one
+    in the later folder (release folders sort by date)."""
+    ka = (_latest_year(a), len(a.frame), str(a.path))
+    kb = (_latest_year(b), len(b.frame), str(b.path))
+    return (a, b) if ka >= kb else (b, a)
+
+
+def _release_reason(keep: Table, drop: Table) -> str:
+    yk, yd = _latest_year(keep), _latest_year(drop)
+    if yk != yd:
+        return f"its figures run to {yk} (the other copy's to {yd})"
+    if len(keep.frame) != len(drop.frame):
+        return f"it has more rows ({len(keep.frame):,} against {len(drop.frame):,})"
+    return "its folder sorts later (taken as the later release)"
 
 
 def _fill_regions(fig: pd.DataFrame) -> pd.DataFrame:

@@ -141,8 +141,19 @@ def _discover(path: Path, year: int | None, notes: list[str]) -> list[tuple[int 
         raise FatalInputError(f"{path}: not found. {RULES['FATAL-NO-FOLDER'].message}", "FATAL-NO-FOLDER", str(path))
     if path.is_file():
         return [(year, path)]
-    subdirs = {p: _year_of_dir(p.name) for p in sorted(path.iterdir()) if p.is_dir()}
+    subdirs = {p: _year_of_dir(p.name) for p in sorted(path.iterdir()) if p.is_dir() and not p.name.startswith(".")}
     year_dirs = [(y, p) for p, y in subdirs.items() if y is not None]
+    latest_possible = pd.Timestamp.today().year + 1  # a collection year ends on 31 March of its year
+    future = [(y, p) for y, p in year_dirs if y > latest_possible or y < 1990]
+    if future:
+        notes.append("Folders named for a collection year that cannot hold a return were not read: "
+                     + ", ".join(f"{p.name}/" for _, p in future) + ". Folders are named by the year the collection "
+                     "ends (2025 for 2024-25); rename or remove them.")
+        year_dirs = [(y, p) for y, p in year_dirs if (y, p) not in future]
+    other = [p.name for p, y in subdirs.items() if y is None]
+    if year_dirs and other:
+        notes.append("Folders not named by a collection year were not read: " + ", ".join(f"{n}/" for n in other)
+                     + ". Name a folder by the year the collection ends (2025 for 2024-25) if it holds a return.")
     out: list[tuple[int | None, Path]] = []
     if year_dirs:
         for y, d in sorted(year_dirs):
@@ -419,9 +430,21 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series, dict[str, int]]:
     return out, _b(bad), other
 
 
+#: dates pandas can hold (nanosecond timestamps: 1677 to 2262); anything outside is a TYPE-DATE finding, e.g. the
+#: "no end date" placeholder 31/12/9999 or a typing slip such as 12/05/3012
+DATE_MIN, DATE_MAX = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
+
+
+def _in_range(parsed: pd.Series) -> pd.Series:
+    """Parsed dates (any unit) as datetime64[ns], with dates outside DATE_MIN..DATE_MAX set to NaT."""
+    if parsed.dtype != "datetime64[ns]":
+        parsed = parsed.where((parsed >= DATE_MIN) & (parsed <= DATE_MAX))
+    return parsed.astype("datetime64[ns]")
+
+
 def _parse_distinct(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parse distinct date texts: (datetime64[ns] series, the non-standard format of each, or "")."""
-    out = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]")
+    out = _in_range(pd.to_datetime(s, format="%d/%m/%Y", errors="coerce"))
     kinds = np.full(len(s), "", dtype=object)
     todo = s.notna() & out.isna()
     if todo.any():
@@ -429,7 +452,7 @@ def _parse_distinct(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         res = pd.Series(pd.NaT, index=sub.index, dtype="datetime64[ns]")
         iso_ok = _b(sub.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]00:00(?::00(?:\.0+)?)?)?"))
         if iso_ok.any():
-            res[iso_ok] = pd.to_datetime(sub[iso_ok].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+            res[iso_ok] = _in_range(pd.to_datetime(sub[iso_ok].str.slice(0, 10), format="%Y-%m-%d", errors="coerce"))
         num = pd.to_numeric(sub.where(~iso_ok), errors="coerce")
         ser_ok = _b(num.notna() & (num >= 1) & (num < 100000) & (num == np.floor(num)))
         if ser_ok.any():
@@ -437,11 +460,12 @@ def _parse_distinct(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         rest = ~iso_ok & ~ser_ok
         dash = rest & _b(sub.str.fullmatch(r"\d{1,2}[-.]\d{1,2}[-.]\d{4}"))
         if dash.any():
-            res[dash] = pd.to_datetime(sub[dash].str.replace(r"[-.]", "/", regex=True), format="%d/%m/%Y",
-                                       errors="coerce")
+            res[dash] = _in_range(pd.to_datetime(sub[dash].str.replace(r"[-.]", "/", regex=True),
+                                                 format="%d/%m/%Y", errors="coerce"))
         tm = rest & ~dash & _b(sub.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}[ T]00:00(?::00)?"))
         if tm.any():
-            res[tm] = pd.to_datetime(sub[tm].str.slice(0, 10).str.strip(), format="%d/%m/%Y", errors="coerce")
+            res[tm] = _in_range(pd.to_datetime(sub[tm].str.slice(0, 10).str.strip(), format="%d/%m/%Y",
+                                               errors="coerce"))
         pos = np.flatnonzero(todo.to_numpy())
         for label, m in zip(DATE_KINDS, (iso_ok, ser_ok, dash, tm)):
             kinds[pos[(m & res.notna()).to_numpy()]] = label
@@ -463,7 +487,12 @@ def _type_table(key: str, df: pd.DataFrame, findings: Findings, notes: list[str]
             parsed, bad, other = parse_dates(s)
             if bad.any():
                 rule = "TYPE-DATE-OPTIONAL" if c in OPTIONAL_DATES else "TYPE-DATE"
-                findings.flag(rule, key, bad, c, ("Found: '" + s.fillna("") + "'.").to_numpy(dtype=object))
+                yr = pd.to_numeric(s.str.extract(r"(\d{4,})\s*$", expand=False), errors="coerce")
+                far = _b((yr < DATE_MIN.year) | (yr > DATE_MAX.year))
+                hint = pd.Series("", index=s.index, dtype=object).mask(
+                    far, f" A year outside {DATE_MIN.year}-{DATE_MAX.year} cannot be a real date: leave a date "
+                    "that is not known (such as a placeholder 31/12/9999 for 'no end date') blank.")
+                findings.flag(rule, key, bad, c, ("Found: '" + s.fillna("") + "'." + hint).to_numpy(dtype=object))
             for label, n in other.items():
                 used = s.notna() & ~bad & ~_b(s.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}"))
                 files = sorted(df.loc[used, "SOURCE_FILE"].unique().tolist())
@@ -652,6 +681,7 @@ def load_ssda903(path: str | Path, year: int | None = None, *, repair: Repair = 
         typed[key] = _type_table(key, df, findings, notes)
 
     run_checks(CheckContext(typed, findings, years))
+    _check_empty_episodes(typed, raws, years, findings)
     issues = _issues_frame(findings, typed)
 
     # apply actions: blank cells, quarantine rows
@@ -702,10 +732,39 @@ def load_ssda903(path: str | Path, year: int | None = None, *, repair: Repair = 
     reconciliation = pd.DataFrame(rec_rows, columns=["table", "year", "rows_read", "rows_used", "rows_quarantined",
                                                      "rows_superseded"])
     data = CLAData(tables=tables, years=years, quarantine=quarantine, reconciliation=reconciliation, notes=notes)
+    #: (collection year, file name) -> path under the return folder, so a finding names the year folder too
+    data.source_paths = {(y, f.name): (f.relative_to(path).as_posix() if path.is_dir() else f.name)
+                         for y, f in files if y is not None}
+    for rt in raws:
+        base = rt.source_file.split("#")[0]
+        for (y, name), rel in list(data.source_paths.items()):
+            if name == base and y != rt.year:
+                data.source_paths.setdefault((int(rt.year), name), rel)
     data.issues = issues.drop(columns=["row_id"])  # every finding, all severities (see module docstring)
     data.source = str(path)
     data.repair = repair
     return data
+
+
+def _check_empty_episodes(typed: dict[str, pd.DataFrame], raws: list[RawTable], years: list[int],
+                          findings: Findings) -> None:
+    """A year whose Header lists children but whose Episodes table is empty, header-only or absent is an error:
+    without it every figure of the year would be a false zero."""
+    hdr = typed.get("header")
+    eps = typed.get("episodes")
+    empty_files = {(fi["year"], fi["source_file"]) for fi in findings.file_level if fi["rule_id"] == "FILE-EMPTY"}
+    for y in years:
+        n_children = int((hdr["YEAR"] == y).sum()) if hdr is not None else 0
+        n_eps = int((eps["YEAR"] == y).sum()) if eps is not None else 0
+        if not n_children or n_eps:
+            continue
+        named = [rt.source_file for rt in raws if rt.key == "episodes" and int(rt.year) == y]
+        named += [f for yy, f in sorted(empty_files) if yy == y and "episode" in f.lower()]
+        how = "has only its heading row" if any(rt.key == "episodes" and int(rt.year) == y for rt in raws) else (
+            "is empty" if named else "is missing")
+        findings.file_issue("FILE-EMPTY-TABLE", "episodes", y, named[0] if named else "(no Episodes file)", "",
+                            f"The Episodes table for {y} {how} while the Header for {y} lists {n_children:,} "
+                            "children.")
 
 
 def _late_share(rt: RawTable) -> tuple[float, pd.Timestamp | None]:

@@ -25,6 +25,7 @@ from cpanalysis.validation.rules import RULES, rule_table
 EXIT_OK, EXIT_ERRORS, EXIT_FATAL = 0, 1, 2
 
 __all__ = ["FatalInputError", "Report", "validate", "report_text", "cli_validate", "RULES", "rule_table",
+           "blocking_findings",
            "EXIT_OK", "EXIT_ERRORS", "EXIT_FATAL"]
 
 
@@ -100,14 +101,33 @@ def validate(data_or_path: CLAData | str | Path, year: int | None = None, *, rep
                   source=source, data=data)
 
 
+#: findings that stop a pack or an export: their figures would be false zeros, not merely incomplete
+BLOCKING_RULES = ("FILE-EMPTY-TABLE",)
+
+
+def blocking_findings(data: CLAData, year: int) -> list[str]:
+    """Messages of findings for the reporting ``year`` that make its figures untrue (see BLOCKING_RULES)."""
+    issues = getattr(data, "issues", None)
+    if issues is None or not len(issues):
+        return []
+    hit = issues[issues["rule_id"].isin(BLOCKING_RULES).to_numpy(bool) & issues["year"].astype("Int64").eq(year).fillna(False).to_numpy(bool)]
+    return [f"{_where(r, getattr(data, 'source_paths', None))}: {r['message']}" for _, r in hit.iterrows()]
+
+
 def report_text(data: CLAData | Report | str | Path, examples: int = 3) -> str:
     """The data-quality report for the terminal."""
     rep = data if isinstance(data, Report) else validate(data)
     return rep.text(examples)
 
 
-def _where(row) -> str:
-    parts = [str(row["source_file"])]
+def _where(row, source_paths: dict | None = None) -> str:
+    name = str(row["source_file"])
+    if source_paths and pd.notna(row["year"]):
+        base, _, sheet = name.partition("#")
+        rel = source_paths.get((int(row["year"]), base))
+        if rel:
+            name = rel + (f"#{sheet}" if sheet else "")
+    parts = [name]
     if pd.notna(row["source_row"]):
         parts.append(f"row {int(row['source_row'])}")
     if isinstance(row["column"], str) and row["column"]:
@@ -136,6 +156,7 @@ def _render(rep: Report, examples: int) -> str:
                   "corrected."}[rep.exit_code]
     out.append(verdict)
     summary = rep.by_rule()
+    paths_ = getattr(rep.data, "source_paths", None)
     if len(summary):
         out.append("")
         out.append("Problems by rule (most serious first):")
@@ -148,7 +169,7 @@ def _render(rep: Report, examples: int) -> str:
             for _, e in ex.head(examples).iterrows():
                 detail = str(e["message"])[len(RULES[e["rule_id"]].message):].strip()
                 child = f" child {e['child']}" if pd.notna(e["child"]) else ""
-                out.append(f"      e.g. {_where(e)}{child}" + (f": {detail}" if detail else ""))
+                out.append(f"      e.g. {_where(e, paths_)}{child}" + (f": {detail}" if detail else ""))
     if len(rec):
         out.append("")
         out.append("Reconciliation (every row read is used or quarantined):")
@@ -165,19 +186,63 @@ def _render(rep: Report, examples: int) -> str:
     return "\n".join(out)
 
 
+def _other_inputs(params) -> tuple[list[str], int]:
+    """Local returns and written evidence: (report lines, exit code)."""
+    from cpanalysis.errors import FatalError
+    from cpanalysis.sources.local import check_evidence, read_local
+
+    lines: list[str] = []
+    code = EXIT_OK
+    if params.inputs.local:
+        lines += ["", f"Local returns: {params.inputs.local}"]
+        try:
+            local = read_local(params.inputs.local)
+        except FatalError as err:
+            lines.append(f"  FATAL: {err}")
+            code = EXIT_FATAL
+        else:
+            if not local.tables:
+                lines.append("  No local return was found (the pack says so in each section that uses them).")
+            for name, df in local.tables.items():
+                lines.append(f"  {name}.csv: {len(df):,} row(s) used")
+            if len(local.quarantine):
+                code = EXIT_ERRORS
+                lines.append(f"  [ERROR] {len(local.quarantine):,} problem(s); those rows are left out of every figure:")
+                for _, q in local.quarantine.iterrows():
+                    lines.append(f"      {q['source_file']}, row {q['source_row']}, column {q['column']}: {q['message']}")
+    if params.inputs.evidence:
+        lines += ["", f"Written evidence: {params.inputs.evidence}"]
+        try:
+            notes = check_evidence(params)
+        except FatalError as err:
+            lines.append(f"  FATAL: {err}")
+            code = EXIT_FATAL
+        else:
+            lines += [f"  {n}" for n in notes] or ["  No evidence file (q01.md ... q10.md) was found."]
+    return lines, code
+
+
 def cli_validate(params) -> int:
-    """``cpanalysis validate``: load ``params.inputs.ssda903``, print the report, return 0, 1 or 2."""
+    """``cpanalysis validate``: check the SSDA903 return, the local returns and the written evidence, print the
+    report and return 0 (clean), 1 (errors: rows quarantined) or 2 (fatal: an input cannot be read)."""
+    from cpanalysis.errors import plain
+
+    other, other_code = _other_inputs(params)
     src = params.inputs.ssda903
     if src is None:
         print("No SSDA903 return is configured (inputs.ssda903 is empty), so there is no child-level data to "
               "check. Published data is read as it is. Give --ssda903 DIR to check a return.")
-        return EXIT_OK
+        if other:
+            print(plain("\n".join(other)), file=sys.stderr if other_code == EXIT_FATAL else sys.stdout)
+        return other_code
     from cpanalysis import paths
 
     path = paths.resolve(src)
     rep = validate(path, params.year)
-    if rep.fatal is not None:
-        print(rep.text(), file=sys.stderr)
-        return EXIT_FATAL
-    print(rep.text())
-    return rep.exit_code
+    code = max(rep.exit_code, other_code)
+    if other_code > rep.exit_code:
+        other += ["", "RESULT (all inputs): " + ("an input could not be read (above)." if code == EXIT_FATAL else
+                                                 "errors found in the local returns (above).")]
+    text = plain(rep.text() + ("\n" + "\n".join(other) if other else ""))
+    print(text, file=sys.stderr if code == EXIT_FATAL else sys.stdout)
+    return code

@@ -1,0 +1,257 @@
+"""Safe output folders: cpanalysis never deletes what it did not create.
+
+* :func:`check_replaceable` refuses an output folder that holds anything cpanalysis did not write. A folder
+  cpanalysis writes carries the marker file :data:`MARKER`; a build may replace a folder only when it does not
+  exist, is empty, or carries the marker (or is a pack written before the marker existed: only the pack's own
+  files). The file-system root, the home folder, the repository and any folder that contains the working
+  directory are refused whatever they hold.
+* :func:`output_lock` takes an exclusive lock beside the output folder, so two builds into the same folder
+  cannot race: the second fails at once with a message.
+* :func:`private_staging` makes the staging folder (mode 0700, on the output's file system so the final swap is
+  a rename) and removes it on every exit path: normal return, exception, SIGTERM, SIGHUP and interpreter exit.
+  Staging folders left by a build killed with ``kill -9`` are removed by the next build into the same place.
+* :func:`die_with_parent` (a worker-process initializer) makes spawned workers exit when the builder dies.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from cpanalysis import paths
+from cpanalysis.errors import FatalError
+
+#: the file inside every folder cpanalysis creates for its output
+MARKER = ".cpanalysis-output"
+MARKER_TEXT = ("This folder was written by cpanalysis. A new build may replace everything in it.\n"
+               "Delete this file if you keep your own files here.\n")
+#: what a pack folder written before the marker existed holds (accepted once, then marked)
+_LEGACY_ENTRIES = re.compile(r"^(notebooks|figures|[^/]+\.html|indicators\.csv)$")
+
+
+class OutputFolderError(FatalError):
+    """The output folder cannot be used safely (exit code 2)."""
+
+
+def _protected(folder: Path) -> str | None:
+    """Why ``folder`` may never be replaced, or None."""
+    folder = folder.resolve()
+    if folder == Path(folder.anchor):
+        return "it is the root of the file system"
+    home = Path.home().resolve()
+    if folder == home:
+        return "it is your home folder"
+    root = paths.ROOT.resolve()
+    if folder == root or folder in root.parents:
+        return "it is the cpanalysis folder itself or a folder that contains it"
+    for special in (paths.DATA_DIR, paths.NOTEBOOKS_DIR, paths.PARAMETERS_DIR, paths.PACKAGE_DIR):
+        if folder == special.resolve() or special.resolve() in folder.parents:
+            return f"it is (or is inside) the project's {special.name}/ folder"
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:
+        cwd = None
+    if cwd is not None and (folder == cwd or folder in cwd.parents):
+        return "it is the current folder or a folder that contains it"
+    return None
+
+
+def _is_legacy_pack(folder: Path) -> bool:
+    entries = list(folder.iterdir())
+    if not entries or not all(_LEGACY_ENTRIES.match(e.name) and not e.is_symlink() for e in entries):
+        return False
+    if not any(e.name.endswith(".html") for e in entries):
+        return False
+    nb = folder / "notebooks"
+    return not nb.exists() or all(f.suffix == ".ipynb" and f.is_file() for f in nb.iterdir())
+
+
+def check_replaceable(folder: Path) -> None:
+    """Raise :class:`OutputFolderError` unless a build may replace ``folder`` (see the module docstring)."""
+    folder = Path(folder)
+    why = _protected(folder)
+    if why:
+        raise OutputFolderError(f"{folder}: will not write the pack here because {why}. Give --out (or "
+                                "output_dir in the parameters file) a new folder, e.g. outputs/mycouncil.")
+    if folder.is_symlink():
+        raise OutputFolderError(f"{folder}: is a symbolic link; give --out a real folder (a new one is best).")
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise OutputFolderError(f"{folder}: is a file, not a folder. Give --out a new folder, e.g. "
+                                "outputs/mycouncil.")
+    if (folder / MARKER).is_file() or not any(folder.iterdir()) or _is_legacy_pack(folder):
+        return
+    shown = ", ".join(sorted(p.name for p in folder.iterdir())[:5])
+    raise OutputFolderError(
+        f"{folder}: this folder already holds files that cpanalysis did not create ({shown}...). A build replaces "
+        "its whole output folder, so it will not use this one. Give --out a new or empty folder, e.g. "
+        "outputs/mycouncil.")
+
+
+def mark(folder: Path) -> None:
+    (Path(folder) / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------ lock
+@contextlib.contextmanager
+def output_lock(folder: Path) -> Iterator[Path]:
+    """Hold an exclusive lock on ``folder`` (a hidden lock file beside it) for the duration of the block."""
+    folder = Path(folder)
+    lock = folder.parent / f".{folder.name}.lock"
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; the staging rename still protects the last pack
+        yield lock
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise OutputFolderError(f"{folder}: another cpanalysis build is writing to this folder right now "
+                                    f"(lock {lock}). Wait for it to finish, or give --out another folder.") from None
+        try:  # the file we locked must still be the one on disk (a finishing build unlinks it)
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield lock
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
+
+
+# ------------------------------------------------------------------------------------------ staging
+_CLEANUP: dict[str, None] = {}
+_HANDLERS_SET = False
+_LOCK = threading.Lock()
+
+
+def _cleanup_all() -> None:
+    for path in list(_CLEANUP):
+        shutil.rmtree(path, ignore_errors=True)
+        _CLEANUP.pop(path, None)
+
+
+def _on_signal(signum, frame) -> None:  # noqa: ARG001
+    _cleanup_all()
+    # Re-raise as the default action so the exit status says which signal ended the build.
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install_handlers() -> None:
+    global _HANDLERS_SET
+    with _LOCK:
+        if _HANDLERS_SET:
+            return
+        _HANDLERS_SET = True
+    atexit.register(_cleanup_all)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None and signal.getsignal(sig) in (signal.SIG_DFL, None):
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, _on_signal)
+
+
+def register_cleanup(path: Path) -> None:
+    _install_handlers()
+    _CLEANUP[str(path)] = None
+
+
+def unregister_cleanup(path: Path) -> None:
+    _CLEANUP.pop(str(path), None)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(folder: Path) -> list[Path]:
+    """Remove staging folders beside ``folder`` left by builds that were killed (their process is gone)."""
+    removed = []
+    pattern = re.compile(rf"^\.{re.escape(folder.name)}\.(?:building|old)-(\d+)-")
+    if not folder.parent.exists():
+        return removed
+    for p in folder.parent.iterdir():
+        m = pattern.match(p.name)
+        if m and p.is_dir() and not p.is_symlink() and int(m.group(1)) != os.getpid() \
+                and not _pid_alive(int(m.group(1))) and p.stat().st_uid == os.getuid():
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+@contextlib.contextmanager
+def private_staging(folder: Path, kind: str = "building") -> Iterator[Path]:
+    """A private (0700) folder beside ``folder``, removed on every exit path unless moved away."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f".{folder.name}.{kind}-{os.getpid()}-", dir=folder.parent))
+    register_cleanup(path)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        unregister_cleanup(path)
+
+
+# ------------------------------------------------------------------------------------------ workers
+_CHILDREN: set[int] = set()
+
+
+def register_child(pid: int) -> None:
+    """A process this worker started (a Jupyter kernel) that must end with it."""
+    _CHILDREN.add(int(pid))
+
+
+def unregister_child(pid: int) -> None:
+    _CHILDREN.discard(int(pid))
+
+
+def _worker_terminated(signum, frame) -> None:  # noqa: ARG001
+    for pid in list(_CHILDREN):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    os._exit(128 + signum)
+
+
+def die_with_parent(parent_pid: int | None = None) -> None:
+    """Worker initializer: ask Linux to send SIGTERM to this process when its parent dies (even by ``kill -9``),
+    and on SIGTERM kill the kernels this worker started, then exit; exit at once if the parent is already gone.
+    Elsewhere, the executor's own broken-pipe detection ends the workers."""
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGTERM, _worker_terminated)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)
