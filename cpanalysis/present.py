@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpanalysis import briefing, paths, render
+from cpanalysis import briefing, render
 from cpanalysis.config import TOPICS
 
 # The notebooks' and the builder's entry points, re-exported:
