@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cpanalysis import paths
+from cpanalysis.errors import read_small_file
 
 TOPICS = {
     1: "commissioning", 2: "education", 3: "health", 4: "stability", 5: "adoption", 6: "fostering",
@@ -237,23 +238,11 @@ class _LimitedLoader(yaml.SafeLoader):
 def read_yaml(p: Path, what: str = "parameters file") -> Any:
     """Read a small YAML file safely: size limit, UTF-8 (with or without BOM), safe tags only, few aliases.
     Raises :class:`ParameterError` with the file and the fix."""
-    if p.is_dir():
-        raise ParameterError(f"{p}: is a folder, not a {what}. Give --params a YAML file, e.g. parameters/demo.yml")
-    if not p.exists():
+    if not p.exists() and not p.is_dir():
         raise ParameterError(f"{p}: {what} not found. Give --params with a file from parameters/, "
                              f"e.g. parameters/demo.yml")
-    try:
-        size = p.stat().st_size
-        if size > MAX_PARAMS_BYTES:
-            raise ParameterError(f"{p}: is {size:,} bytes; a {what} is a short YAML text (at most "
-                                 f"{MAX_PARAMS_BYTES:,} bytes). Check that --params names the right file.")
-        data = p.read_bytes()
-    except OSError as err:
-        raise ParameterError(f"{p}: cannot be read ({err.strerror or err}). Check the file and its permissions.") \
-            from None
-    if b"\x00" in data:
-        raise ParameterError(f"{p}: is a binary file, not a YAML {what}. Give --params a text file such as "
-                             "parameters/demo.yml")
+    data = read_small_file(p, what, MAX_PARAMS_BYTES, "Give --params a YAML text file such as parameters/demo.yml",
+                           ParameterError)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

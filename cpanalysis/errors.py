@@ -11,6 +11,24 @@ class PackBuildError(FatalError):
     """A notebook failed while building the pack; the last good pack is left untouched."""
 
 
+def read_small_file(path, what: str, limit: int, fix: str, error: type[Exception] = FatalError) -> bytes:
+    """The bytes of a small file a person wrote (parameters, evidence, a local return), refusing a folder, a file
+    over ``limit`` bytes, an unreadable file and a binary one with ``error`` naming the file and the fix."""
+    if path.is_dir():
+        raise error(f"{path}: is a folder, not a {what}. {fix}.")
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise error(f"{path}: is {size:,} bytes, too large for a {what} (at most {limit:,}). "
+                        "Check that it is the right file.")
+        data = path.read_bytes()
+    except OSError as err:
+        raise error(f"{path}: cannot be read ({err.strerror or err}). Check the file and its permissions.") from None
+    if b"\x00" in data:
+        raise error(f"{path}: is a binary file (for example a Word or Excel document), not a text {what}. {fix}.")
+    return data
+
+
 _CONTROL = None
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from cpanalysis import paths
 from cpanalysis.definitions import RESULT_COLUMNS, Definition
-from cpanalysis.errors import FatalError, plain
+from cpanalysis.errors import FatalError, plain, read_small_file
 
 
 @dataclass(frozen=True)
@@ -170,20 +170,7 @@ def read_text_file(path: Path, what: str, fix: str) -> tuple[str, str]:
     """Read a text file written by a person: UTF-8 (with or without BOM), else Windows-1252 (what Word and Excel
     save on English Windows). Returns (text, encoding name). Raises :class:`FatalError` naming the file for a
     folder, a binary file, a file too large or bytes that are neither."""
-    if path.is_dir():
-        raise FatalError(f"{path}: is a folder, not a {what}. {fix}.")
-    try:
-        size = path.stat().st_size
-        if size > MAX_TEXT_BYTES:
-            raise FatalError(f"{path}: is {size:,} bytes, too large for a {what} (at most {MAX_TEXT_BYTES:,}). "
-                             "Check that it is the right file.")
-        data = path.read_bytes()
-    except OSError as err:
-        raise FatalError(f"{path}: cannot be read ({err.strerror or err}). Check the file and its permissions.") \
-            from None
-    if b"\x00" in data:
-        raise FatalError(f"{path}: is a binary file (for example a Word or Excel document), not a text {what}. "
-                         f"{fix}.")
+    data = read_small_file(path, what, MAX_TEXT_BYTES, fix)
     try:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
