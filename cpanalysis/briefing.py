@@ -93,7 +93,7 @@ def comparison_sentence(ev: MeasureEvidence) -> str:
             parts.append(f"{d} than {_and(groups[d])}" + (f" ({bw})" if bw else ""))
     if "similar" in groups:
         parts.append(f"similar to {_and(groups['similar'])}")
-    s = ("It is " + "; ".join(parts) + " (by the comparison rule).") if parts else ""
+    s = ("It is " + "; ".join(parts) + ".") if parts else ""
     if "not judged" in groups:
         s += (" " if s else "") + ("For comparison: " + _and(groups["not judged"]) + "; no interval is available "
                                    "for this figure, so the difference is not judged.")
