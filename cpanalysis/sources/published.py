@@ -644,12 +644,16 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
             return pub
     tables: dict[str, Table] = {}
     info: dict[str, dict] = {}
+    not_tables: list[Path] = []
     for p in find_files(folder):
         try:
             t = read_lait(p) if p.name.lower().endswith(".parquet") else read_table(p)
         except PublishedDataError as err:
             info[str(p)] = {"file": str(p), "rows": 0, "columns": 0, "layout": "skipped", "notes": str(err)}
-            _warn(f"skipped a published file: {err}")
+            if "not an Explore Education Statistics table" in str(err):
+                not_tables.append(p)  # other files in the folder (a 903 return, say): one line for them all
+            else:
+                _warn(f"skipped a published file: {err}")
             continue
         info[str(p)] = {"file": str(p), "rows": len(t.frame), "columns": len(t.indicator_columns),
                         "layout": "LAIT long" if p.name.lower().endswith(".parquet") else "EES",
@@ -665,6 +669,10 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
             tables[name] = keep
             continue
         tables[name] = t
+    if not_tables:
+        _warn(f"skipped {len(not_tables)} file(s) in {folder} that are not DfE published tables (the first: "
+              f"{not_tables[0].relative_to(folder) if not_tables[0].is_relative_to(folder) else not_tables[0]}); "
+              "they were ignored.")
     info = list(info.values())
     if not tables:
         raise PublishedDataError(f"{folder}: no DfE published CSV files found (looked for *.csv and *.csv.gz).")
