@@ -58,8 +58,10 @@ def _indicator_kwargs(ctx_or_params) -> dict:
     return kw
 
 
-def prepare(params: Params) -> PackContext:
-    """Load and validate every source once, compute every indicator, apply disclosure control."""
+def prepare(params: Params, published: Any = None) -> PackContext:
+    """Load and validate every source once, compute every indicator, apply disclosure control.
+
+    ``published``: DfE's published files already parsed (a batch of councils parses them once)."""
     from cpanalysis import disclosure
     from cpanalysis.indicators import registry
 
@@ -80,7 +82,7 @@ def prepare(params: Params) -> PackContext:
         from cpanalysis.compare import comparator_table
         from cpanalysis.sources.published import load_published, published_indicators
 
-        ctx.published = load_published(paths.resolve(params.inputs.published))
+        ctx.published = published if published is not None else load_published(paths.resolve(params.inputs.published))
         ctx.comparators = comparator_table(ctx.published, params)
         pub = published_indicators(ctx.published, params)
         # Measures DfE publishes only for England (adoption stage times) are not the council's figure: the
@@ -118,8 +120,15 @@ def save_context(ctx: PackContext, cache_dir: Path) -> Path:
     return path
 
 
+#: contexts prepared in this process, by key: the in-process runner (``cpanalysis.runner``) hands the notebooks
+#: their context this way instead of through a file
+IN_PROCESS: dict[str, PackContext] = {}
+
+
 def open_context(params_file: str = "", params_json: str = "", cache_dir: str = "") -> PackContext:
     """Called at the top of every notebook: the build's cached context, or a fresh one."""
+    if cache_dir in IN_PROCESS:
+        return IN_PROCESS[cache_dir]
     if cache_dir and (Path(cache_dir) / CONTEXT_FILE).exists():
         with (Path(cache_dir) / CONTEXT_FILE).open("rb") as fh:
             return pickle.load(fh)

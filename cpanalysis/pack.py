@@ -176,6 +176,17 @@ def _shares(jobs: list[Job], workers: int) -> list[list[Job]]:
     return [s for s in shares if s]
 
 
+def _execute_inprocess(job: Job) -> tuple[str, str | None]:
+    from cpanalysis import runner
+
+    src, dst, parameters, _cwd = job
+    try:
+        runner.execute(src, dst, parameters)
+        return dst, None
+    except runner.CellError as err:
+        return dst, str(err)
+
+
 def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
                   prepare: Callable[[], None] | None = None, ready: Path | None = None
                   ) -> list[tuple[str, str | None]]:
@@ -187,6 +198,10 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
     """
     workers = max(1, min(workers, len(jobs)))
     order = {j[1]: i for i, j in enumerate(jobs)}
+    if runner == "inprocess":
+        if prepare is not None:
+            prepare()
+        return [_execute_inprocess(j) for j in jobs]
     if runner == "warm" and workers > 1 and prepare is not None and ready is not None:
         with _pool(workers) as pool:
             futures = [pool.submit(_execute_warm, share, str(ready)) for share in _shares(jobs, workers)]
@@ -218,8 +233,12 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
 
 def build_pack(params: Params, topics: list[int] | None = None, out: Path | None = None,
                workers: int | None = None, summary: bool = True,
-               html_name: str = "evidence-pack.html", runner: str = "warm") -> PackResult:
+               html_name: str = "evidence-pack.html", runner: str = "warm", published=None) -> PackResult:
     """Build the pack into ``out`` (default ``params.output_path``).
+
+    ``runner``: "warm" (kernels kept warm, one per worker; the default), "papermill" (a fresh kernel per
+    notebook) or "inprocess" (no kernel: :mod:`cpanalysis.runner`, used by batches of councils).
+    ``published``: DfE's files already parsed (a batch parses them once for every council).
 
     Safe output (see :mod:`cpanalysis.safe_output`): the folder is replaced only if it is new, empty or was
     written by cpanalysis (it carries the marker file); a lock stops a second build into the same folder; the
@@ -235,7 +254,7 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
         safe_output.sweep_stale(out_dir)
         safe_output.check_replaceable(out_dir)  # again, now that no other build can be changing it
         with safe_output.private_staging(out_dir) as staging:
-            return _build_in(staging, out_dir, params, topics, workers, summary, html_name, runner)
+            return _build_in(staging, out_dir, params, topics, workers, summary, html_name, runner, published)
 
 
 def check_inputs(params: Params) -> None:
@@ -246,8 +265,8 @@ def check_inputs(params: Params) -> None:
 
 
 def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | None, workers: int | None,
-              summary: bool, html_name: str, runner: str) -> PackResult:
-    from cpanalysis import present, safe_output
+              summary: bool, html_name: str, runner: str, published=None) -> PackResult:
+    from cpanalysis import evidence, present, safe_output
 
     t0 = time.perf_counter()
     topics = sorted(topics or params.topics)
@@ -260,9 +279,12 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
 
     def prepare() -> None:
         started = time.perf_counter()
-        ctx = present.prepare(params)
+        ctx = present.prepare(params, published=published)
         _require_usable(ctx, params)
-        present.save_context(ctx, cache)
+        if runner == "inprocess":
+            evidence.IN_PROCESS[str(cache)] = ctx  # handed to the notebooks in memory, never written
+        else:
+            present.save_context(ctx, cache)
         timings["prepare"] = time.perf_counter() - started
 
     names = ([SUMMARY] if summary else []) + [notebook_name(n) for n in topics] + ([ANNEX] if summary else [])
@@ -275,6 +297,7 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     try:
         results = run_notebooks(jobs, workers, runner, prepare=prepare, ready=cache / "READY")
     finally:
+        evidence.IN_PROCESS.pop(str(cache), None)
         shutil.rmtree(cache, ignore_errors=True)  # the cache holds child-level data: never keep it
     timings["notebooks"] = time.perf_counter() - started  # includes prepare when it overlaps kernel start
     failed = [(Path(d).name, e) for d, e in results if e]

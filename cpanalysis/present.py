@@ -23,8 +23,14 @@ from cpanalysis.config import TOPICS
 from cpanalysis.evidence import CONTEXT_FILE, PackContext, key_ids, open_context, prepare, save_context  # noqa: F401
 from cpanalysis.narrative import year_label
 
+#: where rendered HTML goes when the notebooks run in this process without a kernel (``cpanalysis.runner``)
+SINK: list[str] | None = None
+
 
 def _display_html(markup: str) -> None:
+    if SINK is not None:
+        SINK.append(markup)
+        return
     from IPython.display import HTML, display
 
     display(HTML(markup))
