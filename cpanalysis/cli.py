@@ -178,6 +178,22 @@ def cmd_download(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from cpanalysis.batch import run_batch
+
+    if not args.published:
+        raise ParameterError("batch needs --published: a folder of DfE published files (e.g. ../shared/data)")
+    result = run_batch(args.councils, _from_cwd(args.published), args.year, _from_cwd(args.out),
+                       workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
+    ok = len(result.councils) - len(result.failed)
+    print(f"Built {ok} of {len(result.councils)} council packs in {result.seconds:.0f} s "
+          f"({len(result.councils) / max(result.seconds, 1e-9) * 60:.1f} councils a minute); index: "
+          f"{result.out / 'index.html'}; every council's indicators: {result.out / 'councils.csv'}")
+    for c in result.failed:
+        print(f"  {c.name or c.code}: {c.status}", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cpanalysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -201,6 +217,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p, out_help="CSV file to write")
     p.add_argument("--public", action="store_true", help="apply disclosure control (for publication)")
     p.set_defaults(func=cmd_indicators)
+
+    p = sub.add_parser("batch", help="published-data packs for many councils, with an index page and one CSV")
+    p.add_argument("--councils", default="all",
+                   help="'all', a region (e.g. 'West Midlands') or names and codes separated by commas")
+    p.add_argument("--published", type=Path, help="folder searched recursively for DfE published files")
+    p.add_argument("--year", type=int, default=2025, help="reporting year ending 31 March (default 2025)")
+    p.add_argument("--out", type=Path, required=True, help="folder for the packs, index.html and councils.csv")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--scheduler", default=None, help="address of a Dask distributed scheduler, e.g. tcp://host:8786")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("demo-data", help="regenerate the synthetic demonstration council")
     p.add_argument("--seed", type=int)

@@ -233,12 +233,14 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
 
 def build_pack(params: Params, topics: list[int] | None = None, out: Path | None = None,
                workers: int | None = None, summary: bool = True,
-               html_name: str = "evidence-pack.html", runner: str = "warm", published=None) -> PackResult:
+               html_name: str = "evidence-pack.html", runner: str = "warm", published=None,
+               context=None) -> PackResult:
     """Build the pack into ``out`` (default ``params.output_path``).
 
     ``runner``: "warm" (kernels kept warm, one per worker; the default), "papermill" (a fresh kernel per
     notebook) or "inprocess" (no kernel: :mod:`cpanalysis.runner`, used by batches of councils).
-    ``published``: DfE's files already parsed (a batch parses them once for every council).
+    ``published``: DfE's files already parsed (a batch parses them once for every council); ``context``: the
+    evidence already prepared for these parameters (the batch keeps it for its index and CSV).
 
     Safe output (see :mod:`cpanalysis.safe_output`): the folder is replaced only if it is new, empty or was
     written by cpanalysis (it carries the marker file); a lock stops a second build into the same folder; the
@@ -254,7 +256,8 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
         safe_output.sweep_stale(out_dir)
         safe_output.check_replaceable(out_dir)  # again, now that no other build can be changing it
         with safe_output.private_staging(out_dir) as staging:
-            return _build_in(staging, out_dir, params, topics, workers, summary, html_name, runner, published)
+            return _build_in(staging, out_dir, params, topics, workers, summary, html_name, runner, published,
+                             context)
 
 
 def check_inputs(params: Params) -> None:
@@ -265,7 +268,7 @@ def check_inputs(params: Params) -> None:
 
 
 def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | None, workers: int | None,
-              summary: bool, html_name: str, runner: str, published=None) -> PackResult:
+              summary: bool, html_name: str, runner: str, published=None, context=None) -> PackResult:
     from cpanalysis import evidence, present, safe_output
 
     t0 = time.perf_counter()
@@ -279,7 +282,7 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
 
     def prepare() -> None:
         started = time.perf_counter()
-        ctx = present.prepare(params, published=published)
+        ctx = context if context is not None else present.prepare(params, published=published)
         _require_usable(ctx, params)
         if runner == "inprocess":
             evidence.IN_PROCESS[str(cache)] = ctx  # handed to the notebooks in memory, never written

@@ -1,0 +1,292 @@
+"""Published-data packs for many councils in one run: local worker processes, or a Dask cluster.
+
+``run_batch`` parses DfE's published files once, then builds one pack per council (the same notebooks, run
+in each worker's process without a kernel: :mod:`cpanalysis.runner`), on worker processes of this machine
+or, given a scheduler address, on a ``dask.distributed`` cluster (the parsed files are scattered to every
+worker once). One council's failure never stops the others. Beside the packs it writes ``index.html``
+(every council with its status, time and key figures beside England's and its region's, sortable, linking to
+each pack) and ``councils.csv`` (every council's indicators for the year with comparators, quarter and the
+comparison rule's reading: the regional analyst's table).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import re
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cpanalysis.errors import FatalError
+
+#: headline measures shown side by side on the index page (all published for every council)
+INDEX_MEASURES = ("cla_rate_per_10k", "stability_3plus_placements", "stability_long_term", "health_assessment",
+                  "care_leavers_suitable_accom_19_21", "care_leavers_eet_19_21", "workforce_agency_rate")
+CSV_COLUMNS = ["old_la_code", "council", "region", "indicator_id", "title", "unit", "polarity", "year", "value",
+               "symbol", "numerator", "denominator", "england", "region_value", "sn_median", "quarter", "n_councils",
+               "reading"]
+
+
+@dataclass
+class CouncilResult:
+    code: str
+    requested: str = ""  # the council as the batch named it (a name or a code)
+    name: str = ""
+    region: str = ""
+    status: str = "not run"
+    seconds: float = 0.0
+    pack: str = ""  # path of the pack relative to the batch folder
+    key: dict[str, str] = field(default_factory=dict)  # indicator id -> value as shown
+    rows: list[dict] = field(default_factory=list)  # the council's lines of councils.csv
+    peak_mb: float = 0.0
+
+
+@dataclass
+class BatchResult:
+    out: Path
+    councils: list[CouncilResult]
+    seconds: float
+    prepare_seconds: float
+    england: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[CouncilResult]:
+        return [c for c in self.councils if c.status != "ok"]
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "council"
+
+
+def select_councils(spec: str, published, year: int) -> list[str]:
+    """Council codes for ``all`` (every council with published figures for ``year``), a region's name, or a
+    comma-separated list of names and codes (resolved later, so a wrong one fails alone)."""
+    from cpanalysis import councils
+
+    d = councils.directory(published.folder)
+    la = published.figures[(published.figures["geographic_level"] == "Local authority")
+                           & (published.figures["year"] == year) & published.figures["value"].notna()]
+    live = set(la["old_la_code"].astype(str))
+    spec = spec.strip()
+    if spec.lower() == "all":
+        return [c for c in d["old_la_code"].astype(str) if c in live]
+    regions = {r.lower(): r for r in d["region_name"].dropna().unique()}
+    if spec.lower() in regions or spec.lower() == "london":
+        want = [r for r in regions.values() if spec.lower() in r.lower()]
+        return [c for c, r in zip(d["old_la_code"].astype(str), d["region_name"]) if r in want and c in live]
+    return [s.strip() for s in spec.split(",") if s.strip()]
+
+
+# ------------------------------------------------------------------------------------ one council
+_PUBLISHED = None  # the parsed files in a local worker process (loaded once by the initializer)
+
+
+def _init_local_worker(folder: str) -> None:
+    from cpanalysis import safe_output
+    from cpanalysis.sources.published import load_published
+
+    safe_output.die_with_parent()
+    global _PUBLISHED
+    _PUBLISHED = load_published(folder)  # from the cache the parent wrote: parsed once for the whole batch
+
+
+def _build_local(code: str, year: int, out: str) -> CouncilResult:
+    return build_council(_PUBLISHED, code, year, Path(out))
+
+
+def build_council(published, code: str, year: int, out: Path) -> CouncilResult:
+    """One council's pack in ``out/<council>/``, never raising: a failure is the result's status."""
+    import resource
+
+    from cpanalysis import config, councils, evidence, pack
+
+    res = CouncilResult(code=str(code), requested=str(code))
+    t0 = time.perf_counter()
+    try:
+        params = config.from_dict({"council": {"name": str(code)}, "year": int(year),
+                                   "inputs": {"published": str(published.folder)}, "output_dir": str(out)}, "batch")
+        params.council = councils.resolve_council(str(code), params, folder=published.folder)
+        res.name, res.region = params.council.name, params.council.region or ""
+        res.code = params.council.old_la_code or str(code)
+        folder = out / slug(res.name)
+        ctx = evidence.prepare(params, published=published)
+        built = pack.build_pack(params, out=folder, workers=1, runner="inprocess", context=ctx)
+        res.pack = str(built.html.relative_to(out))
+        from cpanalysis.narrative import fmt
+
+        for ev in evidence.all_evidence(ctx):
+            res.rows.append(_csv_row(res, ev))
+            if ev.id in INDEX_MEASURES:
+                res.key[ev.id] = fmt(ev.value, ev.unit, ev.symbol or None)
+        res.status = "ok"
+    except FatalError as err:
+        res.status = f"failed: {err}"
+    except Exception as err:  # noqa: BLE001 - one council's failure never stops the batch; reported in the index
+        res.status = f"failed: {type(err).__name__}: {err}"
+    res.seconds = time.perf_counter() - t0
+    res.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return res
+
+
+def _csv_row(res: CouncilResult, ev) -> dict:
+    def num(x):
+        return "" if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)
+
+    return {"old_la_code": res.code, "council": res.name, "region": res.region, "indicator_id": ev.id,
+            "title": ev.title, "unit": ev.unit, "polarity": ev.polarity, "year": ev.year,
+            "value": "" if ev.symbol else num(ev.value), "symbol": ev.symbol,
+            "numerator": "" if ev.symbol else num(ev.numerator), "denominator": "" if ev.symbol else num(ev.denominator),
+            "england": num(ev.comparators.get("england")), "region_value": num(ev.comparators.get("region")),
+            "sn_median": num(ev.comparators.get("sn_median")), "quarter": ev.quarter or "",
+            "n_councils": ev.n_councils or "", "reading": ev.comparator_verdict if ev.shown and ev.comparators else ""}
+
+
+# ------------------------------------------------------------------------------------------ the batch
+def run_batch(spec: str, published_dir: str | Path, year: int, out: str | Path, workers: int | None = None,
+              scheduler: str | None = None, progress: bool = True) -> BatchResult:
+    """Build every selected council's pack into ``out`` and write the index page and the CSV beside them."""
+    from cpanalysis import safe_output
+    from cpanalysis.sources.published import load_published
+
+    out = Path(out).expanduser().resolve()
+    safe_output.check_replaceable(out)
+    t0 = time.perf_counter()
+    published = load_published(Path(published_dir).expanduser().resolve())  # parsed (and cached) once
+    prepare_seconds = time.perf_counter() - t0
+    codes = select_councils(spec, published, year)
+    if not codes:
+        raise FatalError(f"no council matches {spec!r} with published figures for {year}. Give 'all', a region "
+                         "(e.g. 'West Midlands') or a comma-separated list of councils.")
+    out.mkdir(parents=True, exist_ok=True)
+    safe_output.mark(out)
+    results = (_on_dask(published, codes, year, out, scheduler, progress) if scheduler
+               else _on_local(published, codes, year, out, workers, progress))
+    order = {c: i for i, c in enumerate(codes)}
+    results.sort(key=lambda r: order.get(r.requested, len(order)))
+    batch = BatchResult(out=out, councils=results, seconds=time.perf_counter() - t0, prepare_seconds=prepare_seconds,
+                        england=_england(results))
+    write_csv(batch, out / "councils.csv")
+    write_index(batch, out / "index.html", year)
+    return batch
+
+
+def _bar(total: int, progress: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="council", disable=not progress, desc="councils", dynamic_ncols=True)
+
+
+def _tick(bar, res: CouncilResult, failed: list[int]) -> None:
+    if res.status != "ok":
+        failed[0] += 1
+    bar.set_postfix_str(f"failed {failed[0]}")
+    bar.update(1)
+
+
+def _on_local(published, codes: list[str], year: int, out: Path, workers: int | None,
+              progress: bool) -> list[CouncilResult]:
+    workers = max(1, min(workers or os.cpu_count() or 2, len(codes)))
+    results, failed = [], [0]
+    with _bar(len(codes), progress) as bar:
+        if workers == 1:
+            for c in codes:
+                results.append(build_council(published, c, year, out))
+                _tick(bar, results[-1], failed)
+            return results
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_local_worker,
+                                 initargs=(str(published.folder),)) as pool:
+            futures = [pool.submit(_build_local, c, year, str(out)) for c in codes]
+            for f in as_completed(futures):
+                results.append(f.result())
+                _tick(bar, results[-1], failed)
+    return results
+
+
+def _on_dask(published, codes: list[str], year: int, out: Path, scheduler: str, progress: bool
+             ) -> list[CouncilResult]:
+    """The same builds as tasks on a Dask cluster: the parsed files go to every worker once (scatter)."""
+    from dask.distributed import Client
+    from dask.distributed import as_completed as dask_completed
+
+    results, failed = [], [0]
+    with Client(scheduler) as client:
+        pub = client.scatter(published, broadcast=True)
+        futures = [client.submit(build_council, pub, c, year, out, pure=False) for c in codes]
+        with _bar(len(codes), progress) as bar:
+            for f in dask_completed(futures):
+                results.append(f.result())
+                _tick(bar, results[-1], failed)
+    return results
+
+
+def _england(results: Iterable[CouncilResult]) -> dict[str, str]:
+    from cpanalysis.narrative import fmt
+
+    for r in results:
+        eng = {row["indicator_id"]: fmt(row["england"], row["unit"]) for row in r.rows
+               if row["indicator_id"] in INDEX_MEASURES and row["england"] != ""}
+        if eng:
+            return eng
+    return {}
+
+
+def write_csv(batch: BatchResult, path: Path) -> Path:
+    """Every council's indicators for the year with comparators, quarter and reading; text cells that a
+    spreadsheet would run as a formula are neutralised."""
+    from cpanalysis.export import neutralise_formulas
+
+    rows = [row for r in batch.councils for row in r.rows]
+    neutralise_formulas(pd.DataFrame(rows, columns=CSV_COLUMNS)).to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+#: the index page's only script: sort the table by a column (the page's Content-Security-Policy allows this
+#: script alone, by its hash). Written by hand: a dozen lines do not justify a library.
+SORT_SCRIPT = """
+document.querySelectorAll('#councils thead button').forEach(function (b) {
+  b.addEventListener('click', function () {
+    var col = +b.dataset.col, num = b.dataset.num === '1', body = document.querySelector('#councils tbody');
+    var rows = Array.prototype.slice.call(body.rows, 1), dir = b.dataset.dir === 'asc' ? -1 : 1;
+    function key(r) { var t = r.cells[col].textContent.trim(); var v = parseFloat(t.replace(/[^0-9.\\-]/g, ''));
+      return num ? (isNaN(v) ? -Infinity : v) : t.toLowerCase(); }
+    rows.sort(function (x, y) { var a = key(x), c = key(y); return a < c ? -dir : a > c ? dir : 0; });
+    rows.forEach(function (r) { body.appendChild(r); });
+    b.dataset.dir = dir === 1 ? 'asc' : 'desc';
+  });
+});
+"""
+
+
+def _csp_hash(script: str) -> str:
+    import base64
+    import hashlib
+
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+
+
+def write_index(batch: BatchResult, path: Path, year: int) -> Path:
+    from cpanalysis import render
+    from cpanalysis.narrative import year_label
+
+    titles = {}
+    for r in batch.councils:
+        for row in r.rows:
+            titles.setdefault(row["indicator_id"], row["title"])
+    measures = [(i, titles.get(i, i.replace("_", " "))) for i in INDEX_MEASURES]
+    html = render.render("batch_index.html.j2", year=year_label(year), councils=batch.councils, measures=measures,
+                         england=batch.england, seconds=round(batch.seconds), n_failed=len(batch.failed),
+                         script=SORT_SCRIPT, script_hash=_csp_hash(SORT_SCRIPT))
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def summary_frame(batch: BatchResult) -> pd.DataFrame:
+    return pd.DataFrame([{"code": r.code, "council": r.name, "status": r.status, "seconds": round(r.seconds, 1)}
+                         for r in batch.councils])
