@@ -1,7 +1,7 @@
 """Benchmark: wall time and peak memory to build the demonstration evidence pack.
 
 Prints figures; asserts nothing (speed is measured, not tested). Usage:
-    .venv/bin/python benchmarks/bench_pack.py [--runner warm|papermill] [--workers N] [--repeat N]
+    .venv/bin/python benchmarks/bench_pack.py [--runner warm|papermill|inprocess] [--workers N] [--repeat N]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def peak_mib() -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runner", default="warm", choices=["warm", "papermill"])
+    ap.add_argument("--runner", default="warm", choices=["warm", "papermill", "inprocess"])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()

@@ -106,7 +106,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     params = load_params(args)
     topics = _parse_topics(args.topics)
-    result = build_pack(params, topics=topics, out=args.out and _from_cwd(args.out), workers=args.workers)
+    result = build_pack(params, topics=topics, out=args.out and _from_cwd(args.out), workers=args.workers,
+                        runner=args.runner)
     print(f"Evidence pack: {result.html}")
     print(f"Built {len(result.notebooks)} notebooks in {result.seconds:.1f} s")
     return EXIT_OK
@@ -202,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--topics", help="LGA question numbers to include, e.g. 4,8 (default: all in the parameters)")
     p.add_argument("--workers", type=int, default=None, help="parallel notebook workers (default: CPU count)")
+    p.add_argument("--runner", choices=["warm", "papermill", "inprocess"], default="warm",
+                   help="warm: Jupyter kernels kept warm, one per worker (default); papermill: a fresh kernel per "
+                        "notebook; inprocess: no kernel, the notebooks' cells run in this process (fastest)")
     p.set_defaults(func=cmd_pack)
 
     p = sub.add_parser("run", help="run one topic notebook: executed copy plus its HTML")
