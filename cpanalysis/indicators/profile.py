@@ -472,7 +472,8 @@ def review_participation(ctx: Context) -> pd.DataFrame:
         n=("_code", "size"), ok=("_code", lambda c: bool(c.isin(list(VIEWS_CONVEYED)).all())),
         codes=("_code", lambda c: ", ".join(REVIEW_LABELS.get(x, f"code {x}") if isinstance(x, str) else "code blank"
                                             for x in c)))
-    per = per.assign(ok=per["ok"].astype(bool).to_numpy(), n=per["n"].astype(int).to_numpy())
+    # nullable dtypes: a child with no review has no entry, and the lookup gives a missing value for it
+    per = per.assign(ok=pd.array(per["ok"].astype(bool), dtype="boolean"), n=pd.array(per["n"], dtype="Int64"))
     n = E.lookup(kids["CHILD"], per["n"]).fillna(0).astype(int)
     ok = E.lookup(kids["CHILD"], per["ok"]).fillna(False).astype(bool)
     codes = E.lookup(kids["CHILD"], per["codes"]).fillna("").astype("string")
