@@ -26,6 +26,12 @@ class SubQuestion:
     text: str
     indicators: tuple[str, ...]
     evidence: str
+    #: why a sub-question that is not the guide's was added (empty for the guide's own questions)
+    added: str = ""
+
+    @property
+    def from_guide(self) -> bool:
+        return not self.added
 
 
 @dataclass(frozen=True)
@@ -52,13 +58,19 @@ def load_questions(path: Path = QUESTIONS_FILE) -> dict[int, Question]:
     out: dict[int, Question] = {}
     for n, q in raw.items():
         subs = tuple(SubQuestion(text=s["text"].strip(), indicators=tuple(s.get("indicators") or ()),
-                                 evidence=(s.get("evidence") or "").strip()) for s in q["sub_questions"])
+                                 evidence=(s.get("evidence") or "").strip(), added=(s.get("added") or "").strip())
+                     for s in q["sub_questions"])
         out[int(n)] = Question(number=int(n), title=q["title"].strip(), summary=" ".join(q["summary"].split()),
                                guide_page=int(q.get("guide_page", 0)), sub_questions=subs,
                                headline=tuple(q.get("headline") or ()))
     if sorted(out) != list(range(1, 11)):
         raise ValueError(f"{path}: expected questions 1 to 10, found {sorted(out)}")
     return out
+
+
+def attribution(path: Path = QUESTIONS_FILE) -> str:
+    """Where the questions come from (the guide's authors, title and date), for the pack and the README."""
+    return " ".join(str(yaml.safe_load(path.read_text(encoding="utf-8")).get("attribution", "")).split())
 
 
 def question(n: int) -> Question:

@@ -221,7 +221,8 @@ def _audit(b: pd.DataFrame, cohort: pd.Series, num: pd.Series, reason: pd.Series
     return out
 
 
-def _band_audit(ctx: Context, band: str, numerator: pd.Series, accom: bool = False, note: str = "") -> pd.DataFrame:
+def _band_audit(ctx: Context, band: str, numerator: pd.Series, accom: bool = False, note: str = "",
+                by_age: bool = False) -> pd.DataFrame:
     b = _base(ctx)
     lo, hi = BANDS[band]
     in_band = (b["band"] == band).fillna(False).astype(bool)
@@ -236,6 +237,9 @@ def _band_audit(ctx: Context, band: str, numerator: pd.Series, accom: bool = Fal
                              + " (abroad, deported or residence not known); " + b["desc"])
     if note:
         reason = reason.mask(cohort, reason + note)
+    if by_age:  # each age in the band separately, as councils' scorecards track them (19, 20 and 21)
+        age = b["age"].astype("Int64").astype("string")
+        return _audit(b, cohort, numerator, reason, breakdown=("Aged " + age).where(in_band).to_numpy(dtype=object))
     return _audit(b, cohort, numerator, reason)
 
 
@@ -249,6 +253,9 @@ COHORT_METHOD = ("OC3 cohort as in the DfE 903 guidance: relevant or former rele
                  "information not known. ")
 COHORT_DEVIATION = ("Where the episodes do not reach back to the 14th birthday, the council's OC3 rows are taken "
                     "as the cohort without re-deriving relevance (the audit marks these).")
+BY_AGE = (" Breakdowns: aged 19, aged 20 and aged 21 (the age at 31 March, reached on the birthday in the year), "
+          "as councils' scorecards track them.")
+BY_AGE_DEVIATION = " DfE publishes council figures for ages 19 to 21 together only, so the single ages have no comparator."
 CAV_TOUCH = "Information is collected around the birthday; 'not in touch' includes young people who refuse contact."
 
 
@@ -296,7 +303,8 @@ def _activity_def(band: str, kind: str) -> Definition:
             numerator="Those with ACTIV F1, P1, F2, P2, F4, P4, F5 or P5 (F3, P3 before 2022)",
             denominator=f"Care leavers aged {lo} to {hi}", unit="percent", polarity="higher_is_better", source=SOURCE,
             methodology=COHORT_METHOD + "Numerator: ACTIV in education, employment or training (LAIT 113; EES "
-            "la_care_leavers_activity 'Total in education, employment or training').", deviation=COHORT_DEVIATION,
+            "la_care_leavers_activity 'Total in education, employment or training')." + (BY_AGE if band == "19_21" else ""),
+            deviation=COHORT_DEVIATION + (BY_AGE_DEVIATION if band == "19_21" else ""),
             caveats=CAV_EET, published_measure=f"care_leavers_eet_{band}")
     if kind == "neet":
         return Definition(
@@ -319,9 +327,9 @@ def _activity_def(band: str, kind: str) -> Definition:
         published_measure="care_leavers_activity_not_known_19_21" if band == "19_21" else None)
 
 
-def _activity(ctx: Context, band: str, codes) -> pd.DataFrame:
+def _activity(ctx: Context, band: str, codes, by_age: bool = False) -> pd.DataFrame:
     b = _base(ctx)
-    return _band_audit(ctx, band, _in(b["ACTIV"], codes))
+    return _band_audit(ctx, band, _in(b["ACTIV"], codes), by_age=by_age)
 
 
 def _not_known(ctx: Context, band: str) -> pd.DataFrame:
@@ -336,7 +344,7 @@ def care_leavers_eet_17_18(ctx: Context) -> pd.DataFrame:
 
 @indicator(_activity_def("19_21", "eet"))
 def care_leavers_eet_19_21(ctx: Context) -> pd.DataFrame:
-    return _activity(ctx, "19_21", EET_ACTIV)
+    return _activity(ctx, "19_21", EET_ACTIV, by_age=True)
 
 
 @indicator(_activity_def("17_18", "neet"))
@@ -365,15 +373,16 @@ def _accom_def(band: str) -> Definition:
         "(suitability total)", unit="percent", polarity="higher_is_better", source=SOURCE,
         methodology=COHORT_METHOD + "Denominator further excludes ACCOM G, H and R, so it is smaller than the EET "
         "denominator (LAIT 112; England 2025: 14,750 v 14,800 aged 17-18). Numerator: ACCOM ending in 1. ACCOM 0 "
-        "or blank, and no OC3 record, stay in the denominator as not known to be suitable.",
-        deviation=COHORT_DEVIATION, caveats=("Suitability is the council's judgement, recorded around the birthday.",),
+        "or blank, and no OC3 record, stay in the denominator as not known to be suitable."
+        + (BY_AGE if band == "19_21" else ""),
+        deviation=COHORT_DEVIATION + (BY_AGE_DEVIATION if band == "19_21" else ""), caveats=("Suitability is the council's judgement, recorded around the birthday.",),
         published_measure=f"care_leavers_suitable_accom_{band}")
 
 
-def _accom(ctx: Context, band: str) -> pd.DataFrame:
+def _accom(ctx: Context, band: str, by_age: bool = False) -> pd.DataFrame:
     b = _base(ctx)
     return _band_audit(ctx, band, b["ACCOM"].astype("string").str.endswith("1").fillna(False).astype(bool),
-                       accom=True)
+                       accom=True, by_age=by_age)
 
 
 @indicator(_accom_def("17_18"))
@@ -383,7 +392,7 @@ def care_leavers_suitable_accom_17_18(ctx: Context) -> pd.DataFrame:
 
 @indicator(_accom_def("19_21"))
 def care_leavers_suitable_accom_19_21(ctx: Context) -> pd.DataFrame:
-    return _accom(ctx, "19_21")
+    return _accom(ctx, "19_21", by_age=True)
 
 
 @indicator(Definition(

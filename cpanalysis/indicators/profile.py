@@ -12,7 +12,7 @@ import pandas as pd
 
 from cpanalysis import episodes as E
 from cpanalysis.indicators.registry import Context, Definition, indicator
-from cpanalysis.model import collection_end
+from cpanalysis.model import collection_end, collection_start
 
 #: One plain-English sentence per indicator, for councillors (``Definition.plain``).
 PLAIN = {
@@ -38,6 +38,10 @@ PLAIN = {
                                "council's area."),
     "placed_over_20_miles": ("The share of children in care on 31 March who lived more than 20 miles "
                              "from home."),
+    "placed_within_20_miles": ("The share of children in care on 31 March who lived 20 miles or less from "
+                               "home."),
+    "review_participation": ("The share of children aged 4 or over in care on 31 March who gave their views, in "
+                             "person or through someone else, at every review of their care plan in the year."),
     "uasc_at_31_march": ("The number of unaccompanied children seeking asylum whom the council looked "
                          "after on 31 March."),
     "uasc_percent_at_31_march": ("The share of children in care on 31 March who were unaccompanied "
@@ -321,7 +325,7 @@ def location_audit(ctx: Context, kids: pd.DataFrame, over_20: bool | None) -> pd
     """Audit for a location indicator over ``kids`` (rows of :func:`year_children` open at 31 March).
 
     ``over_20`` None: numerator = placed outside the council; True: outside AND more than 20 miles from
-    home; "any": more than 20 miles from home wherever the placement is.
+    home; "any": more than 20 miles from home wherever the placement is; "within": 20 miles or less from home.
     """
     loc = year_locations(ctx)
     loc = loc.reindex(kids["CHILD"].to_numpy()).set_axis(kids.index)
@@ -333,6 +337,9 @@ def location_audit(ctx: Context, kids: pd.DataFrame, over_20: bool | None) -> pd
     elif over_20 == "any":
         known = dist.notna()
         num = (dist > 20).fillna(False).astype(bool)
+    elif over_20 == "within":
+        known = dist.notna()
+        num = (dist <= 20).fillna(False).astype(bool)
     else:
         # inside the council: known not to be "outside and over 20 miles" whatever the distance
         inside = (outside == False).fillna(False).astype(bool)  # noqa: E712
@@ -396,9 +403,85 @@ def placed_outside_and_over_20_miles(ctx: Context) -> pd.DataFrame:
                 "miles from home').",
     deviation="Distance from HOME_POST on the open episode, not the first home address; unknown distances are left "
               "out of the denominator.",
-    caveats=(LOCATION_CAVEAT,), published_measure="placed_outside_and_over_20_miles"))
+    caveats=(LOCATION_CAVEAT,), published_measure="placed_over_20_miles"))
 def placed_over_20_miles(ctx: Context) -> pd.DataFrame:
     return location_audit(ctx, cla31(ctx), "any")
+
+
+@indicator(Definition(
+    id="placed_within_20_miles", plain=PLAIN["placed_within_20_miles"],
+    title="Children placed 20 miles or less from home", question=1,
+    sub_question="Do you have mechanism for reviewing the effectiveness of the services you commission, based on "
+                 "outcomes?",
+    cohort="Children looked after at 31 March (excluding short breaks V3/V4) with a known distance from home",
+    numerator="Children placed 20 miles or less (straight line) from their home postcode, inside or outside the "
+              "council", denominator="Children in the cohort", unit="percent", polarity="higher_is_better",
+    source="SSDA903 Episodes; postcode lookup (postcode, easting, northing)",
+    methodology="The complement of placed_over_20_miles among children with a known distance: PL_DISTANCE <= 20 "
+                "(EES 'Placed 20 miles or less from home'), the reading Cheshire East's scorecard uses ('the number "
+                "of children placed within 20 miles of their home').",
+    deviation="Distance from HOME_POST on the open episode, not the first home address. DfE divides by all "
+              "children looked after, with distance not known as a third group; we leave unknown distances out of "
+              "the denominator, so our figure and placed_over_20_miles add up to 100% and DfE's need not.",
+    caveats=(LOCATION_CAVEAT, "Some children are rightly placed far from home, for their safety or to live with "
+             "relatives."), published_measure="placed_within_20_miles"))
+def placed_within_20_miles(ctx: Context) -> pd.DataFrame:
+    return location_audit(ctx, cla31(ctx), "within")
+
+
+# --------------------------------------------------------------------------- taking part in reviews
+#: the child gave views at the review: in person, through an advocate, non-verbally, by briefing an advocate or
+#: through a facilitative medium (PN1-PN6); PN7 = views not conveyed; PN0 = under 4 (not counted)
+VIEWS_CONVEYED = frozenset({"PN1", "PN2", "PN3", "PN4", "PN5", "PN6"})
+REVIEW_LABELS = {"PN1": "attended and spoke", "PN2": "attended, advocate spoke", "PN3": "attended, views shown "
+                 "non-verbally", "PN4": "attended, did not speak or convey views", "PN5": "absent, briefed an advocate",
+                 "PN6": "absent, views conveyed another way", "PN7": "absent, views not conveyed",
+                 "PN0": "under 4"}
+
+
+@indicator(Definition(
+    id="review_participation", plain=PLAIN["review_participation"],
+    title="Children who gave their views at every review", question=1,
+    sub_question="Do you have a system for seeking feedback from looked-after children and care-leavers about the "
+                 "services they receive?",
+    cohort="Children looked after at 31 March (excluding short breaks V3/V4) with at least one review in the year at "
+           "which they were aged 4 or over (a Reviews row with REVIEW_CODE other than PN0)",
+    numerator="Children whose every such review in the year has REVIEW_CODE PN1 to PN6 (views conveyed)",
+    denominator="Children in the cohort", unit="percent", polarity="higher_is_better", source="SSDA903 Reviews",
+    methodology="Reviews rows of the collection year (REVIEW between 1 April and 31 March) for children looked after "
+                "at 31 March. PN0 (under 4) reviews are ignored. A child counts if every remaining review is PN1 to "
+                "PN6 (PN4, attended but did not convey views, is counted as taking part, as in the former PAF C63 "
+                "'participation of looked after children in reviews'); one PN7 review (absent, views not conveyed) "
+                "takes the child out of the numerator.",
+    deviation="DfE no longer publishes a review participation measure for councils. This is our reading of the "
+              "former Performance Assessment Framework indicator C63 (children looked after at 31 March aged 4 or "
+              "over who communicated their views at each review); C63 also required four weeks in care, which the "
+              "cohort here does not check.",
+    caveats=("Counts whether children's views reached their review, not whether they were listened to.",
+             "Children under 4 are not counted."), counted="children aged 4 or over"))
+def review_participation(ctx: Context) -> pd.DataFrame:
+    kids = cla31(ctx)
+    rv = ctx.data.table("reviews", ctx.year)
+    start, end = collection_start(ctx.year), collection_end(ctx.year)
+    rv = rv[rv["CHILD"].isin(kids["CHILD"].dropna().unique())]
+    # a review dated outside the year is left out; one with no readable date is kept (it was returned this year)
+    rv = rv[((rv["REVIEW"] >= start) & (rv["REVIEW"] <= end)).fillna(True).astype(bool)]
+    code = rv["REVIEW_CODE"].astype("string").str.strip().str.upper()
+    rv = rv.assign(_code=code)[code.ne("PN0").fillna(True).to_numpy(dtype=bool)]
+    per = rv.groupby("CHILD", sort=False).agg(
+        n=("_code", "size"), ok=("_code", lambda c: bool(c.isin(list(VIEWS_CONVEYED)).all())),
+        codes=("_code", lambda c: ", ".join(REVIEW_LABELS.get(x, f"code {x}") if isinstance(x, str) else "code blank"
+                                            for x in c)))
+    # nullable dtypes: a child with no review has no entry, and the lookup gives a missing value for it
+    per = per.assign(ok=pd.array(per["ok"].astype(bool), dtype="boolean"), n=pd.array(per["n"], dtype="Int64"))
+    n = E.lookup(kids["CHILD"], per["n"]).fillna(0).astype(int)
+    ok = E.lookup(kids["CHILD"], per["ok"]).fillna(False).astype(bool)
+    codes = E.lookup(kids["CHILD"], per["codes"]).fillna("").astype("string")
+    in_cohort = n > 0
+    reason = pd.Series(np.where(in_cohort, np.where(ok, "views given at every review: ", "views not given at every "
+                                                    "review: ") + codes.to_numpy(dtype=object),
+                                "excluded: no review in the year at age 4 or over"), index=kids.index, dtype="string")
+    return E.audit_frame(kids["CHILD"], in_cohort.to_numpy(), (in_cohort & ok).to_numpy(), reason)
 
 
 # --------------------------------------------------------------------------- characteristics

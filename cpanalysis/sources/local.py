@@ -55,6 +55,21 @@ RETURNS: dict[str, list[Column]] = {
     "children_views": [Column("year", "int", minimum=2000), Column("question", "int", minimum=1),
                        Column("survey", "str"), Column("statement", "str"), Column("respondents", "int"),
                        Column("agreed", "int")],
+    # measures of councils' scorecards that only the council holds (Cheshire East, Telford and Wrekin: seeds)
+    "participation": [Column("year", "int", minimum=2000), Column("children_eligible_advocacy", "int"),
+                      Column("children_used_advocacy", "int"), Column("cicc_members", "int", False),
+                      Column("cicc_meetings", "int", False)],
+    "placement_quality": [Column("year", "int", minimum=2000),
+                          Column("setting", "code", codes=("foster_own", "foster_agency", "childrens_home",
+                                                           "supported_accommodation", "residential_school",
+                                                           "other")),
+                          Column("children_placed", "int"), Column("children_good_or_outstanding", "int")],
+    "care_leavers_local": [Column("year", "int", minimum=2000), Column("apprenticeships_in_place", "int"),
+                           Column("care_leavers_16_18", "int", False), Column("health_reviews_16_18", "int", False)],
+    "virtual_school": [Column("year", "int", minimum=2000), Column("eligible_2_to_4", "int", False),
+                       Column("taking_up_2_to_4", "int", False), Column("pep_required", "int", False),
+                       Column("pep_in_date", "int", False), Column("peps_audited", "int", False),
+                       Column("peps_good", "int", False)],
 }
 
 #: checks across columns of one row: (return, description, function(row) -> bool ok, column blamed)
@@ -68,6 +83,23 @@ ROW_RULES = [
     ("children_views", "agreed cannot exceed respondents", lambda r: r["agreed"] <= r["respondents"], "agreed"),
     ("children_views", "question must be an LGA question number from 1 to 10", lambda r: 1 <= r["question"] <= 10,
      "question"),
+    ("participation", "children_used_advocacy cannot exceed children_eligible_advocacy",
+     lambda r: r["children_used_advocacy"] <= r["children_eligible_advocacy"], "children_used_advocacy"),
+    ("placement_quality", "children_good_or_outstanding cannot exceed children_placed",
+     lambda r: r["children_good_or_outstanding"] <= r["children_placed"], "children_good_or_outstanding"),
+    ("care_leavers_local", "health_reviews_16_18 needs care_leavers_16_18 and cannot exceed it",
+     lambda r: pd.isna(r["health_reviews_16_18"]) or (pd.notna(r["care_leavers_16_18"])
+                                                      and r["health_reviews_16_18"] <= r["care_leavers_16_18"]),
+     "health_reviews_16_18"),
+    ("virtual_school", "taking_up_2_to_4 needs eligible_2_to_4 and cannot exceed it",
+     lambda r: pd.isna(r["taking_up_2_to_4"]) or (pd.notna(r["eligible_2_to_4"])
+                                                  and r["taking_up_2_to_4"] <= r["eligible_2_to_4"]), "taking_up_2_to_4"),
+    ("virtual_school", "pep_in_date needs pep_required and cannot exceed it",
+     lambda r: pd.isna(r["pep_in_date"]) or (pd.notna(r["pep_required"]) and r["pep_in_date"] <= r["pep_required"]),
+     "pep_in_date"),
+    ("virtual_school", "peps_good needs peps_audited and cannot exceed it",
+     lambda r: pd.isna(r["peps_good"]) or (pd.notna(r["peps_audited"]) and r["peps_good"] <= r["peps_audited"]),
+     "peps_good"),
     ("spend", "out_of_area_k cannot exceed gross_spend_k",
      lambda r: pd.isna(r["out_of_area_k"]) or r["out_of_area_k"] <= r["gross_spend_k"], "out_of_area_k"),
 ]
@@ -307,6 +339,24 @@ TEXT: dict[str, tuple[str, str]] = {
                                        "parent in the last two years."),
     "board_meetings_with_children": ("board meetings", "The share of corporate parenting board meetings that "
                                                        "members of the children in care council attended."),
+    "advocacy_take_up": ("children", "The share of children in care who could have an independent advocate who "
+                                     "used one during the year."),
+    "cicc_members": ("children and young people", "How many children and young people were members of the "
+                                                  "children in care council or care leavers' council."),
+    "cicc_meetings": ("meetings", "How many times the children in care council met during the year."),
+    "placements_ofsted_good": ("children", "The share of children in care on 31 March whose placement provider "
+                                           "(fostering service, children's home or other setting) was rated good or "
+                                           "outstanding by Ofsted."),
+    "care_leaver_apprenticeships": ("care leavers", "How many care leavers were in an apprenticeship the council "
+                                                    "offers (its own rolling programme) on 31 March."),
+    "care_leaver_health_reviews": ("care leavers aged 16 to 18", "The share of young people aged 16 to 18 leaving "
+                                                                 "care who took part in a health review in the year."),
+    "early_years_entitlement_take_up": ("children", "The share of children in care aged 2 to 4 entitled to funded "
+                                                    "early education who were taking it up."),
+    "pep_completion": ("children", "The share of children in care of school age (and in funded early education) "
+                                   "with an up-to-date personal education plan."),
+    "pep_quality": ("personal education plans", "The share of personal education plans audited by the virtual "
+                                                "school that were rated good or better."),
 }
 
 
@@ -376,6 +426,51 @@ DEFINITIONS: dict[str, Definition] = {d.id: d for d in [
        "Do all members receive mandatory training on their roles and responsibilities as corporate parents?",
        "Elected members of the council", "Members who completed corporate parenting training in the last two years",
        "All elected members", "percent", "higher_is_better", "member_training"),
+    _d("advocacy_take_up", "Children in care who used an independent advocate", 1,
+       "Do you have a system for seeking feedback from looked-after children and care-leavers about the services "
+       "they receive?", "Children looked after in the year who were eligible for advocacy",
+       "Children who used an advocate in the year", "Eligible children", "percent", "higher_is_better",
+       "participation", ["Not every child needs an advocate, so a higher share is not always better."]),
+    _d("cicc_members", "Members of the children in care council", 10,
+       "Is there an active children in care council which regularly meets with elected members and others in "
+       "authority (across the council and other partners) to express the views and needs of your looked-after "
+       "children?", "Children in care and care leavers", "Members during the year", "None (a count)", "count",
+       "higher_is_better", "participation"),
+    _d("cicc_meetings", "Meetings of the children in care council", 10,
+       "Is there an active children in care council which regularly meets with elected members and others in "
+       "authority (across the council and other partners) to express the views and needs of your looked-after "
+       "children?", "Children in care council meetings", "Meetings held in the year", "None (a count)", "count",
+       "higher_is_better", "participation"),
+    _d("placements_ofsted_good", "Children in placements rated good or outstanding by Ofsted (all settings)", 7,
+       "Who provides the residential placements used by your authority and what is their Ofsted rating?",
+       "Children looked after at 31 March in a setting Ofsted inspects (foster care, children's homes, supported "
+       "accommodation, residential schools)", "Children whose provider's latest Ofsted judgement is good or "
+       "outstanding", "Children placed in those settings", "percent", "higher_is_better", "placement_quality",
+       ["Foster placements are judged by the rating of the fostering service (the council's or the agency's), not "
+        "of each carer."]),
+    _d("care_leaver_apprenticeships", "Care leavers in the council's apprenticeships", 8,
+       "What support do young people leaving care receive to access housing, tenancy support, employment, access to "
+       "benefits, further and higher education and training?", "Care leavers",
+       "Care leavers in a council apprenticeship on 31 March", "None (a count)", "count", "higher_is_better",
+       "care_leavers_local"),
+    _d("care_leaver_health_reviews", "Care leavers aged 16 to 18 who had a health review", 3,
+       "Do you receive regular reports on the health needs and outcomes of looked-after children?",
+       "Relevant and former relevant young people aged 16 to 18", "Those who took part in a health review in the "
+       "year", "Care leavers aged 16 to 18", "percent", "higher_is_better", "care_leavers_local"),
+    _d("early_years_entitlement_take_up", "Children in care aged 2 to 4 taking up funded early education", 2,
+       "How are individual children and young people supported to achieve, both within and outside school?",
+       "Children looked after aged 2 to 4 entitled to funded early education", "Children taking up their "
+       "entitlement", "Entitled children", "percent", "higher_is_better", "virtual_school"),
+    _d("pep_completion", "Children in care with an up-to-date personal education plan", 2,
+       "Do all looked-after children have a PEP and are these audited for quality?",
+       "Children looked after who need a personal education plan", "Children whose plan was reviewed in the last "
+       "term (or within the time the council sets)", "Children needing a plan", "percent", "higher_is_better",
+       "virtual_school"),
+    _d("pep_quality", "Personal education plans rated good or better when audited", 2,
+       "Do all looked-after children have a PEP and are these audited for quality?",
+       "Personal education plans audited by the virtual school in the year", "Plans rated good or better",
+       "Plans audited", "percent", "higher_is_better", "virtual_school",
+       ["Plans, not children: no interval is shown."]),
     _d("board_meetings_with_children", "Corporate parenting meetings attended by children in care", 10,
        "Is there an active children in care council which regularly meets with elected members?",
        "Corporate parenting board or committee meetings in the year", "Meetings attended by members of the "
@@ -468,6 +563,35 @@ def local_results(local: LocalData) -> pd.DataFrame:
             if pd.notna(r["board_meetings"]) and pd.notna(r["board_meetings_with_children"]) and r["board_meetings"]:
                 rows.append(_row(D["board_meetings_with_children"], y,
                                  _pct(r["board_meetings_with_children"], r["board_meetings"]), np.nan, np.nan))
+    def share(key, y, num, den, interval=True):
+        if pd.isna(num) or pd.isna(den) or not den:
+            return
+        num, den = int(num), int(den)
+        ci = tuple(100 * x for x in wilson_interval(num, den)) if interval else (np.nan, np.nan)
+        rows.append(_row(D[key], y, _pct(num, den), num, den, ci=ci))
+
+    if "participation" in t:
+        for r in t["participation"].to_dict("records"):
+            y = r["year"]
+            share("advocacy_take_up", y, r["children_used_advocacy"], r["children_eligible_advocacy"])
+            for key in ("cicc_members", "cicc_meetings"):
+                if pd.notna(r[key]):
+                    rows.append(_row(D[key], y, float(r[key]), r[key], np.nan))
+    if "placement_quality" in t:
+        for y, g in t["placement_quality"].groupby("year"):
+            share("placements_ofsted_good", y, g["children_good_or_outstanding"].sum(), g["children_placed"].sum())
+    if "care_leavers_local" in t:
+        for r in t["care_leavers_local"].to_dict("records"):
+            y = r["year"]
+            rows.append(_row(D["care_leaver_apprenticeships"], y, float(r["apprenticeships_in_place"]),
+                             r["apprenticeships_in_place"], np.nan))
+            share("care_leaver_health_reviews", y, r["health_reviews_16_18"], r["care_leavers_16_18"])
+    if "virtual_school" in t:
+        for r in t["virtual_school"].to_dict("records"):
+            y = r["year"]
+            share("early_years_entitlement_take_up", y, r["taking_up_2_to_4"], r["eligible_2_to_4"])
+            share("pep_completion", y, r["pep_in_date"], r["pep_required"])
+            share("pep_quality", y, r["peps_good"], r["peps_audited"], interval=False)
     if "children_views" in t:
         for (y, q), g in t["children_views"].groupby(["year", "question"]):
             defn = views_definition(int(q))
@@ -525,6 +649,27 @@ def write_demo_local(dest: Path = paths.DEMO_LOCAL_DIR, years: range = range(202
             data["children_views"].append({"year": y, "question": q, "survey": "Your Life, Your Care (fictional)",
                                            "statement": statement, "respondents": resp,
                                            "agreed": int(resp * float(rng.uniform(0.55, 0.85)))})
+    extra = np.random.default_rng(seed + 12)  # its own stream: the returns above keep their figures
+    for y in years:
+        eligible = int(extra.integers(150, 190))
+        data["participation"].append({"year": y, "children_eligible_advocacy": eligible,
+                                      "children_used_advocacy": int(eligible * float(extra.uniform(0.25, 0.45))),
+                                      "cicc_members": int(extra.integers(12, 30)), "cicc_meetings": int(extra.integers(8, 13))})
+        for setting, lo, hi, good in (("foster_own", 80, 110, 1.0), ("foster_agency", 40, 70, 0.92),
+                                      ("childrens_home", 20, 35, 0.8), ("supported_accommodation", 10, 25, 0.7),
+                                      ("residential_school", 0, 5, 1.0)):
+            placed = int(extra.integers(lo, hi + 1))
+            data["placement_quality"].append({"year": y, "setting": setting, "children_placed": placed,
+                                              "children_good_or_outstanding": int(placed * good)})
+        leavers = int(extra.integers(40, 60))
+        data["care_leavers_local"].append({"year": y, "apprenticeships_in_place": int(extra.integers(2, 8)),
+                                           "care_leavers_16_18": leavers,
+                                           "health_reviews_16_18": int(leavers * float(extra.uniform(0.6, 0.85)))})
+        eligible, need, audited = int(extra.integers(20, 35)), int(extra.integers(180, 230)), int(extra.integers(40, 80))
+        data["virtual_school"].append({"year": y, "eligible_2_to_4": eligible,
+                                       "taking_up_2_to_4": int(eligible * float(extra.uniform(0.7, 0.95))),
+                                       "pep_required": need, "pep_in_date": int(need * float(extra.uniform(0.85, 0.98))),
+                                       "peps_audited": audited, "peps_good": int(audited * float(extra.uniform(0.6, 0.85)))})
     written = []
     for name, rows in data.items():
         template = (paths.TEMPLATES_DIR / f"{name}.csv").read_text(encoding="utf-8")

@@ -57,12 +57,26 @@ BASE: dict[str, tuple[float, float, float]] = {
     "lait_missing_children": (11, 0, 3), "lait_away_children": (3, 0, 1.2), "staying_put_published": (33, 0, 8),
     "care_leavers_higher_education_19_21": (6, 0, 2), "spend_cla_weekly_unit_cost": (2100, 0, 300),
     "spend_fostering_weekly_unit_cost": (765, 0, 90), "spend_residential_weekly_unit_cost": (7385, 0, 900),
+    # added for councils' scorecards (issue 12); each draws from its own random stream (see _OWN_MEASURES)
+    "ks2_reading_expected": (49, 0.03, 9), "ks2_writing_expected": (42, 0.03, 9), "ks2_maths_expected": (43, 0.03, 9),
+    "ks4_english_maths_9_5": (8, 0.05, 3), "ks4_progress8": (-1.2, 0.05, 0.3), "placed_within_20_miles": (72, 1, 6),
+    "care_leavers_apprenticeship_17_18": (5, 0.18, 2), "care_leavers_apprenticeship_19_21": (4, 0.47, 2),
+    "early_years_gld": (46, 0, 9), "sen_support": (31, 0, 4), "sen_ehc_plan": (29, 0, 4),
+    "suspended_pupils": (12, 0, 3), "foster_places_approved": (0.55, 0, 0.08), "foster_places_filled": (0.37, 0, 0.06),
 }
 #: added to every file name, before the extension
 SYNTHETIC_SUFFIX = "_synthetic"
 #: files added after the first demo release draw from their own random stream, so adding one leaves the
 #: figures of every other file unchanged
 _OWN_STREAM = ("bds_long",)
+#: measures added to a file after the first demo release draw from their own random stream too, so the other
+#: measures of their file (and of every later file) keep their figures
+_OWN_MEASURES = frozenset({"ks2_reading_expected", "ks2_writing_expected", "ks2_maths_expected", "ks4_english_maths_9_5",
+                           "ks4_progress8", "placed_within_20_miles", "care_leavers_apprenticeship_17_18",
+                           "care_leavers_apprenticeship_19_21", "early_years_gld", "sen_support", "sen_ehc_plan",
+                           "suspended_pupils", "foster_places_approved", "foster_places_filled"})
+#: measures whose figure can be below zero (Progress 8)
+_SIGNED = frozenset({"ks4_progress8"})
 _ACADEMIC = ("ks2_la", "ks4_la", "absence_la")
 _DASHBOARD = ("combined_cla_31_march_data", "ceased_cla_data", "spending_data")
 
@@ -117,9 +131,12 @@ def _counts(places: list[dict], seed: int) -> dict[tuple[str, int], dict[str, in
 
 
 def _rows_for_file(stem: str, measures: list[Measure], places: list[dict], rng: np.random.Generator,
-                   all_counts: dict) -> list[dict]:
+                   all_counts: dict, seed: int = 20250331) -> list[dict]:
     rows: dict[tuple, dict] = {}
-    effects = {(m.id, p["name"]): rng.normal(0, 1) for m in measures for p in places}
+    effects = {(m.id, p["name"]): rng.normal(0, 1) for m in measures for p in places if m.id not in _OWN_MEASURES}
+    own = {m.id: np.random.default_rng([seed, zlib.crc32(m.id.encode())]) for m in measures if m.id in _OWN_MEASURES}
+    for mid, g in own.items():
+        effects.update({(mid, p["name"]): g.normal(0, 1) for p in places})
 
     def row(place: dict, year: int, filters: dict) -> dict:
         key = (place["name"], year, tuple(sorted(filters.items())))
@@ -144,11 +161,17 @@ def _rows_for_file(stem: str, measures: list[Measure], places: list[dict], rng: 
             cla = counts["cla_at_31_march"]
             for m in measures:
                 base, frac, sd = BASE.get(m.id, (50, 1, 5))
-                true = _clip(m, base + trend + (effects[(m.id, place["name"])] * sd if la else 0))
+                mrng = own.get(m.id, rng)
+                true = base + trend + (effects[(m.id, place["name"])] * sd if la else 0)
+                true = true if m.id in _SIGNED else _clip(m, true)
                 r = row(place, year, m.filters)
                 if m.national_only:
                     months = round(true / (365.25 / 12))
                     r[m.value] = f"{months // 12:02d}:{months % 12:02d}"
+                    continue
+                if m.unit == "count" and m.id.startswith("foster_places"):  # Ofsted's places, rounded to 5
+                    share = base + (effects[(m.id, place["name"])] * sd if la else 0)
+                    r[m.value] = _fmt(round(cla * max(share, 0.05) / 5) * 5)
                     continue
                 if m.unit == "count":
                     r[m.value] = _fmt(counts[m.id])
@@ -192,7 +215,7 @@ def _rows_for_file(stem: str, measures: list[Measure], places: list[dict], rng: 
                     if isinstance(m.denominator, str):
                         r[m.denominator] = _fmt(den)
                     continue
-                num = int(rng.binomial(den, true / 100)) if la else int(round(den * true / 100))
+                num = int(mrng.binomial(den, true / 100)) if la else int(round(den * true / 100))
                 if not la:
                     num, den = int(round(num, -1)), int(round(den, -1))
                 small = la and (0 < num <= 5 or 0 < den - num <= 5 and den <= 20)
@@ -262,7 +285,7 @@ def write_demo_published(dest: Path = paths.DEMO_PUBLISHED_DIR, seed: int = 2025
     written = []
     for stem, measures in sorted(by_file.items()):
         file_rng = np.random.default_rng([seed, zlib.crc32(stem.encode())]) if stem in _OWN_STREAM else rng
-        df = _frame(stem, _rows_for_file(stem, measures, places, file_rng, all_counts))
+        df = _frame(stem, _rows_for_file(stem, measures, places, file_rng, all_counts, seed))
         sub = "ees_dashboard" if stem in _DASHBOARD else "ees"
         # "_synthetic" in every name: never mistaken for (or by a check, matched to) a DfE file; the loader
         # still finds it, since a catalogue measure names the start of its file
