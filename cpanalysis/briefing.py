@@ -51,6 +51,11 @@ def value_text(ev: MeasureEvidence) -> str:
     return fmt(ev.value, ev.unit, ev.symbol or None)
 
 
+def when(ctx, ev: MeasureEvidence) -> str:
+    """'' for the pack's year; otherwise the year of the latest published figure, said in the table cell."""
+    return "" if ev.year == ctx.params.year else f"{year_label(ev.year)}, latest published"
+
+
 def trend_words(ev: MeasureEvidence) -> str:
     """'improving', 'worsening', 'rising', 'falling', 'no clear change' or 'not enough years'."""
     d = (ev.trend or {}).get("direction", "not enough years")
@@ -180,7 +185,7 @@ def scorecard_row(ctx, ev: MeasureEvidence) -> dict:
     reading = ev.comparator_verdict if ev.shown and ev.comparators else ""
     t = ev.target
     return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": ev.title, "question": ev.question,
-            "value": value_text(ev), "of": of_phrase(defn, ev),
+            "value": value_text(ev), "of": of_phrase(defn, ev), "when": when(ctx, ev),
             "trend": trend, "trend_symbol": TREND_SYMBOLS.get(trend, ""),
             "comparators": comps, "reading": reading, "reading_symbol": READING_SYMBOLS.get(reading, ""),
             "quarter": QUARTERS.get(ev.quarter, "") + (f" of {ev.n_councils}" if ev.quarter else ""),
@@ -328,7 +333,7 @@ def glance_row(ctx, ev: MeasureEvidence, notes: dict[str, int]) -> dict:
     reading = ev.comparator_verdict if ev.shown and ev.comparators else ("no comparator" if ev.shown else "")
     extra = QUARTERS.get(ev.quarter, "")
     return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": ev.title, "notes": marks,
-            "value": value_text(ev), "of": of_phrase(defn, ev),
+            "value": value_text(ev), "of": of_phrase(defn, ev), "when": when(ctx, ev),
             "england": fmt(ev.comparators["england"], ev.unit) if "england" in ev.comparators else "\u2013",
             "region": fmt(ev.comparators["region"], ev.unit) if "region" in ev.comparators else "\u2013",
             "neighbours": fmt(ev.comparators["sn_median"], ev.unit) if "sn_median" in ev.comparators else "\u2013",
@@ -351,7 +356,7 @@ def question_brief(ctx, n: int) -> dict:
     q = question(n)
     ids = evidence.key_ids(ctx, n)
     evs = [evidence.measure_evidence(ctx, i) for i in ids
-           if (evidence._total_rows(ctx, i)["year"] == ctx.params.year).any()]
+           if evidence.latest_year(ctx, i) is not None]
     notes: dict[str, int] = {}
     profile_rows: list[dict] = []
     says = []
@@ -409,7 +414,7 @@ def annex_entries(ctx) -> list[dict]:
             breakdown = [{"label": str(b["breakdown"]),
                           "value": fmt(b["value"], d.unit, (b.get("symbol") if isinstance(b.get("symbol"), str)
                                                             else "") or None)} for _, b in br.iterrows()]
-            ev = evidence.measure_evidence(ctx, iid) if (t["year"] == ctx.params.year).any() else None
+            ev = evidence.measure_evidence(ctx, iid) if evidence.latest_year(ctx, iid) is not None else None
             trend = ev.trend if ev else {}
             out.append({"id": iid, "anchor": f"def-{iid}", "title": d.title, "question": d.question,
                         "plain": getattr(d, "plain", ""), "counted": counted(d),

@@ -218,6 +218,28 @@ def target_for(ctx: PackContext, indicator_id: str):
     return None
 
 
+#: how many years before the pack's year a measure's latest figure may be and still be shown as its latest
+#: (DfE publishes some measures, such as suspensions, a year behind the others)
+LATEST_WITHIN = 2
+
+
+def latest_year(ctx: PackContext, indicator_id: str) -> int | None:
+    """The year of the measure's latest figure: the pack's year, else the latest of the ``LATEST_WITHIN`` years
+    before it that has a figure (or a suppression symbol); None when there is none that recent."""
+    cache = ctx.__dict__.setdefault("_latest", {})
+    if indicator_id not in cache:
+        t = _total_rows(ctx, indicator_id)
+        year = int(ctx.params.year)
+        t = t[(t["year"] <= year) & (t["year"] >= year - LATEST_WITHIN)]
+        sym = t["symbol"].fillna("").astype(str) if "symbol" in t else pd.Series("", index=t.index)
+        have = t[t["value"].notna() | (sym != "")]
+        if (t["year"] == year).any():
+            cache[indicator_id] = year
+        else:
+            cache[indicator_id] = int(have["year"].max()) if len(have) else None
+    return cache[indicator_id]
+
+
 def funnel_points(ctx: PackContext, indicator_id: str) -> pd.DataFrame | None:
     """Every council's published proportion for the reporting year with control limits (cached), or
     None when DfE publishes no proportion with numerator and denominator for this measure."""
@@ -228,7 +250,8 @@ def funnel_points(ctx: PackContext, indicator_id: str) -> pd.DataFrame | None:
             from cpanalysis.compare import funnel_data
 
             try:
-                pts = funnel_data(ctx.published, indicator_id, ctx.params.year, ctx.params.council)
+                pts = funnel_data(ctx.published, indicator_id, latest_year(ctx, indicator_id) or ctx.params.year,
+                                  ctx.params.council)
             except (KeyError, ValueError):
                 pts = None
             if pts is not None and (len(pts[~pts["is_council"].astype(bool)]) < 10 or pd.isna(pts["centre"].iloc[0])):
@@ -249,7 +272,8 @@ def measure_evidence(ctx: PackContext, indicator_id: str) -> findings.MeasureEvi
         if pts is not None and pts.attrs.get("centre_from") == "England":
             england = float(pts["centre"].iloc[0])  # DfE's unrounded England figure (national num / den)
         cache[indicator_id] = findings.evaluate(
-            defn, _total_rows(ctx, indicator_id), _comparators_for(ctx, indicator_id), ctx.params.year,
+            defn, _total_rows(ctx, indicator_id), _comparators_for(ctx, indicator_id),
+            latest_year(ctx, indicator_id) or ctx.params.year,
             target=target_for(ctx, indicator_id), fmt=fmt, england_override=england)
     return cache[indicator_id]
 
@@ -259,8 +283,7 @@ def all_evidence(ctx: PackContext) -> list[findings.MeasureEvidence]:
     out = []
     for n in ctx.params.topics:
         for iid in key_ids(ctx, n):
-            t = _total_rows(ctx, iid)
-            if (t["year"] == ctx.params.year).any():
+            if latest_year(ctx, iid) is not None:
                 out.append(measure_evidence(ctx, iid))
     return out
 
@@ -271,4 +294,4 @@ def headline_ids(ctx: PackContext, n: int, limit: int = 4) -> list[str]:
 
     have = set(key_ids(ctx, n))
     return [i for i in question(n).headline if i in have
-            and (_total_rows(ctx, i)["year"] == ctx.params.year).any()][:limit]
+            and latest_year(ctx, i) == ctx.params.year][:limit]
