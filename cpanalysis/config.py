@@ -201,9 +201,74 @@ def _format_errors(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
+def year_label(year: int) -> str:
+    return f"{year - 1}-{str(year)[2:]}"
+
+
+def fill_default_year(raw: dict[str, Any], quiet: bool = False) -> None:
+    """No ``year`` given: use the latest year present in the data supplied (the SSDA903 return if there is one,
+    else DfE's published files) and say which on standard error. Left missing when no data gives a year."""
+    if not isinstance(raw, dict) or raw.get("year") not in (None, ""):
+        return
+    inputs = raw.get("inputs") if isinstance(raw.get("inputs"), dict) else {}
+    from cpanalysis.councils import latest_year_in
+
+    try:
+        found = latest_year_in(inputs.get("ssda903"), inputs.get("published"))
+    except Exception:  # noqa: BLE001 - the inputs get their own plain errors later
+        found = None
+    if found is None:
+        return
+    raw["year"], which = found
+    if not quiet:
+        import sys
+
+        print(f"cpanalysis: note: no year given, so the reporting year is {year_label(raw['year'])} (--year "
+              f"{raw['year']}), {which}. Give --year (or year: in the parameters file) for another year.", file=sys.stderr)
+
+
+DEMO_COUNCIL_CODE = "999"
+
+
+def is_demo_council(council: Council) -> bool:
+    """The fictional demonstration council (Demoshire, DfE number 999)."""
+    return council.old_la_code == DEMO_COUNCIL_CODE or council.name.strip().lower() == "demoshire"
+
+
+def demo_inputs(params: Params) -> list[str]:
+    """Inputs of ``params`` that are the demonstration council's data (under data/demo/)."""
+    demo = paths.DEMO_DIR.resolve()
+    out = []
+    for key in ("ssda903", "published", "local", "evidence", "postcodes"):
+        value = getattr(params.inputs, key)
+        if value is None:
+            continue
+        p = paths.resolve(value).resolve()
+        if p == demo or demo in p.parents:
+            out.append(key)
+    return out
+
+
+def check_not_mixed(params: Params) -> None:
+    """Refuse demonstration inputs with a real council: a pack would show fictional figures under a real name."""
+    mixed = demo_inputs(params)
+    if mixed and not is_demo_council(params.council):
+        raise ParameterError(
+            f"inputs {', '.join(mixed)} point at the demonstration council's fictional data ({paths.DEMO_DIR}), but "
+            f"the council is {params.council.name!r}, a real council: the pack would show Demoshire's invented "
+            f"figures under its name. Write a parameters file for {params.council.name} with "
+            f"`cpanalysis init \"{params.council.name}\" --published DIR` (add --ssda903 DIR for your own return), "
+            f"or give your own folders with --published, --ssda903, --local and --evidence.")
+    if params.demonstration and not is_demo_council(params.council):
+        raise ParameterError(
+            f"demonstration: true marks every page as demonstration data, but the council is "
+            f"{params.council.name!r}, a real council. Remove demonstration: true from the parameters file.")
+
+
 def from_dict(raw: dict[str, Any], source: str = "parameters") -> Params:
     if not isinstance(raw, dict):
         raise ParameterError(f"{source}: expected a YAML mapping of keys to values, got {type(raw).__name__}")
+    fill_default_year(raw)
     try:
         return Params.model_validate(raw)
     except ValidationError as err:

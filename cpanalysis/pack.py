@@ -219,7 +219,7 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
 def build_pack(params: Params, topics: list[int] | None = None, out: Path | None = None,
                workers: int | None = None, summary: bool = True,
                html_name: str = "evidence-pack.html", runner: str = "warm") -> PackResult:
-    """Build the pack into ``out`` (default ``params.output_path``).
+    """Build the pack into ``out`` (default :func:`default_out_dir`).
 
     Safe output (see :mod:`cpanalysis.safe_output`): the folder is replaced only if it is new, empty or was
     written by cpanalysis (it carries the marker file); a lock stops a second build into the same folder; the
@@ -228,7 +228,7 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     """
     from cpanalysis import safe_output
 
-    out_dir = Path(out).expanduser().resolve() if out else params.output_path
+    out_dir = Path(out).expanduser().resolve() if out else default_out_dir(params)
     safe_output.check_replaceable(out_dir)
     check_inputs(params)
     with safe_output.output_lock(out_dir):
@@ -238,10 +238,24 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
             return _build_in(staging, out_dir, params, topics, workers, summary, html_name, runner)
 
 
+def default_out_dir(params: Params) -> Path:
+    """Where a pack goes without ``--out``: the parameters' ``output_dir``; when that is left at its default
+    (``outputs``), a folder of the council's own (``outputs/telford-and-wrekin``), so packs never overwrite
+    each other."""
+    if Path(params.output_dir) == Path("outputs"):
+        from cpanalysis.councils import slug
+
+        return paths.OUTPUTS_DIR / slug(params.council.name)
+    return params.output_path
+
+
 def check_inputs(params: Params) -> None:
-    """Quick checks before any kernel starts, so a bad input fails in a second with its file named."""
+    """Quick checks before any kernel starts, so a bad input fails in a second with its file named; the
+    demonstration council's data is refused under a real council's name."""
+    from cpanalysis.config import check_not_mixed
     from cpanalysis.sources.local import check_evidence
 
+    check_not_mixed(params)
     check_evidence(params)
 
 
