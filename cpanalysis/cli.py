@@ -64,10 +64,14 @@ def load_params(args: argparse.Namespace):
     council = getattr(args, "council", None)
     if args.params is None and (getattr(args, "ssda903", None) or council):
         # A quick look without a parameters file: start from a neutral base, not the demo council.
+        from cpanalysis.councils import fill_default_year
+
         raw = _bare_params(args)
-        params = config.from_dict(raw, "command-line options")
+        params = config.from_dict(raw, "command-line options", default_year=fill_default_year)
     else:
-        params = config.load(args.params, overrides)
+        from cpanalysis.councils import fill_default_year
+
+        params = config.load(args.params, overrides, default_year=fill_default_year)
     if council:
         from cpanalysis.councils import resolve_council, slug
 

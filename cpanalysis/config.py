@@ -7,6 +7,7 @@ is accepted (:class:`ParameterError`). Command-line options override the file (s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -205,28 +206,6 @@ def year_label(year: int) -> str:
     return f"{year - 1}-{str(year)[2:]}"
 
 
-def fill_default_year(raw: dict[str, Any], quiet: bool = False) -> None:
-    """No ``year`` given: use the latest year present in the data supplied (the SSDA903 return if there is one,
-    else DfE's published files) and say which on standard error. Left missing when no data gives a year."""
-    if not isinstance(raw, dict) or raw.get("year") not in (None, ""):
-        return
-    inputs = raw.get("inputs") if isinstance(raw.get("inputs"), dict) else {}
-    from cpanalysis.councils import latest_year_in
-
-    try:
-        found = latest_year_in(inputs.get("ssda903"), inputs.get("published"))
-    except Exception:  # noqa: BLE001 - the inputs get their own plain errors later
-        found = None
-    if found is None:
-        return
-    raw["year"], which = found
-    if not quiet:
-        import sys
-
-        print(f"cpanalysis: note: no year given, so the reporting year is {year_label(raw['year'])} (--year "
-              f"{raw['year']}), {which}. Give --year (or year: in the parameters file) for another year.", file=sys.stderr)
-
-
 DEMO_COUNCIL_CODE = "999"
 
 
@@ -265,10 +244,14 @@ def check_not_mixed(params: Params) -> None:
             f"{params.council.name!r}, a real council. Remove demonstration: true from the parameters file.")
 
 
-def from_dict(raw: dict[str, Any], source: str = "parameters") -> Params:
+def from_dict(raw: dict[str, Any], source: str = "parameters",
+              default_year: Callable[[dict[str, Any]], None] | None = None) -> Params:
+    """Validate a mapping of parameters. ``default_year`` (the command line passes
+    :func:`cpanalysis.councils.fill_default_year`) may fill in a missing ``year`` from the data first."""
     if not isinstance(raw, dict):
         raise ParameterError(f"{source}: expected a YAML mapping of keys to values, got {type(raw).__name__}")
-    fill_default_year(raw)
+    if default_year is not None:
+        default_year(raw)
     try:
         return Params.model_validate(raw)
     except ValidationError as err:
@@ -335,7 +318,8 @@ def read_yaml(p: Path, what: str = "parameters file") -> Any:
         raise ParameterError(f"{p}: nested too deeply to be a {what}.") from None
 
 
-def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Params:
+def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None,
+         default_year: Callable[[dict[str, Any]], None] | None = None) -> Params:
     """Read and validate a parameters file, then apply overrides given as dotted keys
     (``{"year": 2024, "inputs.ssda903": "data/x"}``).
 
@@ -357,7 +341,7 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
             if not isinstance(node, dict):
                 raise ParameterError(f"{p}: {k} should be a mapping of keys to values")
         node[leaf] = value
-    params = from_dict(raw, str(p))
+    params = from_dict(raw, str(p), default_year)
     params.source_file = p
     return params
 

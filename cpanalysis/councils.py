@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpanalysis import paths
+from cpanalysis import config, paths
 from cpanalysis.config import Council, ParameterError
 
 SN_FILES = {"2025": "sn_model_2025", "2021": "new_statistical_neighbour_groupings_april_2021"}
@@ -363,3 +363,20 @@ def latest_year_in(ssda903: str | Path | None = None, published: str | Path | No
             return y, f"the latest year in DfE's published files ({folder})"
     return None
 
+
+def fill_default_year(raw: dict, quiet: bool = False) -> None:
+    """No ``year`` given: use the latest year present in the data supplied (the SSDA903 return if there is one,
+    else DfE's published files) and say which on standard error. Left missing when no data gives a year."""
+    if not isinstance(raw, dict) or raw.get("year") not in (None, ""):
+        return
+    inputs = raw.get("inputs") if isinstance(raw.get("inputs"), dict) else {}
+    try:
+        found = latest_year_in(inputs.get("ssda903"), inputs.get("published"))
+    except Exception:  # noqa: BLE001 - the inputs get their own plain errors later
+        found = None
+    if found is None:
+        return
+    raw["year"], which = found
+    if not quiet:
+        print(f"cpanalysis: note: no year given, so the reporting year is {config.year_label(raw['year'])} (--year "
+              f"{raw['year']}), {which}. Give --year (or year: in the parameters file) for another year.", file=sys.stderr)

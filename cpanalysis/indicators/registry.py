@@ -74,10 +74,28 @@ class Indicator:
 REGISTRY: dict[str, Indicator] = {}
 
 
+class DuplicateIndicatorError(ValueError):
+    """Two different functions registered under one indicator id."""
+
+
+def _place(fn: IndicatorFn) -> str:
+    """Where a function is defined: ``module.function (file, line N)``."""
+    code = getattr(fn, "__code__", None)
+    where = f" ({code.co_filename}, line {code.co_firstlineno})" if code is not None else ""
+    return f"{fn.__module__}.{fn.__qualname__}{where}"
+
+
 def indicator(definition: Definition) -> Callable[[IndicatorFn], IndicatorFn]:
+    """Register an indicator. An id already registered by another function is refused, naming both places;
+    the same function registered again (a module reloaded, a notebook cell run twice) replaces itself."""
     def register(fn: IndicatorFn) -> IndicatorFn:
-        if definition.id in REGISTRY and REGISTRY[definition.id].fn.__qualname__ != fn.__qualname__:
-            raise ValueError(f"indicator id {definition.id!r} is registered twice")
+        if not fn.__module__.startswith(__name__.rpartition(".")[0] + "."):
+            _load_all()  # an analyst's indicator is checked against every built-in one, imported or not yet
+        old = REGISTRY.get(definition.id)
+        if old is not None and (old.fn.__module__, old.fn.__qualname__) != (fn.__module__, fn.__qualname__):
+            raise DuplicateIndicatorError(
+                f"indicator id {definition.id!r} is already registered by {_place(old.fn)}; it cannot also be "
+                f"registered by {_place(fn)}. Give the new indicator an id of its own.")
         REGISTRY[definition.id] = Indicator(definition, fn)
         return fn
 
@@ -102,17 +120,29 @@ def definitions_frame() -> pd.DataFrame:
     return pd.DataFrame([i.definition.as_dict() for i in all_indicators()])
 
 
+_LOADING: list[bool] = []
+
+
 def _load_all() -> None:
     # Importing the topic modules registers their indicators. They are found on disk (not through the
-    # package object) so the registry does not import the package that imports it.
+    # package object) so the registry does not import the package that imports it. Re-entrant calls (a
+    # topic module registering while it is imported here) return at once.
     import importlib
     import pkgutil
+    import sys
     from pathlib import Path
 
+    if _LOADING:
+        return
     package = __name__.rpartition(".")[0]
-    for mod in pkgutil.iter_modules([str(Path(__file__).resolve().parent)]):
-        if mod.name not in {"registry"}:
-            importlib.import_module(f"{package}.{mod.name}")
+    _LOADING.append(True)
+    try:
+        for mod in pkgutil.iter_modules([str(Path(__file__).resolve().parent)]):
+            name = f"{package}.{mod.name}"
+            if mod.name not in {"registry"} and not mod.name.startswith("_") and name not in sys.modules:
+                importlib.import_module(name)
+    finally:
+        _LOADING.pop()
 
 
 AUDIT_COLUMNS = ["CHILD", "in_cohort", "in_numerator", "reason"]
