@@ -236,9 +236,13 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     params = load_params(args)
     topics = _parse_topics(args.topics)
-    result = build_pack(params, topics=topics, out=args.out and _from_cwd(args.out), workers=args.workers)
+    result = build_pack(params, topics=topics, out=args.out and _from_cwd(args.out), workers=args.workers,
+                        progress=True)
     print(f"Evidence pack: {result.html}")
     print(f"Built {len(result.notebooks)} notebooks in {result.seconds:.1f} s")
+    if result.report is not None:
+        print(result.report.text())
+        print(f"(full list: {result.out_dir / 'build-report.txt'})")
     return EXIT_OK
 
 
@@ -248,9 +252,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = load_params(args)
     topic = _topic_from_name(args.topic)
     result = build_pack(params, topics=[topic], out=args.out and _from_cwd(args.out), workers=1, summary=False,
-                        html_name=f"{topic:02d}_{TOPICS[topic]}.html")
+                        html_name=f"{topic:02d}_{TOPICS[topic]}.html", progress=True)
     print(f"Executed notebook: {result.notebooks[-1]}")
     print(f"HTML: {result.html}")
+    if result.report is not None:
+        print(result.report.text())
     return EXIT_OK
 
 

@@ -267,3 +267,65 @@ def test_real_files_default_year_and_abolished():
     assert councils.latest_year_in(published=SHARED)[0] == 2025
     with pytest.raises(councils.CouncilNotInYear, match="Cumberland"):
         councils.find_council("Cumbria", SHARED, year=2025)
+
+
+# ------------------------------------------------------------------------------ progress and build report
+def _ctx(rows: list[dict], year: int = 2025, ssda903: bool = False):
+    import types
+
+    import pandas as pd
+
+    inputs = {"published": "x"} | ({"ssda903": "y"} if ssda903 else {})
+    params = config.from_dict({"council": {"name": "T"}, "year": year, "inputs": inputs})
+    cols = ["indicator_id", "title", "question", "year", "breakdown", "value", "status", "symbol"]
+    return types.SimpleNamespace(params=params, results=pd.DataFrame(rows, columns=cols))
+
+
+def test_build_report_sorts_measures_hand_worked():
+    nan = float("nan")
+    rows = [
+        {"indicator_id": "stability_3plus_placements", "title": "Three moves", "question": 4, "year": 2025,
+         "breakdown": "Total", "value": 9.0, "status": "ok", "symbol": ""},
+        {"indicator_id": "sw_changes_3plus", "title": "Social workers", "question": 4, "year": 2024,
+         "breakdown": "Total", "value": 20.0, "status": "ok", "symbol": ""},
+        {"indicator_id": "sw_changes_3plus", "title": "Social workers", "question": 4, "year": 2025,
+         "breakdown": "Total", "value": nan, "status": "not available (x)", "symbol": "x"},
+        {"indicator_id": "missing_children", "title": "Missing", "question": 4, "year": 2025,
+         "breakdown": "Total", "value": nan, "status": "suppressed (c)", "symbol": "c"},
+        {"indicator_id": "away_children", "title": "Away", "question": 4, "year": 2025,
+         "breakdown": "Total", "value": nan, "status": "not available (x)", "symbol": "x"},
+    ]
+    r = pack.build_report(_ctx(rows), [4])
+    assert r.shown == ["Three moves"]
+    assert r.suppressed == ["Missing"]
+    assert r.older == [("Social workers", 2024)]
+    assert ("Away", "not available (x)") in r.missing
+    # measures the question names that have no row at all need the 903 (none was supplied)
+    assert any(why == pack.NEEDS["ssda903"] for _, why in r.missing)
+    text = r.text()
+    assert "measures shown with a figure for 2024-25: 1" in text
+    assert "Social workers (latest 2023-24)" in text and "suppressed" in text
+
+
+def test_progress_is_reported_for_each_notebook_as_it_finishes(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(f"{n}.ipynb", str(tmp_path / f"{n}.ipynb"), {}, "") for n in ("00_summary", "04_stability")]
+    seen: list[str] = []
+
+    def work(dst: str) -> str:
+        Path(dst).write_text("{}")
+        return dst
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(work, j[1]) for j in jobs]
+        pack._wait_reporting(futures, jobs, seen.append)
+    assert sorted(seen) == ["00_summary", "04_stability"]
+
+
+@pytest.mark.notebook
+def test_run_prints_the_build_report_and_writes_it_beside_the_pack(tmp_path, capsys):
+    code, out, err = run(capsys, "run", "4", "--out", tmp_path / "q4")
+    assert code == 0, err
+    assert "Build report for 2024-25:" in out and "measures shown with a figure for 2024-25:" in out
+    assert (tmp_path / "q4" / "build-report.txt").read_text().startswith("Build report for 2024-25:")
