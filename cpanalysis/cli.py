@@ -316,6 +316,22 @@ def cmd_download(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from cpanalysis.sources import published as pub
+
+    d = pub.cache_dir()
+    if args.cache_command == "clear":
+        n, size = pub.clear_cache(d)
+        print(f"Emptied the cache {d}: {n} entr{'y' if n == 1 else 'ies'}, {size / 1024 / 1024:.1f} MB.")
+        return EXIT_OK
+    entries = pub.cache_entries(d)
+    size = sum(e[1] for e in entries)
+    print(f"Cache: {d}\n{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, {size / 1024 / 1024:.1f} MB of "
+          f"{pub.cache_limit_bytes() / 1024 / 1024:.0f} MB (CPANALYSIS_CACHE_MAX_MB; older entries are removed "
+          "first). `cpanalysis cache clear` empties it.")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cpanalysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -358,6 +374,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=int)
     p.add_argument("--out", type=Path, help=f"destination (default {paths.DEMO_SSDA903_DIR.relative_to(paths.ROOT)})")
     p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("cache", help="the cache of parsed DfE files: info or clear")
+    csub = p.add_subparsers(dest="cache_command", required=True)
+    csub.add_parser("clear", help="empty the cache").set_defaults(func=cmd_cache)
+    csub.add_parser("info", help="where the cache is, its size and its limit").set_defaults(func=cmd_cache)
 
     p = sub.add_parser("data", help="published data commands")
     dsub = p.add_subparsers(dest="data_command", required=True)

@@ -329,3 +329,78 @@ def test_run_prints_the_build_report_and_writes_it_beside_the_pack(tmp_path, cap
     assert code == 0, err
     assert "Build report for 2024-25:" in out and "measures shown with a figure for 2024-25:" in out
     assert (tmp_path / "q4" / "build-report.txt").read_text().startswith("Build report for 2024-25:")
+
+
+# ---------------------------------------------------------------------------------------------- cache
+def _entry(d: Path, key: str, mb: float, age: float) -> Path:
+    import os
+    import time
+
+    p = d / f"published-{key}"
+    p.mkdir(parents=True)
+    (p / "table-0.parquet").write_bytes(b"\0" * int(mb * 1024 * 1024))
+    (p / "manifest.json").write_text("{}")
+    t = time.time() - age
+    os.utime(p / "manifest.json", (t, t))
+    return p
+
+
+def test_cache_is_kept_within_its_limit_least_recently_used_first(tmp_path, monkeypatch):
+    from cpanalysis.sources import published
+
+    d = tmp_path / "cache"
+    old = _entry(d, "a" * 32, 3, age=300)
+    mid = _entry(d, "b" * 32, 3, age=200)
+    new = _entry(d, "c" * 32, 3, age=100)
+    legacy = d / ("published-" + "d" * 24 + ".pkl")
+    legacy.write_bytes(b"\0" * 1024)           # the old pickle format: always removed
+    other = d / "notes.txt"
+    other.write_text("not ours")               # never touched
+    monkeypatch.setenv("CPANALYSIS_CACHE_MAX_MB", "7")
+    removed = published.enforce_cache_limit(d, keep=old)
+    assert set(removed) == {legacy, mid}       # 9 MB > 7 MB: the least recently used that is not `keep` goes
+    assert old.exists() and new.exists() and other.exists()
+    assert sum(size for _, size, _ in published.cache_entries(d)) <= 7 * 1024 * 1024
+
+
+def test_cache_limit_holds_when_real_packs_add_entries(tmp_path, monkeypatch):
+    """Each distinct published folder adds an entry; the cache never passes its limit."""
+    from cpanalysis.sources import published
+
+    d = tmp_path / "cache"
+    monkeypatch.setenv("CPANALYSIS_CACHE_DIR", str(d))
+    sizes = []
+    for i in range(4):
+        folder = tmp_path / f"dfe{i}"
+        (folder / "ees").mkdir(parents=True)
+        import gzip
+
+        for f in sorted((paths.DEMO_PUBLISHED_DIR / "ees").glob("cla_*.csv.gz"))[:2]:
+            text = gzip.decompress(f.read_bytes()).decode("utf-8-sig")
+            (folder / "ees" / f.name.removesuffix(".gz")).write_text(text + ("\n" * i), encoding="utf-8")
+        published.load_published(folder)
+        entries = published.cache_entries(d)
+        if i == 0:  # a limit that holds two entries of this size, not three
+            sizes.append(entries[0][1])
+            monkeypatch.setenv("CPANALYSIS_CACHE_MAX_MB", str(2.5 * sizes[0] / 1024 / 1024))
+        total = sum(s for _, s, _ in entries)
+        assert total <= max(2.5 * sizes[0], sizes[0]), (i, total)
+    assert len(published.cache_entries(d)) == 2
+    # the newest entry is the one kept, and it is used (no parsing) on the next load
+    again = published.load_published(tmp_path / "dfe3")
+    assert again.seconds < 5
+
+
+def test_cache_clear_empties_it_and_leaves_other_files(tmp_path, monkeypatch, capsys):
+    d = tmp_path / "cache"
+    monkeypatch.setenv("CPANALYSIS_CACHE_DIR", str(d))
+    _entry(d, "a" * 32, 0.1, age=10)
+    (d / "cache-key").write_bytes(b"k" * 32)
+    (d / "mine.txt").write_text("keep me")
+    code, out, _ = run(capsys, "cache", "info")
+    assert code == 0 and "1 entry" in out and "MB of 500 MB" in out
+    code, out, _ = run(capsys, "cache", "clear")
+    assert code == 0 and "1 entry" in out
+    assert sorted(p.name for p in d.iterdir()) == ["mine.txt"]
+    (d / "mine.txt").unlink()
+    assert run(capsys, "cache", "clear")[0] == 0 and not d.exists()
