@@ -100,6 +100,7 @@ def _from_cwd(path: Path) -> Path:
 
 
 def _bare_params(args: argparse.Namespace) -> dict:
+    from cpanalysis import config
     from cpanalysis.councils import slug
 
     inputs = {}
@@ -112,7 +113,7 @@ def _bare_params(args: argparse.Namespace) -> dict:
     for key in ("local", "evidence"):
         if getattr(args, key, None):
             inputs[key] = str(_from_cwd(getattr(args, key)).resolve())
-    name = args.council or "Council (from command line)"
+    name = args.council or config.ANONYMOUS_COUNCIL
     # year: None -> the latest year in the data supplied (config.fill_default_year says which)
     return {"council": {"name": name}, "year": args.year,
             "inputs": {k: v for k, v in inputs.items() if v},

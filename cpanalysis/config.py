@@ -207,6 +207,8 @@ def year_label(year: int) -> str:
 
 
 DEMO_COUNCIL_CODE = "999"
+#: the council of a quick look with ``--ssda903`` and no council named: not a real council
+ANONYMOUS_COUNCIL = "Council (from command line)"
 
 
 def is_demo_council(council: Council) -> bool:
@@ -230,6 +232,8 @@ def demo_inputs(params: Params) -> list[str]:
 
 def check_not_mixed(params: Params) -> None:
     """Refuse demonstration inputs with a real council: a pack would show fictional figures under a real name."""
+    if params.council.name == ANONYMOUS_COUNCIL and not (params.council.old_la_code or params.council.new_la_code):
+        return  # a quick look at a return with no council named: nothing real to mix it with
     mixed = demo_inputs(params)
     if mixed and not is_demo_council(params.council):
         raise ParameterError(
