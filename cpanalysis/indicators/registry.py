@@ -65,6 +65,9 @@ IndicatorFn = Callable[[Context], pd.DataFrame]
 class Indicator:
     definition: Definition
     fn: IndicatorFn
+    #: the function works out from the returns supplied, child by child, whose history it can establish (see
+    #: :data:`HISTORY_UNKNOWN`), so it runs even when fewer returns than ``history_years`` were supplied
+    per_child_history: bool = False
 
     @property
     def id(self) -> str:
@@ -85,7 +88,14 @@ def _place(fn: IndicatorFn) -> str:
     return f"{fn.__module__}.{fn.__qualname__}{where}"
 
 
-def indicator(definition: Definition) -> Callable[[IndicatorFn], IndicatorFn]:
+#: the audit reason of a child whose history the returns supplied cannot establish: left out of the cohort,
+#: counted in the figure's status, and the figure withheld when those children could change it materially
+HISTORY_UNKNOWN = "history not in the returns supplied"
+#: percentage points by which the left-out children could move a percentage before it is withheld
+HISTORY_MATERIAL_POINTS = 5.0
+
+
+def indicator(definition: Definition, per_child_history: bool = False) -> Callable[[IndicatorFn], IndicatorFn]:
     """Register an indicator. An id already registered by another function is refused, naming both places;
     the same function registered again (a module reloaded, a notebook cell run twice) replaces itself."""
     def register(fn: IndicatorFn) -> IndicatorFn:
@@ -96,7 +106,7 @@ def indicator(definition: Definition) -> Callable[[IndicatorFn], IndicatorFn]:
             raise DuplicateIndicatorError(
                 f"indicator id {definition.id!r} is already registered by {_place(old.fn)}; it cannot also be "
                 f"registered by {_place(fn)}. Give the new indicator an id of its own.")
-        REGISTRY[definition.id] = Indicator(definition, fn)
+        REGISTRY[definition.id] = Indicator(definition, fn, per_child_history)
         return fn
 
     return register
@@ -195,10 +205,32 @@ def summarise(audit: pd.DataFrame, definition: Definition, year: int, population
             status = "no cohort"
     else:  # pragma: no cover - Literal guards this
         raise ValueError(unit)
+    unknown = int(audit["reason"].astype("string").str.startswith(HISTORY_UNKNOWN).fillna(False).sum()) \
+        if len(audit) else 0
+    if unknown and status == "ok":
+        children = "child" if unknown == 1 else "children"
+        if _could_change(unit, num, den, unknown):
+            value = ci_low = ci_high = np.nan
+            status = (f"withheld: {unknown} {children} whose history is not in the returns supplied could change "
+                      f"the figure by more than {HISTORY_MATERIAL_POINTS:g} points")
+        else:
+            status = f"ok; {unknown} {children} left out: {HISTORY_UNKNOWN}"
+    elif unknown and status == "no cohort":
+        status = f"no cohort: {unknown} {'child' if unknown == 1 else 'children'} left out: {HISTORY_UNKNOWN}"
     return {"indicator_id": definition.id, "title": definition.title, "question": definition.question,
             "year": year, "breakdown": breakdown, "value": value, "numerator": numerator,
             "denominator": denominator, "ci_low": ci_low, "ci_high": ci_high, "unit": unit,
             "source": definition.source, "status": status}
+
+
+def _could_change(unit: str, num: int, den: int, unknown: int) -> bool:
+    """Could the children left out move the figure materially? For a percentage: the figure with every one of
+    them in the cohort and none (or all) in the numerator, against the figure shown; other units: always."""
+    if unit != "percent":
+        return True
+    shown = 100.0 * num / den
+    low, high = 100.0 * num / (den + unknown), 100.0 * (num + unknown) / (den + unknown)
+    return max(shown - low, high - shown) > HISTORY_MATERIAL_POINTS
 
 
 def run(ind: Indicator, ctx: Context) -> tuple[pd.DataFrame, list[dict]]:
@@ -224,7 +256,9 @@ def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] 
     """Every (selected) indicator for every requested year, as rows with :data:`RESULT_COLUMNS`.
 
     A year for which an indicator lacks the history it needs gets a row with status
-    "insufficient history" rather than a wrong number. ``workers`` > 1 computes the years in that many
+    "insufficient history" rather than a wrong number; an indicator registered with ``per_child_history``
+    instead works out child by child what the returns supplied show, leaves out (and counts) the children
+    whose history they cannot establish, and is withheld only when those children could change it materially. ``workers`` > 1 computes the years in that many
     processes (worth it for large returns; the result is identical, see tests/test_registry.py).
     """
     if years is None:
@@ -238,7 +272,7 @@ def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] 
         if ids is not None and ind.id not in ids:
             continue
         for year in years:
-            if year - ind.definition.history_years < min(data.years):
+            if year - ind.definition.history_years < min(data.years) and not ind.per_child_history:
                 rows.append({**summarise(pd.DataFrame(columns=AUDIT_COLUMNS + ["value"]), ind.definition, year),
                              "status": "insufficient history"})
                 continue
