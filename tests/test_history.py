@@ -76,3 +76,17 @@ def test_compute_runs_per_child_history_indicators_on_one_return():
     assert "1 child left out" in two["status"]
     # indicators that count children over three years' returns still say they need them
     assert res.loc["adoption_a1_3yr", "status"] == "insufficient history"
+
+
+def test_what_a_left_out_child_would_add_is_worked_out_from_the_return():
+    data = cla(years=(2025,), header=[child(c, "01/01/2012") for c in ("moved_in_window", "placed_long_ago",
+                                                                        "legal_change")],
+               episodes=[ep("moved_in_window", "01/06/2023", rne="P"),    # new placement < 2 years: would be no
+                         ep("placed_long_ago", "01/12/2022", rne="P"),    # placement >= 2 years: would be yes
+                         ep("legal_change", "01/06/2023", rne="L")])      # placement began earlier: not known
+    audit, total = _long_term(data)
+    assert audit["reason"].str.startswith(HISTORY_UNKNOWN).all()
+    would = audit["numerator_if_in_cohort"]
+    assert would["moved_in_window"] == 0 and would["placed_long_ago"] == 1
+    assert would["legal_change"] != would["legal_change"]  # NaN
+    assert total["status"].startswith("no cohort: 3 children left out")

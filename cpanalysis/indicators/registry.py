@@ -205,11 +205,17 @@ def summarise(audit: pd.DataFrame, definition: Definition, year: int, population
             status = "no cohort"
     else:  # pragma: no cover - Literal guards this
         raise ValueError(unit)
-    unknown = int(audit["reason"].astype("string").str.startswith(HISTORY_UNKNOWN).fillna(False).sum()) \
-        if len(audit) else 0
+    unknown_rows = audit["reason"].astype("string").str.startswith(HISTORY_UNKNOWN).fillna(False).to_numpy(bool) \
+        if len(audit) else np.zeros(0, dtype=bool)
+    unknown = int(unknown_rows.sum())
     if unknown and status == "ok":
         children = "child" if unknown == 1 else "children"
-        if _could_change(unit, num, den, unknown):
+        # what each left-out child would add if the returns showed it in the cohort: 1 in the numerator, 0 not,
+        # NaN not known (an indicator may say so in the optional column "numerator_if_in_cohort")
+        would = (pd.to_numeric(audit.loc[unknown_rows, "numerator_if_in_cohort"], errors="coerce").to_numpy()
+                 if "numerator_if_in_cohort" in audit.columns else np.full(unknown, np.nan))
+        if _could_change(unit, num, den, int((would == 1).sum()), int((would == 0).sum()),
+                         int(np.isnan(would).sum())):
             value = ci_low = ci_high = np.nan
             status = (f"withheld: {unknown} {children} whose history is not in the returns supplied could change "
                       f"the figure by more than {HISTORY_MATERIAL_POINTS:g} points")
@@ -223,13 +229,16 @@ def summarise(audit: pd.DataFrame, definition: Definition, year: int, population
             "source": definition.source, "status": status}
 
 
-def _could_change(unit: str, num: int, den: int, unknown: int) -> bool:
-    """Could the children left out move the figure materially? For a percentage: the figure with every one of
-    them in the cohort and none (or all) in the numerator, against the figure shown; other units: always."""
+def _could_change(unit: str, num: int, den: int, yes: int, no: int, unsure: int) -> bool:
+    """Could the children left out move the figure materially? ``yes``/``no``/``unsure``: those who would be in
+    the numerator, would not, or might be, were they in the cohort. For a percentage, the lowest figure (every
+    one that may be outside the numerator in the cohort) and the highest (every one that may be inside) against
+    the figure shown; other units: always."""
     if unit != "percent":
         return True
     shown = 100.0 * num / den
-    low, high = 100.0 * num / (den + unknown), 100.0 * (num + unknown) / (den + unknown)
+    low = 100.0 * num / (den + no + unsure)
+    high = 100.0 * (num + yes + unsure) / (den + yes + unsure)
     return max(shown - low, high - shown) > HISTORY_MATERIAL_POINTS
 
 

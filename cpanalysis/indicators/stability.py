@@ -121,7 +121,14 @@ def stability_3plus_placements_2yr(ctx: Context) -> pd.DataFrame:
     start, end = collection_start(ctx.year - 1), collection_end(ctx.year)
     coh = E.continuous_cohort(ctx.data, start, end)
     in_cohort, reason = _leave_out_unknown(ctx, coh, coh["in_cohort"], coh["reason"], start, end)
-    return three_plus_audit(ctx, coh, in_cohort, start, end, "in the 2 years", reason)
+    audit = three_plus_audit(ctx, coh, in_cohort, start, end, "in the 2 years", reason)
+    unknown = reason.str.startswith(HISTORY_UNKNOWN).fillna(False).to_numpy(dtype=bool)
+    if unknown.any():
+        # placements seen in the returns are a lower bound: 3 or more seen is 3 or more; fewer is not known
+        seen = E.lookup(coh["CHILD"], E.placement_count(ctx.data, start, end).set_index("CHILD")["placements"]
+                        .astype("float64")).fillna(0).to_numpy()
+        audit["numerator_if_in_cohort"] = np.where(unknown, np.where(seen >= 3, 1.0, np.nan), np.nan)
+    return audit
 
 
 def history_unknown(ctx: Context, children: pd.Series, start) -> pd.Series:
@@ -246,7 +253,19 @@ def stability_long_term(ctx: Context) -> pd.DataFrame:
                                .to_numpy(dtype=object)))
     # with fewer returns than the window needs, a child whose history they cannot show is left out and counted
     in_cohort, reason = _leave_out_unknown(ctx, coh, in_cohort, reason, start, end, eligible=under16)
-    return E.audit_frame(coh["CHILD"], in_cohort, num & in_cohort, reason)
+    audit = E.audit_frame(coh["CHILD"], in_cohort, num & in_cohort, reason)
+    unknown = reason.str.startswith(HISTORY_UNKNOWN).fillna(False).to_numpy(dtype=bool)
+    if unknown.any():
+        # were a left-out child in the cohort: in the numerator when its placement is seen to have begun 2 years
+        # ago or more; not when a new placement (RNE S, P or B) is seen to begin later; otherwise not known
+        full = E.history(ctx.data)
+        first = full.drop_duplicates("CHILD", keep="first").set_index("CHILD")
+        first_decom = E.lookup(coh["CHILD"], first["DECOM"])
+        first_rne = E.lookup(coh["CHILD"], first["RNE"]).astype("string").str.upper()
+        continues = (cur == first_decom).fillna(False).astype(bool) & ~E.is_in(first_rne, {"S", "P", "B"})
+        would = np.where(num.to_numpy(dtype=bool), 1.0, np.where(continues.to_numpy(dtype=bool), np.nan, 0.0))
+        audit["numerator_if_in_cohort"] = np.where(unknown, would, np.nan)
+    return audit
 
 
 # --------------------------------------------------------------------------- moves by reason
