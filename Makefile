@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: pack test venv lint demo-data bench clean
+.PHONY: pack test venv lint lab demo-data bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ pack: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m ruff check cpanalysis tests benchmarks
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+# JupyterLab on notebooks/ with this environment's kernel ("Python 3 (cpanalysis)"). Every topic notebook runs
+# there with its defaults (the demonstration council); set params_file in a notebook's first cell for another.
+# Extra options: make lab LAB_ARGS="--no-browser --ServerApp.port=8899"
+LAB_ARGS ?=
+lab: $(STAMP)
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check cpanalysis tests benchmarks

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
-import re
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -58,10 +57,6 @@ class BatchResult:
     @property
     def failed(self) -> list[CouncilResult]:
         return [c for c in self.councils if c.status != "ok"]
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "council"
 
 
 def select_councils(spec: str, published, year: int) -> list[str]:
@@ -111,10 +106,10 @@ def build_council(published, code: str, year: int, out: Path) -> CouncilResult:
     try:
         params = config.from_dict({"council": {"name": str(code)}, "year": int(year),
                                    "inputs": {"published": str(published.folder)}, "output_dir": str(out)}, "batch")
-        params.council = councils.resolve_council(str(code), params, folder=published.folder)
+        params.council = councils.resolve_council(str(code), params, folder=published.folder, year=int(year))
         res.name, res.region = params.council.name, params.council.region or ""
         res.code = params.council.old_la_code or str(code)
-        folder = out / slug(res.name)
+        folder = out / councils.slug(res.name)
         ctx = evidence.prepare(params, published=published)
         built = pack.build_pack(params, out=folder, workers=1, runner="inprocess", context=ctx)
         res.pack = str(built.html.relative_to(out))

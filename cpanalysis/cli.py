@@ -1,4 +1,4 @@
-"""Command line: ``cpanalysis pack | run | validate | indicators | demo-data | data download``.
+"""Command line: ``cpanalysis init | pack | run | validate | indicators | demo-data | data download | cache clear``.
 
 Exit codes are a public interface: 0 success, 1 data errors found, 2 usage or fatal input error, 3 an
 unexpected internal failure (a bug: the message says where to report it; no traceback unless
@@ -29,7 +29,8 @@ def _add_common(p: argparse.ArgumentParser, out_help: str = "output folder") -> 
     p.add_argument("--year", type=int, help="reporting year ending 31 March (2025 means 2024-25)")
     p.add_argument("--ssda903", type=Path, help="folder of SSDA903 files (subfolders per year, or one year flat)")
     p.add_argument("--published", type=Path, help="folder searched recursively for DfE published files")
-    p.add_argument("--local", type=Path, help="folder of local returns")
+    p.add_argument("--local", type=Path, help="folder of local returns (templates in data/templates/)")
+    p.add_argument("--evidence", type=Path, help="folder of written evidence, one Markdown file per question (q04.md)")
     p.add_argument("--out", type=Path, help=out_help)
 
 
@@ -48,7 +49,8 @@ def _parse_topics(text: str | None) -> list[int] | None:
 
 
 def load_params(args: argparse.Namespace):
-    """Parameters file plus command-line overrides."""
+    """Parameters file plus command-line overrides. Refuses the demonstration council's data under a real
+    council's name, and a council that did not exist in the reporting year."""
     from cpanalysis import config
 
     overrides: dict = {}
@@ -56,24 +58,38 @@ def load_params(args: argparse.Namespace):
         args.params = _from_cwd(args.params)
     if getattr(args, "year", None):
         overrides["year"] = args.year
-    if getattr(args, "ssda903", None):
-        overrides["inputs.ssda903"] = str(args.ssda903.resolve())
-    if getattr(args, "published", None):
-        overrides["inputs.published"] = str(args.published.resolve())
-    if getattr(args, "local", None):
-        overrides["inputs.local"] = str(args.local.resolve())
+    for key in ("ssda903", "published", "local", "evidence"):
+        if getattr(args, key, None):
+            overrides[f"inputs.{key}"] = str(_from_cwd(getattr(args, key)).resolve())
     council = getattr(args, "council", None)
     if args.params is None and (getattr(args, "ssda903", None) or council):
         # A quick look without a parameters file: start from a neutral base, not the demo council.
-        raw = _bare_params(args)
-        params = config.from_dict(raw, "command-line options")
-    else:
-        params = config.load(args.params, overrides)
-    if council:
-        from cpanalysis.councils import resolve_council
+        from cpanalysis.councils import fill_default_year
 
+        raw = _bare_params(args)
+        params = config.from_dict(raw, "command-line options", default_year=fill_default_year)
+    else:
+        from cpanalysis.councils import fill_default_year
+
+        params = config.load(args.params, overrides, default_year=fill_default_year)
+    if council:
+        from cpanalysis.councils import resolve_council, slug
+
+        before = params.council.name
         params.council = resolve_council(council, params)
         params.demonstration = False
+        if args.params is None or params.council.name != before:
+            # another council than the file's: its pack goes to its own folder, never over the file's council's
+            params.output_dir = Path("outputs") / slug(params.council.name)
+    elif params.council.old_la_code or params.council.new_la_code:
+        from cpanalysis.councils import check_exists, default_folder, directory
+
+        d = directory(default_folder(params))
+        code = params.council.old_la_code
+        row = d[d["old_la_code"] == code] if code else d.iloc[0:0]
+        if len(row) == 1:
+            check_exists(row.iloc[0].to_dict(), params.year, default_folder(params))
+    config.check_not_mixed(params)
     return params
 
 
@@ -84,21 +100,136 @@ def _from_cwd(path: Path) -> Path:
 
 
 def _bare_params(args: argparse.Namespace) -> dict:
-    import datetime as dt
+    from cpanalysis import config
+    from cpanalysis.councils import slug
 
-    year = args.year or (dt.date.today().year if dt.date.today().month > 3 else dt.date.today().year - 1)
     inputs = {}
     if args.ssda903:
-        inputs["ssda903"] = str(args.ssda903.resolve())
+        inputs["ssda903"] = str(_from_cwd(args.ssda903).resolve())
     if args.published:
-        inputs["published"] = str(args.published.resolve())
+        inputs["published"] = str(_from_cwd(args.published).resolve())
     elif args.council:
         inputs["published"] = str(paths.SHARED_DATA_DIR) if paths.SHARED_DATA_DIR.exists() else None
-    if getattr(args, "local", None):
-        inputs["local"] = str(args.local.resolve())
-    return {"council": {"name": args.council or "Council (from command line)"}, "year": year,
-            "inputs": {k: v for k, v in inputs.items() if v}, "output_dir": "outputs/cli",
+    for key in ("local", "evidence"):
+        if getattr(args, key, None):
+            inputs[key] = str(_from_cwd(getattr(args, key)).resolve())
+    name = args.council or config.ANONYMOUS_COUNCIL
+    # year: None -> the latest year in the data supplied (config.fill_default_year says which)
+    return {"council": {"name": name}, "year": args.year,
+            "inputs": {k: v for k, v in inputs.items() if v},
+            "output_dir": f"outputs/{slug(args.council) if args.council else 'cli'}",
             "comparators": {"statistical_neighbours": "2025" if args.council else "none"}}
+
+
+INIT_TEMPLATE = """\
+# Parameters for {name}, written by `cpanalysis init` on {today}.
+# A real council: the demonstration council's data (data/demo/) cannot be used with it.
+# Check each value, then:
+#   cpanalysis validate --params {params_path}
+#   cpanalysis pack --params {params_path}
+council:
+  name: {name_q}
+  old_la_code: {old_q}        # DfE three-digit LA number
+  new_la_code: {new_q}  # ONS nine-character code
+  region: {region_q}
+year: {year}                    # {year_label}: {year_why}
+comparators:
+  statistical_neighbours: "2025"   # DfE's 2025 model; "2021", "custom" (then list councils under custom) or "none"
+  custom: []
+  region: true
+  england: true
+inputs:
+{inputs}
+disclosure:
+  suppress_counts_up_to: 5         # counts 1 to 5 are shown as "c" (the minimum)
+  min_denominator: 11              # no percentage or average from fewer than 11 children (the minimum)
+topics: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+output_dir: {out_q}
+# The council's own pledges, one per measure, in the measure's unit (per cent for percentages). Ids are in the
+# pack's technical annex and in cpanalysis/questions.yaml. For example:
+# targets:
+#   - indicator: stability_3plus_placements
+#     below: 10                      # or above: 70, or between: [95, 100]
+#     baseline: 12
+#     baseline_year: 2024
+#     by: 31 March 2026
+#     source: "Corporate parenting scorecard, agreed by the committee in June 2025"
+targets: []
+"""
+
+INPUT_HELP = {
+    "published": "DfE's published statistics (cpanalysis data download --dest DIR fetches them)",
+    "ssda903": "your SSDA903 return: one subfolder per collection year (2025/), or one year's files",
+    "local": "local returns, filled in from the templates in data/templates/",
+    "evidence": "written evidence: q01.md ... q10.md, one Markdown file per question",
+    "postcodes": "postcode lookup CSV (postcode, easting, northing, la_code) for placement distances",
+}
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a parameters file for a real council: codes, region, the latest year in the data, the inputs."""
+    import datetime as dt
+    import json
+
+    from cpanalysis import config, councils
+
+    given = {k: _from_cwd(getattr(args, k)).resolve() for k in ("published", "ssda903", "local", "evidence",
+                                                                "postcodes") if getattr(args, k, None)}
+    if "published" not in given and paths.SHARED_DATA_DIR.exists():
+        given["published"] = paths.SHARED_DATA_DIR.resolve()
+    if "published" not in given:
+        raise ParameterError("init needs DfE's published files to find the council (codes, region, neighbours): "
+                             "give --published DIR. Fetch them once with: cpanalysis data download --dest dfe-data")
+    demo = paths.DEMO_DIR.resolve()
+    mixed = [k for k, p in given.items() if p == demo or demo in p.parents]
+    if mixed:
+        raise ParameterError(f"--{', --'.join(mixed)} point at the demonstration council's fictional data ({demo}); "
+                             "init writes a parameters file for a real council, which must use its own data. The "
+                             "demonstration council already has parameters/demo.yml.")
+    for k, p in given.items():
+        if not p.exists():
+            raise ParameterError(f"--{k} {p}: not found. {INPUT_HELP[k][0].upper()}{INPUT_HELP[k][1:]}.")
+    if args.year:
+        year, why = args.year, "given with --year"
+    else:
+        found = councils.latest_year_in(given.get("ssda903"), given.get("published"))
+        if found is None:
+            raise ParameterError("no reporting year could be found in the data given; give --year YYYY "
+                                 "(2025 means 2024-25)")
+        year, why = found
+    council = councils.resolve_council(args.council, folder=given["published"], year=year)
+    name_slug = councils.slug(council.name)
+    out = _from_cwd(args.out) if args.out else paths.PARAMETERS_DIR / f"{name_slug}.yml"
+    if out.exists() and not args.force:
+        raise ParameterError(f"{out} already exists; it was not changed. Give --force to replace it, or --out "
+                             "for another file.")
+    lines = []
+    for key, help_text in INPUT_HELP.items():
+        if key in given:
+            lines.append(f"  {key}: {json.dumps(str(given[key]))}   # {help_text}")
+        else:
+            lines.append(f"  # {key}: path/to/{key}   # optional: {help_text}")
+    try:
+        shown = out.relative_to(Path.cwd())
+    except ValueError:
+        shown = out
+    text = INIT_TEMPLATE.format(
+        name=council.name, today=dt.date.today().strftime("%d %B %Y"), params_path=shown,
+        name_q=json.dumps(council.name), old_q=json.dumps(council.old_la_code),
+        new_q=json.dumps(council.new_la_code) if council.new_la_code else "null",
+        region_q=json.dumps(council.region) if council.region else "null", year=year,
+        year_label=config.year_label(year), year_why=why.split(" (")[0] if not args.year else why,
+        inputs="\n".join(lines), out_q=json.dumps(f"outputs/{name_slug}"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    config.load(tmp)  # what was written must load
+    tmp.replace(out)
+    found = ", ".join(k for k in INPUT_HELP if k in given)
+    print(f"Wrote {shown} for {council.name} ({council.old_la_code}, {council.region}); year "
+          f"{config.year_label(year)}: {why}; inputs: {found}.")
+    print(f"Next: cpanalysis validate --params {shown}\n      cpanalysis pack --params {shown}")
+    return EXIT_OK
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
@@ -107,9 +238,12 @@ def cmd_pack(args: argparse.Namespace) -> int:
     params = load_params(args)
     topics = _parse_topics(args.topics)
     result = build_pack(params, topics=topics, out=args.out and _from_cwd(args.out), workers=args.workers,
-                        runner=args.runner)
+                        runner=args.runner, progress=True)
     print(f"Evidence pack: {result.html}")
     print(f"Built {len(result.notebooks)} notebooks in {result.seconds:.1f} s")
+    if result.report is not None:
+        print(result.report.text())
+        print(f"(full list: {result.out_dir / 'build-report.txt'})")
     return EXIT_OK
 
 
@@ -119,9 +253,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = load_params(args)
     topic = _topic_from_name(args.topic)
     result = build_pack(params, topics=[topic], out=args.out and _from_cwd(args.out), workers=1, summary=False,
-                        html_name=f"{topic:02d}_{TOPICS[topic]}.html")
+                        html_name=f"{topic:02d}_{TOPICS[topic]}.html", progress=True)
     print(f"Executed notebook: {result.notebooks[-1]}")
     print(f"HTML: {result.html}")
+    if result.report is not None:
+        print(result.report.text())
     return EXIT_OK
 
 
@@ -146,7 +282,9 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     from cpanalysis.export import export_indicators
 
     params = load_params(args)
-    out = _from_cwd(args.out) if args.out else (params.output_path / "indicators.csv")
+    from cpanalysis.pack import default_out_dir
+
+    out = _from_cwd(args.out) if args.out else (default_out_dir(params) / "indicators.csv")
     df = export_indicators(params, Path(out), public=args.public)
     print(f"Wrote {len(df)} rows to {out}")
     return EXIT_OK
@@ -195,9 +333,37 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from cpanalysis.sources import published as pub
+
+    d = pub.cache_dir()
+    if args.cache_command == "clear":
+        n, size = pub.clear_cache(d)
+        print(f"Emptied the cache {d}: {n} entr{'y' if n == 1 else 'ies'}, {size / 1024 / 1024:.1f} MB.")
+        return EXIT_OK
+    entries = pub.cache_entries(d)
+    size = sum(e[1] for e in entries)
+    print(f"Cache: {d}\n{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, {size / 1024 / 1024:.1f} MB of "
+          f"{pub.cache_limit_bytes() / 1024 / 1024:.0f} MB (CPANALYSIS_CACHE_MAX_MB; older entries are removed "
+          "first). `cpanalysis cache clear` empties it.")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cpanalysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="write a parameters file for a real council (codes, region, year, inputs)")
+    p.add_argument("council", help="council name, old three-digit or new nine-character code")
+    p.add_argument("--published", type=Path, help="folder of DfE published files (default ../shared/data if present)")
+    p.add_argument("--ssda903", type=Path, help="folder of your SSDA903 return (subfolders per year, or one year)")
+    p.add_argument("--local", type=Path, help="folder of local returns")
+    p.add_argument("--evidence", type=Path, help="folder of written evidence (q01.md ... q10.md)")
+    p.add_argument("--postcodes", type=Path, help="postcode lookup CSV for placement distances")
+    p.add_argument("--year", type=int, help="reporting year (default: the latest year in the data)")
+    p.add_argument("--out", type=Path, help="parameters file to write (default parameters/<council>.yml)")
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("pack", help="run the summary and topic notebooks and export the HTML evidence pack")
     _add_common(p)
@@ -239,6 +405,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=int)
     p.add_argument("--out", type=Path, help=f"destination (default {paths.DEMO_SSDA903_DIR.relative_to(paths.ROOT)})")
     p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("cache", help="the cache of parsed DfE files: info or clear")
+    csub = p.add_subparsers(dest="cache_command", required=True)
+    csub.add_parser("clear", help="empty the cache").set_defaults(func=cmd_cache)
+    csub.add_parser("info", help="where the cache is, its size and its limit").set_defaults(func=cmd_cache)
 
     p = sub.add_parser("data", help="published data commands")
     dsub = p.add_subparsers(dest="data_command", required=True)

@@ -7,6 +7,7 @@ is accepted (:class:`ParameterError`). Command-line options override the file (s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -202,9 +203,60 @@ def _format_errors(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def from_dict(raw: dict[str, Any], source: str = "parameters") -> Params:
+def year_label(year: int) -> str:
+    return f"{year - 1}-{str(year)[2:]}"
+
+
+DEMO_COUNCIL_CODE = "999"
+#: the council of a quick look with ``--ssda903`` and no council named: not a real council
+ANONYMOUS_COUNCIL = "Council (from command line)"
+
+
+def is_demo_council(council: Council) -> bool:
+    """The fictional demonstration council (Demoshire, DfE number 999)."""
+    return council.old_la_code == DEMO_COUNCIL_CODE or council.name.strip().lower() == "demoshire"
+
+
+def demo_inputs(params: Params) -> list[str]:
+    """Inputs of ``params`` that are the demonstration council's data (under data/demo/)."""
+    demo = paths.DEMO_DIR.resolve()
+    out = []
+    for key in ("ssda903", "published", "local", "evidence", "postcodes"):
+        value = getattr(params.inputs, key)
+        if value is None:
+            continue
+        p = paths.resolve(value).resolve()
+        if p == demo or demo in p.parents:
+            out.append(key)
+    return out
+
+
+def check_not_mixed(params: Params) -> None:
+    """Refuse demonstration inputs with a real council: a pack would show fictional figures under a real name."""
+    if params.council.name == ANONYMOUS_COUNCIL and not (params.council.old_la_code or params.council.new_la_code):
+        return  # a quick look at a return with no council named: nothing real to mix it with
+    mixed = demo_inputs(params)
+    if mixed and not is_demo_council(params.council):
+        raise ParameterError(
+            f"inputs {', '.join(mixed)} point at the demonstration council's fictional data ({paths.DEMO_DIR}), but "
+            f"the council is {params.council.name!r}, a real council: the pack would show Demoshire's invented "
+            f"figures under its name. Write a parameters file for {params.council.name} with "
+            f"`cpanalysis init \"{params.council.name}\" --published DIR` (add --ssda903 DIR for your own return), "
+            f"or give your own folders with --published, --ssda903, --local and --evidence.")
+    if params.demonstration and not is_demo_council(params.council):
+        raise ParameterError(
+            f"demonstration: true marks every page as demonstration data, but the council is "
+            f"{params.council.name!r}, a real council. Remove demonstration: true from the parameters file.")
+
+
+def from_dict(raw: dict[str, Any], source: str = "parameters",
+              default_year: Callable[[dict[str, Any]], None] | None = None) -> Params:
+    """Validate a mapping of parameters. ``default_year`` (the command line passes
+    :func:`cpanalysis.councils.fill_default_year`) may fill in a missing ``year`` from the data first."""
     if not isinstance(raw, dict):
         raise ParameterError(f"{source}: expected a YAML mapping of keys to values, got {type(raw).__name__}")
+    if default_year is not None:
+        default_year(raw)
     try:
         return Params.model_validate(raw)
     except ValidationError as err:
@@ -259,7 +311,8 @@ def read_yaml(p: Path, what: str = "parameters file") -> Any:
         raise ParameterError(f"{p}: nested too deeply to be a {what}.") from None
 
 
-def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Params:
+def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None,
+         default_year: Callable[[dict[str, Any]], None] | None = None) -> Params:
     """Read and validate a parameters file, then apply overrides given as dotted keys
     (``{"year": 2024, "inputs.ssda903": "data/x"}``).
 
@@ -281,7 +334,7 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
             if not isinstance(node, dict):
                 raise ParameterError(f"{p}: {k} should be a mapping of keys to values")
         node[leaf] = value
-    params = from_dict(raw, str(p))
+    params = from_dict(raw, str(p), default_year)
     params.source_file = p
     return params
 

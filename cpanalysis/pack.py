@@ -36,6 +36,127 @@ class PackResult:
     out_dir: Path
     #: wall seconds by stage ("prepare", "notebooks", "export") and by notebook name, for benchmarks
     timings: dict[str, float] | None = None
+    #: what the pack shows and what it lacks (also written to ``build-report.txt`` beside the pack)
+    report: BuildReport | None = None
+
+
+@dataclass
+class BuildReport:
+    """The officer's check after a build: measures shown, missing or suppressed, and out of date."""
+
+    year: int
+    shown: list[str]
+    #: (measure, why) for measures the questions name that have no figure for the pack's year
+    missing: list[tuple[str, str]]
+    suppressed: list[str]
+    #: (measure, latest year with a figure) for measures whose latest figure is older than the pack's year
+    older: list[tuple[str, int]]
+
+    def text(self, limit: int = 12) -> str:
+        from cpanalysis.config import year_label
+
+        def some(items: list[str]) -> str:
+            counts: dict[str, int] = {}
+            for item in items:  # one line per measure name ("What children say" is one measure per question)
+                counts[item] = counts.get(item, 0) + 1
+            items = [f"{k} ({n} measures)" if n > 1 else k for k, n in counts.items()]
+            more = f"; and {len(items) - limit} more" if len(items) > limit else ""
+            return "; ".join(items[:limit]) + more
+
+        lines = [f"Build report for {year_label(self.year)}:",
+                 f"  measures shown with a figure for {year_label(self.year)}: {len(self.shown)}"]
+        if self.suppressed:
+            lines.append(f"  suppressed (5 or fewer children, or could reveal such a figure): {len(self.suppressed)}: "
+                         + some(self.suppressed))
+        if self.missing:
+            by_source = [(why, [m for m, w in self.missing if w == why]) for why in NEEDS.values()]
+            other = [(m, w) for m, w in self.missing if w not in NEEDS.values()]
+            parts = [f"{len(ms)} {why}" for why, ms in by_source if ms]
+            lines.append(f"  missing (no figure for {year_label(self.year)}): {len(self.missing)}"
+                         + (f" ({'; '.join(parts)})" if parts else "")
+                         + (": " + some([f"{m} ({why})" for m, why in other]) if other else ""))
+        if self.older:
+            lines.append(f"  latest figure older than {year_label(self.year)}: {len(self.older)}: "
+                         + some([f"{m} (latest {year_label(y)})" for m, y in self.older]))
+        if not (self.suppressed or self.missing or self.older):
+            lines.append("  nothing missing, suppressed or out of date")
+        return "\n".join(lines)
+
+
+#: why a measure has no figure when a whole source was not supplied
+NEEDS = {"ssda903": "need the council's SSDA903 return (inputs: ssda903)",
+         "local": "need local returns (inputs: local; templates in data/templates/)"}
+
+
+def build_report(ctx, topics: list[int]) -> BuildReport:
+    """Measures of the questions built: which have a figure for the pack's year, which are suppressed, which
+    have none (and why), and which stop before the pack's year. Uses the disclosure-controlled results only."""
+    import pandas as pd
+
+    from cpanalysis.questions import question
+
+    year = ctx.params.year
+    res = ctx.results
+    total = res[res["breakdown"] == "Total"] if not res.empty else res
+    named: list[str] = []
+    for n in topics:
+        for iid in question(n).indicator_ids:
+            if iid not in named:
+                named.append(iid)
+    if not total.empty:
+        for iid in total.loc[total["question"].isin(topics), "indicator_id"].drop_duplicates():
+            if iid not in named:
+                named.append(iid)
+
+    def title(iid: str) -> str:
+        rows = total[total["indicator_id"] == iid] if not total.empty else total
+        if len(rows) and str(rows["title"].iloc[0]).strip():
+            return str(rows["title"].iloc[0])
+        try:
+            from cpanalysis.evidence import _definition
+
+            return _definition(iid).title
+        except Exception:  # noqa: BLE001 - an id with no definition is reported by its id
+            return iid
+
+    shown, missing, suppressed, older = [], [], [], []
+    for iid in named:
+        rows = total[total["indicator_id"] == iid] if not total.empty else total
+        name = title(iid)
+        if rows.empty:
+            missing.append((name, _why_missing(iid, ctx.params)))
+            continue
+        with_value = rows[pd.to_numeric(rows["value"], errors="coerce").notna()]
+        latest = int(with_value["year"].max()) if len(with_value) else None
+        now = rows[rows["year"] == year]
+        symbol = str(now["symbol"].iloc[0]) if len(now) and "symbol" in now.columns and pd.notna(
+            now["symbol"].iloc[0]) else ""
+        status = str(now["status"].iloc[0]) if len(now) else ""
+        if len(now) and pd.notna(pd.to_numeric(now["value"], errors="coerce").iloc[0]):
+            shown.append(name)
+        elif symbol == "c" or status.startswith("suppressed"):
+            suppressed.append(name)
+        elif latest is not None and latest < year:
+            older.append((name, latest))
+        else:
+            missing.append((name, status if status and status != "ok" else "no figure for the year"))
+    return BuildReport(year=year, shown=shown, missing=missing, suppressed=suppressed, older=older)
+
+
+def _why_missing(indicator_id: str, params: Params) -> str:
+    from cpanalysis.indicators import registry
+
+    if params.inputs.ssda903 is None and indicator_id in {i.id for i in registry.all_indicators()}:
+        return NEEDS["ssda903"]
+    if params.inputs.local is None:
+        from cpanalysis.sources import local
+
+        try:
+            local.definition_for(indicator_id)
+            return NEEDS["local"]
+        except KeyError:
+            pass
+    return "not in the data supplied"
 
 
 def notebook_name(n: int) -> str:
@@ -187,21 +308,48 @@ def _execute_inprocess(job: Job) -> tuple[str, str | None]:
         return dst, str(err)
 
 
+def _wait_reporting(futures, jobs: list[Job], progress: Callable[[str], None] | None) -> None:
+    """Wait for the workers, calling ``progress(name)`` as each executed notebook appears (a warm worker writes
+    each notebook when it finishes it)."""
+    import concurrent.futures as cf
+
+    pending = set(futures)
+    reported: set[str] = set()
+    while pending:
+        _, pending = cf.wait(pending, timeout=0.25)
+        if progress is None:
+            continue
+        for job in jobs:
+            if job[1] not in reported and Path(job[1]).exists():
+                reported.add(job[1])
+                progress(Path(job[0]).stem)
+    if progress is not None:
+        for job in jobs:
+            if job[1] not in reported:
+                progress(Path(job[0]).stem)
+
+
 def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
-                  prepare: Callable[[], None] | None = None, ready: Path | None = None
-                  ) -> list[tuple[str, str | None]]:
+                  prepare: Callable[[], None] | None = None, ready: Path | None = None,
+                  progress: Callable[[str], None] | None = None) -> list[tuple[str, str | None]]:
     """Execute notebooks across ``workers`` processes. ``runner="warm"`` keeps one kernel per worker;
     ``"papermill"`` starts a fresh kernel per notebook (slower; the behaviour of the papermill CLI).
 
     ``prepare`` (with ``ready``, the file it signals through) is the builder's data preparation. With the
-    warm runner on several workers it runs while the kernels start; otherwise it runs first.
+    warm runner on several workers it runs while the kernels start; otherwise it runs first. ``progress`` is
+    called with each notebook's name as it finishes.
     """
     workers = max(1, min(workers, len(jobs)))
     order = {j[1]: i for i, j in enumerate(jobs)}
     if runner == "inprocess":
         if prepare is not None:
             prepare()
-        return [_execute_inprocess(j) for j in jobs]
+        results = []
+        for j in jobs:
+            results.append(_execute_inprocess(j))
+            if progress is not None:
+                progress(Path(j[0]).stem)
+        return results
     if runner == "warm" and workers > 1 and prepare is not None and ready is not None:
         with _pool(workers) as pool:
             futures = [pool.submit(_execute_warm, share, str(ready)) for share in _shares(jobs, workers)]
@@ -214,28 +362,38 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
                     f.cancel()
                 raise
             ready.write_text("ok", encoding="utf-8")
+            _wait_reporting(futures, jobs, progress)
             results = [r for f in futures for r in f.result()]
         return sorted(results, key=lambda r: order[r[0]])
     if prepare is not None:
         prepare()
+
+    def done(results: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+        if progress is not None:
+            for dst, _ in results:
+                progress(Path(dst).stem)
+        return results
+
     if runner == "papermill":
         if workers == 1:
-            return [_execute_papermill(j) for j in jobs]
+            return [done([_execute_papermill(j)])[0] for j in jobs]
         with _pool(workers) as pool:
-            return list(pool.map(_execute_papermill, jobs))
+            return [done([r])[0] for r in pool.map(_execute_papermill, jobs)]
     if workers == 1:
-        results = _execute_warm(jobs)
+        results = done(_execute_warm(jobs))
     else:
         with _pool(workers) as pool:
-            results = [r for part in pool.map(_execute_warm, _shares(jobs, workers)) for r in part]
+            futures = [pool.submit(_execute_warm, share) for share in _shares(jobs, workers)]
+            _wait_reporting(futures, jobs, progress)
+            results = [r for f in futures for r in f.result()]
     return sorted(results, key=lambda r: order[r[0]])
 
 
 def build_pack(params: Params, topics: list[int] | None = None, out: Path | None = None,
                workers: int | None = None, summary: bool = True,
                html_name: str = "evidence-pack.html", runner: str = "warm", published=None,
-               context=None) -> PackResult:
-    """Build the pack into ``out`` (default ``params.output_path``).
+               context=None, progress: bool = False) -> PackResult:
+    """Build the pack into ``out`` (default :func:`default_out_dir`).
 
     ``runner``: "warm" (kernels kept warm, one per worker; the default), "papermill" (a fresh kernel per
     notebook) or "inprocess" (no kernel: :mod:`cpanalysis.runner`, used by batches of councils).
@@ -246,29 +404,69 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     written by cpanalysis (it carries the marker file); a lock stops a second build into the same folder; the
     build happens in a private staging folder that is removed on every exit path, with the cached context
     (child-level data) inside it deleted as soon as the notebooks are done.
+
+    ``progress`` shows a progress bar on standard error (tqdm; shown only on a terminal). The result carries a
+    :class:`BuildReport`, also written to ``build-report.txt`` in the pack folder.
     """
     from cpanalysis import safe_output
 
-    out_dir = Path(out).expanduser().resolve() if out else params.output_path
+    out_dir = Path(out).expanduser().resolve() if out else default_out_dir(params)
     safe_output.check_replaceable(out_dir)
     check_inputs(params)
     with safe_output.output_lock(out_dir):
         safe_output.sweep_stale(out_dir)
         safe_output.check_replaceable(out_dir)  # again, now that no other build can be changing it
         with safe_output.private_staging(out_dir) as staging:
-            return _build_in(staging, out_dir, params, topics, workers, summary, html_name, runner, published,
-                             context)
+            return _build_in(staging, out_dir, params, topics, workers, summary, html_name, runner, progress,
+                             published, context)
+
+
+def default_out_dir(params: Params) -> Path:
+    """Where a pack goes without ``--out``: the parameters' ``output_dir``; when that is left at its default
+    (``outputs``), a folder of the council's own (``outputs/telford-and-wrekin``), so packs never overwrite
+    each other."""
+    if Path(params.output_dir) == Path("outputs"):
+        from cpanalysis.councils import slug
+
+        return paths.OUTPUTS_DIR / slug(params.council.name)
+    return params.output_path
 
 
 def check_inputs(params: Params) -> None:
-    """Quick checks before any kernel starts, so a bad input fails in a second with its file named."""
+    """Quick checks before any kernel starts, so a bad input fails in a second with its file named; the
+    demonstration council's data is refused under a real council's name."""
+    from cpanalysis.config import check_not_mixed
     from cpanalysis.sources.local import check_evidence
 
+    check_not_mixed(params)
     check_evidence(params)
 
 
+def _progress_bar(enabled: bool, total: int):
+    """A tqdm bar on standard error, or a stand-in that does nothing. tqdm hides itself when standard error is
+    not a terminal (``disable=None``), so logs and tests get no bar."""
+    if enabled:
+        try:
+            import sys
+
+            from tqdm import tqdm
+
+            return tqdm(total=total, desc="Building the pack", unit="step", disable=None, file=sys.stderr,
+                        bar_format="{desc}: {n}/{total} {bar} {elapsed} {postfix}", leave=False)
+        except ImportError:  # pragma: no cover - tqdm is a dependency
+            pass
+
+    class _Quiet:
+        def update(self, n: int = 1) -> None: ...
+        def set_postfix_str(self, s: str) -> None: ...
+        def close(self) -> None: ...
+
+    return _Quiet()
+
+
 def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | None, workers: int | None,
-              summary: bool, html_name: str, runner: str, published=None, context=None) -> PackResult:
+              summary: bool, html_name: str, runner: str, progress: bool = False, published=None,
+              context=None) -> PackResult:
     from cpanalysis import evidence, present, safe_output
 
     t0 = time.perf_counter()
@@ -279,9 +477,13 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     cache = staging / "cache"
 
     timings: dict[str, float] = {}
+    reports: list[BuildReport] = []
+    names = ([SUMMARY] if summary else []) + [notebook_name(n) for n in topics] + ([ANNEX] if summary else [])
+    bar = _progress_bar(progress, total=len(names) + 2)  # the data, each notebook, the export
 
     def prepare() -> None:
         started = time.perf_counter()
+        bar.set_postfix_str("reading and checking the data")
         ctx = context if context is not None else present.prepare(params, published=published)
         _require_usable(ctx, params)
         if runner == "inprocess":
@@ -289,8 +491,14 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
         else:
             present.save_context(ctx, cache)
         timings["prepare"] = time.perf_counter() - started
+        reports.append(build_report(ctx, topics))
+        bar.update(1)
+        bar.set_postfix_str("running the notebooks")
 
-    names = ([SUMMARY] if summary else []) + [notebook_name(n) for n in topics] + ([ANNEX] if summary else [])
+    def notebook_done(name: str) -> None:
+        bar.update(1)
+        bar.set_postfix_str(f"{name} done")
+
     nb_params = {"params_json": params.model_dump_json(), "cache_dir": str(cache),
                  "record_dir": str(staging / "figures")}
     jobs = [(str(notebook_path(n)), str(staging / "notebooks" / f"{n}.ipynb"), nb_params, str(paths.ROOT))
@@ -298,13 +506,17 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     workers = workers or min(len(jobs), os.cpu_count() or 2)
     started = time.perf_counter()
     try:
-        results = run_notebooks(jobs, workers, runner, prepare=prepare, ready=cache / "READY")
+        results = run_notebooks(jobs, workers, runner, prepare=prepare, ready=cache / "READY", progress=notebook_done)
+    except BaseException:
+        bar.close()
+        raise
     finally:
         evidence.IN_PROCESS.pop(str(cache), None)
         shutil.rmtree(cache, ignore_errors=True)  # the cache holds child-level data: never keep it
     timings["notebooks"] = time.perf_counter() - started  # includes prepare when it overlaps kernel start
     failed = [(Path(d).name, e) for d, e in results if e]
     if failed:
+        bar.close()
         detail = "; ".join(f"{n}: {e}" for n, e in failed)
         raise PackBuildError(f"{len(failed)} notebook(s) failed, so the pack was not replaced "
                              f"(last good pack, if any, is still in {out_dir}). {detail}.")
@@ -312,9 +524,15 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     title = (f"Evidence pack: {params.council.name}, {params.year - 1}-{str(params.year)[2:]}"
              + (" (demonstration data)" if params.demonstration else ""))
     started = time.perf_counter()
+    bar.set_postfix_str("writing the HTML pack")
     export_html(executed, staging / html_name, title=title, demonstration=params.demonstration,
                 toc=_toc(names))
     timings["export"] = time.perf_counter() - started
+    bar.update(1)
+    bar.close()
+    report = reports[0] if reports else None
+    if report is not None:
+        (staging / "build-report.txt").write_text(report.text(limit=10_000) + "\n", encoding="utf-8")
     for path in executed:
         secs = nbformat.read(path, as_version=4).metadata.get("cpanalysis", {}).get("seconds")
         if secs is not None:
@@ -335,7 +553,7 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
                 old.rename(out_dir)
             raise
     return PackResult(html=out_dir / html_name, notebooks=[out_dir / "notebooks" / p.name for p in executed],
-                      seconds=time.perf_counter() - t0, out_dir=out_dir, timings=timings)
+                      seconds=time.perf_counter() - t0, out_dir=out_dir, timings=timings, report=report)
 
 
 def _require_usable(ctx, params: Params) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -19,7 +20,8 @@ OUTPUTS_DIR = ROOT / "outputs"
 DEFAULT_PARAMS = PARAMETERS_DIR / "demo.yml"
 SPEC_DIR = PACKAGE_DIR / "spec"
 # Real DfE published files shared beside the project (tests only; never copied into the tree).
-SHARED_DATA_DIR = ROOT.parent / "shared" / "data"
+# CPANALYSIS_SHARED_DATA points elsewhere (e.g. a missing folder, to run the tests as on a clone without it).
+SHARED_DATA_DIR = Path(os.environ.get("CPANALYSIS_SHARED_DATA") or ROOT.parent / "shared" / "data").expanduser()
 
 
 def resolve(path: str | Path, base: Path = ROOT) -> Path:

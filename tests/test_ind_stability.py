@@ -113,12 +113,15 @@ def test_three_plus_placements_in_two_years(data):
     assert "not looked after on 01/04/2023" in audit.set_index("CHILD").loc["R", "reason"]
 
 
-def test_two_year_measure_needs_last_years_return():
+def test_two_year_measures_from_one_return_when_the_return_shows_the_history():
+    """One return whose episode started before both windows shows the child's whole history there
+    (more cases in test_history.py)."""
     from cpanalysis.indicators.registry import compute
 
     d = cla(years=(2025,), episodes=[ep("A", "01/01/2020")])
     res = compute(d, ids=["stability_3plus_placements_2yr", "stability_long_term"]).set_index("indicator_id")
-    assert set(res["status"]) == {"insufficient history"}
+    assert set(res["status"]) == {"ok"}
+    assert res.loc["stability_long_term", "value"] == 100.0 and res.loc["stability_3plus_placements_2yr", "value"] == 0
 
 
 LT_HEADER = [child("same", "01/01/2015"), child("carer_adopts", "01/01/2015"), child("new_adopters", "01/01/2018"),

@@ -65,6 +65,9 @@ IndicatorFn = Callable[[Context], pd.DataFrame]
 class Indicator:
     definition: Definition
     fn: IndicatorFn
+    #: the function works out from the returns supplied, child by child, whose history it can establish (see
+    #: :data:`HISTORY_UNKNOWN`), so it runs even when fewer returns than ``history_years`` were supplied
+    per_child_history: bool = False
 
     @property
     def id(self) -> str:
@@ -74,11 +77,36 @@ class Indicator:
 REGISTRY: dict[str, Indicator] = {}
 
 
-def indicator(definition: Definition) -> Callable[[IndicatorFn], IndicatorFn]:
+class DuplicateIndicatorError(ValueError):
+    """Two different functions registered under one indicator id."""
+
+
+def _place(fn: IndicatorFn) -> str:
+    """Where a function is defined: ``module.function (file, line N)``."""
+    code = getattr(fn, "__code__", None)
+    where = f" ({code.co_filename}, line {code.co_firstlineno})" if code is not None else ""
+    return f"{fn.__module__}.{fn.__qualname__}{where}"
+
+
+#: the audit reason of a child whose history the returns supplied cannot establish: left out of the cohort,
+#: counted in the figure's status, and the figure withheld when those children could change it materially
+HISTORY_UNKNOWN = "history not in the returns supplied"
+#: percentage points by which the left-out children could move a percentage before it is withheld
+HISTORY_MATERIAL_POINTS = 5.0
+
+
+def indicator(definition: Definition, per_child_history: bool = False) -> Callable[[IndicatorFn], IndicatorFn]:
+    """Register an indicator. An id already registered by another function is refused, naming both places;
+    the same function registered again (a module reloaded, a notebook cell run twice) replaces itself."""
     def register(fn: IndicatorFn) -> IndicatorFn:
-        if definition.id in REGISTRY and REGISTRY[definition.id].fn.__qualname__ != fn.__qualname__:
-            raise ValueError(f"indicator id {definition.id!r} is registered twice")
-        REGISTRY[definition.id] = Indicator(definition, fn)
+        if not fn.__module__.startswith(__name__.rpartition(".")[0] + "."):
+            _load_all()  # an analyst's indicator is checked against every built-in one, imported or not yet
+        old = REGISTRY.get(definition.id)
+        if old is not None and (old.fn.__module__, old.fn.__qualname__) != (fn.__module__, fn.__qualname__):
+            raise DuplicateIndicatorError(
+                f"indicator id {definition.id!r} is already registered by {_place(old.fn)}; it cannot also be "
+                f"registered by {_place(fn)}. Give the new indicator an id of its own.")
+        REGISTRY[definition.id] = Indicator(definition, fn, per_child_history)
         return fn
 
     return register
@@ -102,17 +130,29 @@ def definitions_frame() -> pd.DataFrame:
     return pd.DataFrame([i.definition.as_dict() for i in all_indicators()])
 
 
+_LOADING: list[bool] = []
+
+
 def _load_all() -> None:
     # Importing the topic modules registers their indicators. They are found on disk (not through the
-    # package object) so the registry does not import the package that imports it.
+    # package object) so the registry does not import the package that imports it. Re-entrant calls (a
+    # topic module registering while it is imported here) return at once.
     import importlib
     import pkgutil
+    import sys
     from pathlib import Path
 
+    if _LOADING:
+        return
     package = __name__.rpartition(".")[0]
-    for mod in pkgutil.iter_modules([str(Path(__file__).resolve().parent)]):
-        if mod.name not in {"registry"}:
-            importlib.import_module(f"{package}.{mod.name}")
+    _LOADING.append(True)
+    try:
+        for mod in pkgutil.iter_modules([str(Path(__file__).resolve().parent)]):
+            name = f"{package}.{mod.name}"
+            if mod.name not in {"registry"} and not mod.name.startswith("_") and name not in sys.modules:
+                importlib.import_module(name)
+    finally:
+        _LOADING.pop()
 
 
 AUDIT_COLUMNS = ["CHILD", "in_cohort", "in_numerator", "reason"]
@@ -165,10 +205,41 @@ def summarise(audit: pd.DataFrame, definition: Definition, year: int, population
             status = "no cohort"
     else:  # pragma: no cover - Literal guards this
         raise ValueError(unit)
+    unknown_rows = audit["reason"].astype("string").str.startswith(HISTORY_UNKNOWN).fillna(False).to_numpy(bool) \
+        if len(audit) else np.zeros(0, dtype=bool)
+    unknown = int(unknown_rows.sum())
+    if unknown and status == "ok":
+        children = "child" if unknown == 1 else "children"
+        # what each left-out child would add if the returns showed it in the cohort: 1 in the numerator, 0 not,
+        # NaN not known (an indicator may say so in the optional column "numerator_if_in_cohort")
+        would = (pd.to_numeric(audit.loc[unknown_rows, "numerator_if_in_cohort"], errors="coerce").to_numpy()
+                 if "numerator_if_in_cohort" in audit.columns else np.full(unknown, np.nan))
+        if _could_change(unit, num, den, int((would == 1).sum()), int((would == 0).sum()),
+                         int(np.isnan(would).sum())):
+            value = ci_low = ci_high = np.nan
+            status = (f"withheld: {unknown} {children} whose history is not in the returns supplied could change "
+                      f"the figure by more than {HISTORY_MATERIAL_POINTS:g} points")
+        else:
+            status = f"ok; {unknown} {children} left out: {HISTORY_UNKNOWN}"
+    elif unknown and status == "no cohort":
+        status = f"no cohort: {unknown} {'child' if unknown == 1 else 'children'} left out: {HISTORY_UNKNOWN}"
     return {"indicator_id": definition.id, "title": definition.title, "question": definition.question,
             "year": year, "breakdown": breakdown, "value": value, "numerator": numerator,
             "denominator": denominator, "ci_low": ci_low, "ci_high": ci_high, "unit": unit,
             "source": definition.source, "status": status}
+
+
+def _could_change(unit: str, num: int, den: int, yes: int, no: int, unsure: int) -> bool:
+    """Could the children left out move the figure materially? ``yes``/``no``/``unsure``: those who would be in
+    the numerator, would not, or might be, were they in the cohort. For a percentage, the lowest figure (every
+    one that may be outside the numerator in the cohort) and the highest (every one that may be inside) against
+    the figure shown; other units: always."""
+    if unit != "percent":
+        return True
+    shown = 100.0 * num / den
+    low = 100.0 * num / (den + no + unsure)
+    high = 100.0 * (num + yes + unsure) / (den + yes + unsure)
+    return max(shown - low, high - shown) > HISTORY_MATERIAL_POINTS
 
 
 def run(ind: Indicator, ctx: Context) -> tuple[pd.DataFrame, list[dict]]:
@@ -194,7 +265,9 @@ def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] 
     """Every (selected) indicator for every requested year, as rows with :data:`RESULT_COLUMNS`.
 
     A year for which an indicator lacks the history it needs gets a row with status
-    "insufficient history" rather than a wrong number. ``workers`` > 1 computes the years in that many
+    "insufficient history" rather than a wrong number; an indicator registered with ``per_child_history``
+    instead works out child by child what the returns supplied show, leaves out (and counts) the children
+    whose history they cannot establish, and is withheld only when those children could change it materially. ``workers`` > 1 computes the years in that many
     processes (worth it for large returns; the result is identical, see tests/test_registry.py).
     """
     if years is None:
@@ -208,7 +281,7 @@ def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] 
         if ids is not None and ind.id not in ids:
             continue
         for year in years:
-            if year - ind.definition.history_years < min(data.years):
+            if year - ind.definition.history_years < min(data.years) and not ind.per_child_history:
                 rows.append({**summarise(pd.DataFrame(columns=AUDIT_COLUMNS + ["value"]), ind.definition, year),
                              "status": "insufficient history"})
                 continue

@@ -11,7 +11,7 @@ import pandas as pd
 
 from cpanalysis import episodes as E
 from cpanalysis.indicators.profile import SHORT_BREAK_CAVEAT, cla31, year_children
-from cpanalysis.indicators.registry import Context, Definition, indicator
+from cpanalysis.indicators.registry import HISTORY_UNKNOWN, Context, Definition, indicator
 from cpanalysis.model import collection_end, collection_start
 
 #: One plain-English sentence per indicator, for councillors (``Definition.plain``).
@@ -114,12 +114,76 @@ def stability_3plus_placements(ctx: Context) -> pd.DataFrame:
                 "31 March, no new period of care starting and no period ending within it, no short breaks. "
                 + COUNTING_RULES,
     deviation=COUNTING_DEVIATION + " The 2-year continuity rule is our extension of the 12-month rule.",
-    caveats=(SHORT_BREAK_CAVEAT, "Needs last year's return as well as this year's."), history_years=1,
-    published_measure="stability_3plus_placements_2yr"))
+    caveats=(SHORT_BREAK_CAVEAT, "Where only this year's return is available, children whose time in care "
+             "before it cannot be seen in the return are left out, and the figure says how many."),
+    history_years=1, published_measure="stability_3plus_placements_2yr"), per_child_history=True)
 def stability_3plus_placements_2yr(ctx: Context) -> pd.DataFrame:
     start, end = collection_start(ctx.year - 1), collection_end(ctx.year)
     coh = E.continuous_cohort(ctx.data, start, end)
-    return three_plus_audit(ctx, coh, coh["in_cohort"], start, end, "in the 2 years", coh["reason"])
+    in_cohort, reason = _leave_out_unknown(ctx, coh, coh["in_cohort"], coh["reason"], start, end)
+    audit = three_plus_audit(ctx, coh, in_cohort, start, end, "in the 2 years", reason)
+    unknown = reason.str.startswith(HISTORY_UNKNOWN).fillna(False).to_numpy(dtype=bool)
+    if unknown.any():
+        # placements seen in the returns are a lower bound: 3 or more seen is 3 or more; fewer is not known
+        seen = E.lookup(coh["CHILD"], E.placement_count(ctx.data, start, end).set_index("CHILD")["placements"]
+                        .astype("float64")).fillna(0).to_numpy()
+        audit["numerator_if_in_cohort"] = np.where(unknown, np.where(seen >= 3, 1.0, np.nan), np.nan)
+    return audit
+
+
+def history_unknown(ctx: Context, children: pd.Series, start) -> pd.Series:
+    """True for each child whose care history back to ``start`` the returns supplied cannot establish.
+
+    A return lists every episode open at any time in its year, so from the first day of the earliest return
+    supplied everything is known. Before that, a child's history is known when their earliest episode in the
+    returns started on or before ``start`` (it covers that day), or began a period of care (RNE S: nothing
+    earlier belongs to the same period). Otherwise (the earliest episode starts after ``start`` with another
+    RNE, so an earlier episode of the same period is in a return not supplied) it is not known."""
+    start = pd.Timestamp(start)
+    first_day = collection_start(min(ctx.data.years))
+    if start >= first_day:
+        return pd.Series(False, index=children.index)
+    full = E.history(ctx.data, exclude_short_breaks=False)
+    earliest = full.drop_duplicates("CHILD", keep="first").set_index("CHILD")  # sorted by CHILD, DECOM
+    decom = E.lookup(children, earliest["DECOM"])
+    rne = E.lookup(children, earliest["RNE"]).astype("string").str.upper()
+    known = (decom <= start).fillna(False).astype(bool) | rne.eq("S").fillna(False).astype(bool)
+    return ~known
+
+
+def _leave_out_unknown(ctx: Context, coh: pd.DataFrame, in_cohort, reason, start, end,
+                       eligible=None) -> tuple[pd.Series, pd.Series]:
+    """Children whose history the returns cannot establish: out of the cohort, with the reason the registry
+    counts. They are the children counted in the cohort, or left out only because no episode in the returns
+    shows them in care on ``start``, whose earliest episode continues a period of care from a return not
+    supplied, unless the returns show a break within the window (a new period of care, or care ending), and
+    who meet the indicator's other conditions (``eligible``, e.g. under 16)."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    idx = coh.index
+    in_cohort = pd.Series(np.asarray(in_cohort, dtype=bool), index=idx)
+    reason = pd.Series(np.asarray(reason, dtype=object), index=idx, dtype="string")
+    not_on_start = reason.eq(f"excluded: not looked after on {E.fmt(start)}").fillna(False).astype(bool)
+    candidate = in_cohort | not_on_start
+    if eligible is not None:
+        candidate &= pd.Series(np.asarray(eligible, dtype=bool), index=idx)
+    if not candidate.any():
+        return in_cohort, reason
+    unknown = candidate & history_unknown(ctx, coh["CHILD"], start)
+    if unknown.any():
+        full = E.history(ctx.data, exclude_short_breaks=False)
+        new = full[full["RNE"].astype("string").str.upper().eq("S").fillna(False).astype(bool)
+                   & (full["DECOM"] > start) & (full["DECOM"] <= end)]
+        rec = full["REC"].astype("string").str.upper()
+        ended = full[rec.notna() & ~rec.eq("X1").fillna(False).astype(bool)
+                     & (full["DEC"] >= start) & (full["DEC"] < end)]
+        breaks = set(new["CHILD"].dropna()) | set(ended["CHILD"].dropna())
+        unknown &= ~E.is_in(coh["CHILD"], breaks).to_numpy(dtype=bool)
+    if not unknown.any():
+        return in_cohort, reason
+    reason = reason.copy()
+    reason[unknown] = (f"{HISTORY_UNKNOWN}: the earliest episode in the returns starts after {E.fmt(start)} and "
+                       "continues a period of care that began in an earlier return")
+    return in_cohort & ~unknown, reason
 
 
 def current_placements(ctx: Context, end) -> pd.DataFrame:
@@ -156,8 +220,9 @@ ADOPTION_PLACE = frozenset({"A3", "A4", "A5", "A6"})
                 "placement); it must have started on or before 31 March two years earlier. For a child placed for "
                 "adoption (A3-A6) with new carers, the start of the placement before the adoptive one is used.",
     deviation=COUNTING_DEVIATION + " DfE now words the numerator 'with the same carer'; we compare placements.",
-    caveats=(SHORT_BREAK_CAVEAT, "Needs the two previous years' returns as well as this year's."),
-    history_years=2, published_measure="stability_long_term"))
+    caveats=(SHORT_BREAK_CAVEAT, "Where the two previous years' returns are not available, children whose time in "
+             "care before this year's return cannot be seen in it are left out, and the figure says how many."),
+    history_years=2, published_measure="stability_long_term"), per_child_history=True)
 def stability_long_term(ctx: Context) -> pd.DataFrame:
     end = collection_end(ctx.year)
     start = end - pd.DateOffset(months=30)
@@ -186,7 +251,21 @@ def stability_long_term(ctx: Context) -> pd.DataFrame:
                                .to_numpy(dtype=object),
                                (coh["reason"] + "; " + age_txt + "; " + pd.Series(detail, dtype="string"))
                                .to_numpy(dtype=object)))
-    return E.audit_frame(coh["CHILD"], in_cohort, num, reason)
+    # with fewer returns than the window needs, a child whose history they cannot show is left out and counted
+    in_cohort, reason = _leave_out_unknown(ctx, coh, in_cohort, reason, start, end, eligible=under16)
+    audit = E.audit_frame(coh["CHILD"], in_cohort, num & in_cohort, reason)
+    unknown = reason.str.startswith(HISTORY_UNKNOWN).fillna(False).to_numpy(dtype=bool)
+    if unknown.any():
+        # were a left-out child in the cohort: in the numerator when its placement is seen to have begun 2 years
+        # ago or more; not when a new placement (RNE S, P or B) is seen to begin later; otherwise not known
+        full = E.history(ctx.data)
+        first = full.drop_duplicates("CHILD", keep="first").set_index("CHILD")
+        first_decom = E.lookup(coh["CHILD"], first["DECOM"])
+        first_rne = E.lookup(coh["CHILD"], first["RNE"]).astype("string").str.upper()
+        continues = (cur == first_decom).fillna(False).astype(bool) & ~E.is_in(first_rne, {"S", "P", "B"})
+        would = np.where(num.to_numpy(dtype=bool), 1.0, np.where(continues.to_numpy(dtype=bool), np.nan, 0.0))
+        audit["numerator_if_in_cohort"] = np.where(unknown, would, np.nan)
+    return audit
 
 
 # --------------------------------------------------------------------------- moves by reason

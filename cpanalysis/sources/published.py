@@ -460,6 +460,12 @@ def cache_dir() -> Path:
 
 #: bump when the cache layout changes
 CACHE_FORMAT = 2
+#: the cache's size limit unless ``$CPANALYSIS_CACHE_MAX_MB`` says otherwise; one entry for all of DfE's files in
+#: ../shared/data is about 8 MB, so this keeps dozens of folders or catalogue versions
+CACHE_MAX_MB = 500
+#: what cpanalysis writes in the cache folder (entries of this and the earlier pickle format; unfinished writes):
+#: only these are ever evicted or cleared
+_CACHE_ENTRY = re.compile(r"^(published-[0-9a-f]{16,64}(\.pkl)?|\.published-[0-9a-f]{16,64}-.+)$")
 _WARNED: set[str] = set()
 
 
@@ -507,6 +513,89 @@ def _private_cache_dir() -> Path | None:
               f"(a cache others can change could change the figures). Run: chmod 700 {d}")
         return None
     return d
+
+
+def cache_limit_bytes() -> int:
+    """The cache's size limit: ``$CPANALYSIS_CACHE_MAX_MB`` megabytes (0 turns caching off), else CACHE_MAX_MB."""
+    env = os.environ.get("CPANALYSIS_CACHE_MAX_MB", "").strip()
+    try:
+        mb = float(env) if env else CACHE_MAX_MB
+    except ValueError:
+        _warn(f"CPANALYSIS_CACHE_MAX_MB={env!r} is not a number of megabytes; using {CACHE_MAX_MB}.")
+        mb = CACHE_MAX_MB
+    return max(0, int(mb * 1024 * 1024))
+
+
+def _size(path: Path) -> int:
+    if path.is_symlink() or not path.is_dir():
+        return path.lstat().st_size
+    return sum(f.lstat().st_size for f in path.rglob("*") if not f.is_symlink() and f.is_file())
+
+
+def cache_entries(d: Path | None = None) -> list[tuple[Path, int, float]]:
+    """cpanalysis's entries in the cache folder: (path, bytes, last used), least recently used first."""
+    d = cache_dir() if d is None else d
+    if not d.is_dir():
+        return []
+    out = []
+    for p in d.iterdir():
+        if _CACHE_ENTRY.match(p.name):
+            try:
+                used = (p / "manifest.json").stat().st_mtime if (p / "manifest.json").is_file() else p.lstat().st_mtime
+                out.append((p, _size(p), used))
+            except OSError:
+                continue
+    return sorted(out, key=lambda e: e[2])
+
+
+def _remove_entry(p: Path) -> None:
+    import shutil
+
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
+def enforce_cache_limit(d: Path, limit: int | None = None, keep: Path | None = None) -> list[Path]:
+    """Evict the least recently used entries until the cache is within ``limit`` bytes (default
+    :func:`cache_limit_bytes`). Entries of the old pickle format and unfinished writes older than an hour are
+    always removed; ``keep`` (the entry just written) stays. Returns what was removed."""
+    limit = cache_limit_bytes() if limit is None else limit
+    entries = cache_entries(d)
+    removed = []
+    for p, _, used in entries:
+        stale = p.name.endswith(".pkl") or (p.name.startswith(".") and time.time() - used > 3600)
+        if stale and p != keep:
+            _remove_entry(p)
+            removed.append(p)
+    live = [e for e in entries if e[0] not in removed and not e[0].name.startswith(".")]
+    total = sum(size for _, size, _ in live)
+    for p, size, _ in live:  # least recently used first
+        if total <= limit:
+            break
+        if p == keep:
+            continue
+        _remove_entry(p)
+        removed.append(p)
+        total -= size
+    return removed
+
+
+def clear_cache(d: Path | None = None) -> tuple[int, int]:
+    """Empty the cache: every entry cpanalysis wrote and its signing key (anything else in the folder is left
+    alone; the folder is removed when nothing else is in it). Returns (entries removed, bytes freed)."""
+    d = cache_dir() if d is None else d
+    entries = cache_entries(d)
+    for p, _, _ in entries:
+        _remove_entry(p)
+    for name in ("cache-key",):
+        (d / name).unlink(missing_ok=True)
+    try:
+        d.rmdir()
+    except OSError:
+        pass
+    return len(entries), sum(size for _, size, _ in entries)
 
 
 def _hmac_key(d: Path) -> bytes:
@@ -567,6 +656,11 @@ def _save_cache(pub: PublishedData, d: Path, key: str) -> None:
             tmp.rename(final)
         except OSError:  # another process wrote it first
             shutil.rmtree(tmp, ignore_errors=True)
+        removed = enforce_cache_limit(d, keep=final)
+        if removed:
+            _warn(f"the cache in {d} was kept within {cache_limit_bytes() // (1024 * 1024)} MB by removing "
+                  f"{len(removed)} older entr{'y' if len(removed) == 1 else 'ies'} "
+                  "(set CPANALYSIS_CACHE_MAX_MB to change the limit; `cpanalysis cache clear` empties it).")
     except Exception:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -604,6 +698,10 @@ def _load_cache(d: Path, key: str, folder: Path) -> PublishedData | None:
 
         tables = {t["name"]: Table(t["name"], Path(t["path"]), get(t), list(t["filter_columns"]),
                                    list(t["indicator_columns"]), list(t["notes"])) for t in manifest["tables"]}
+        try:
+            os.utime(mf)  # last used: the least recently used entries are evicted first
+        except OSError:
+            pass
         return PublishedData(folder=folder, tables=tables, figures=get(manifest["figures"]),
                              files=get(manifest["files"]))
     except Exception:  # noqa: BLE001 - anything wrong with a cache means parsing again
@@ -628,7 +726,7 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
     if not folder.exists():
         raise PublishedDataError(f"{folder}: published-data folder not found. Give --published with a folder of "
                                  "DfE files (e.g. ../shared/data) or run `cpanalysis data download --dest DIR`.")
-    if cache:
+    if cache and cache_limit_bytes() > 0:
         d = _private_cache_dir()
         if d is not None:
             key = _cache_key(folder)
