@@ -107,6 +107,7 @@ def build_council(published, code: str, year: int, out: Path) -> CouncilResult:
         params = config.from_dict({"council": {"name": str(code)}, "year": int(year),
                                    "inputs": {"published": str(published.folder)}, "output_dir": str(out)}, "batch")
         params.council = councils.resolve_council(str(code), params, folder=published.folder, year=int(year))
+        params.demonstration = config.is_demo_council(params.council)  # the demo's fictional councils are marked
         res.name, res.region = params.council.name, params.council.region or ""
         res.code = params.council.old_la_code or str(code)
         folder = out / councils.slug(res.name)

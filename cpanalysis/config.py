@@ -212,9 +212,20 @@ DEMO_COUNCIL_CODE = "999"
 ANONYMOUS_COUNCIL = "Council (from command line)"
 
 
+#: ONS codes of the demonstration's fictional councils (Demoshire and its 24 synthetic comparators); no real
+#: council's code starts like this
+DEMO_ONS_PREFIX = "E06999"
+#: DfE numbers of real councils run from 201 to 938; the demonstration's fictional ones are 970 to 999
+FIRST_FICTIONAL_LA = 950
+
+
 def is_demo_council(council: Council) -> bool:
-    """The fictional demonstration council (Demoshire, DfE number 999)."""
-    return council.old_la_code == DEMO_COUNCIL_CODE or council.name.strip().lower() == "demoshire"
+    """A fictional council of the demonstration: Demoshire (DfE number 999) or one of its synthetic comparators.
+    The DfE number decides when there is one (a real number with a demo name or ONS code is a real council)."""
+    code = str(council.old_la_code or "")
+    if code:
+        return code.isdigit() and int(code) >= FIRST_FICTIONAL_LA
+    return council.name.strip().lower() == "demoshire" or str(council.new_la_code or "").startswith(DEMO_ONS_PREFIX)
 
 
 def demo_inputs(params: Params) -> list[str]:
