@@ -109,7 +109,40 @@ def prepare(params: Params, published: Any = None) -> PackContext:
     raw = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
     ctx.raw_results = raw[raw["year"] <= params.year] if not raw.empty else raw
     ctx.results = disclosure.apply(ctx.raw_results, params.disclosure) if not raw.empty else raw
+    mismatch = return_mismatch(ctx)
+    if mismatch:
+        ctx.notes.append(mismatch)
+        import sys
+
+        print(f"cpanalysis: warning: {mismatch}", file=sys.stderr)
     return ctx
+
+
+#: how far the child-level count of children in care may be from DfE's published figure for the same council and
+#: year before the return is said to look like another council's (late returns and amendments differ a little)
+MISMATCH_SHARE = 0.25
+
+
+def return_mismatch(ctx: PackContext) -> str:
+    """A warning when the SSDA903 return looks like another council's: its children looked after at 31 March
+    differ from DfE's published figure for the named council and year by more than ``MISMATCH_SHARE``."""
+    if ctx.data is None or ctx.published is None or ctx.raw_results.empty:
+        return ""
+    code = ctx.params.council.old_la_code
+    r = ctx.raw_results
+    mine = r[(r["indicator_id"] == "cla_at_31_march") & (r["breakdown"] == "Total") & (r["year"] == ctx.params.year)
+             & r["source"].astype(str).str.startswith("SSDA903")]
+    f = ctx.published.figures
+    pub = f[(f["indicator_id"] == "cla_at_31_march") & (f["geographic_level"] == "Local authority")
+            & (f["old_la_code"].astype(str) == str(code)) & (f["year"] == ctx.params.year)]
+    if not code or mine.empty or pub.empty or pd.isna(pub["value"].iloc[0]) or not pub["value"].iloc[0]:
+        return ""
+    a, b = float(mine["value"].iloc[0]), float(pub["value"].iloc[0])
+    if abs(a - b) / b <= MISMATCH_SHARE:
+        return ""
+    return (f"the SSDA903 return counts {a:,.0f} children looked after at 31 March {ctx.params.year}, but DfE "
+            f"publishes {b:,.0f} for {ctx.params.council.name}: is this return another council's? Check the files "
+            "under inputs ssda903 and the council named in the parameters.")
 
 
 def save_context(ctx: PackContext, cache_dir: Path) -> Path:

@@ -404,3 +404,24 @@ def test_cache_clear_empties_it_and_leaves_other_files(tmp_path, monkeypatch, ca
     assert sorted(p.name for p in d.iterdir()) == ["mine.txt"]
     (d / "mine.txt").unlink()
     assert run(capsys, "cache", "clear")[0] == 0 and not d.exists()
+
+
+def test_a_return_that_looks_like_another_councils_is_warned_about(capsys):
+    """The demo return (465 children at 31 March 2025) named as a council DfE publishes 411 for."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from cpanalysis import evidence
+
+    results = pd.DataFrame([{"indicator_id": "cla_at_31_march", "breakdown": "Total", "year": 2025, "value": 465.0,
+                             "source": "SSDA903 Episodes and Header"}])
+    figures = pd.DataFrame([{"indicator_id": "cla_at_31_march", "geographic_level": "Local authority",
+                             "old_la_code": "894", "year": 2025, "value": 411.0}])
+    params = SimpleNamespace(year=2025, council=SimpleNamespace(old_la_code="894", name="Telford and Wrekin"))
+    ctx = SimpleNamespace(data=object(), published=SimpleNamespace(figures=figures), raw_results=results, params=params)
+    assert evidence.return_mismatch(ctx) == ""  # 465 against 411 is within a quarter
+    ctx.raw_results = results.assign(value=1200.0)
+    msg = evidence.return_mismatch(ctx)
+    assert "counts 1,200 children" in msg and "DfE publishes 411 for Telford and Wrekin" in msg
+    assert "another council's" in msg
