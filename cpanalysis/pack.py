@@ -257,11 +257,15 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     cache = staging / "cache"
 
     timings: dict[str, float] = {}
+    guard_terms: dict = {}
 
     def prepare() -> None:
+        from cpanalysis import guard
+
         started = time.perf_counter()
         ctx = present.prepare(params)
         _require_usable(ctx, params)
+        guard_terms["terms"] = guard.terms_from(ctx.data)
         present.save_context(ctx, cache)
         timings["prepare"] = time.perf_counter() - started
 
@@ -289,6 +293,12 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     export_html(executed, staging / html_name, title=title, demonstration=params.demonstration,
                 toc=_toc(names))
     timings["export"] = time.perf_counter() - started
+    from cpanalysis import guard
+
+    # The export guard: nothing written for users (pack, sidecars, executed notebooks) may carry a child's
+    # identifier, date of birth or postcode, or a printed cohort audit. A failure leaves the last good pack.
+    guard.check(guard.scan_files(staging, guard_terms.get("terms") or guard.Terms()),
+                f"The pack (last good pack, if any, is still in {out_dir})")
     for path in executed:
         secs = nbformat.read(path, as_version=4).metadata.get("cpanalysis", {}).get("seconds")
         if secs is not None:
