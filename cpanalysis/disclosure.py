@@ -417,8 +417,9 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
     safe: set[int] = set()  # hiding more only widens ranges: a protected cell stays protected
     for _ in range(max_rounds):
         intr = Intruder(m, shown, sensitive, k)
-        targets = sorted({c for i, cells in enumerate(m.row_cells) if reasons[i] for c in cells.values()
-                          if c not in shown and m.value[c] >= 1 and c not in safe}, key=lambda c: (m.value[c], c))
+        targets = sorted({c for i, cells in enumerate(m.row_cells) if reasons[i] for role, c in cells.items()
+                          if _is_target(m, role, c, k) and c not in shown and c not in safe},
+                         key=lambda c: (m.value[c], c))
         bad = None
         for t in targets:
             if intr.protected(t):
@@ -441,6 +442,12 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
         forced.add(pick)
         shown = shown_cells()
     return reasons, m, Intruder(m, shown, sensitive, k)
+
+
+def _is_target(m: CellModel, role: str, c: int, k: int) -> bool:
+    """A hidden count that must not be recoverable: a suppressed row's value, numerator or denominator (not
+    zero), or a complement when it is 1 to ``k`` (a complement is not printed: it only matters when small)."""
+    return m.value[c] >= 1 and (role != "comp" or m.value[c] <= k)
 
 
 def _row_mates(m: CellModel, rows_of, reasons, cand: int, shown: set[int]) -> set[int]:
@@ -536,7 +543,7 @@ def recoverable(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
             if c in shown and c in sensitive:
                 problems.append(f"{r['indicator_id']} {r['year']} {r['breakdown']}: the {role} ({m.value[c]:g}) "
                                 "is shown elsewhere")
-            elif c not in shown and m.value[c] >= 1 and not intr.protected(c):
+            elif c not in shown and _is_target(m, role, c, k) and not intr.protected(c):
                 lo, hi = intr.range(c)
                 problems.append(f"{r['indicator_id']} {r['year']} {r['breakdown']}: the {role} ({m.value[c]:g}) "
                                 f"can be worked out (between {lo:g} and {hi:g})")
