@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sdc_intruder import Council, audit, recovered_structurally, small_counts_shown, structural_identities
 
 from cpanalysis import disclosure
-from sdc_intruder import Council, audit, recovered_structurally, small_counts_shown, structural_identities
 
 LEGAL = ["C2", "C2", "C2", "C1", "V2", "V2", "E1", "J1", "L1"]
 PLACE = ["foster", "foster", "foster", "home", "parents", "other"]
