@@ -386,6 +386,10 @@ def _row_primary(r: dict, cells: dict[str, int], m: CellModel, k: int, min_den: 
     return reason, sens
 
 
+#: how many of the smallest candidate cells are tried (by LP) before the smallest is taken anyway
+TRIALS = 2
+
+
 def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_rounds: int = 400):
     """Rows to hide, with their internal rule, and the model and intruder that justify it."""
     m = build_model(recs, fps)
@@ -434,7 +438,7 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
             safe.add(bad)
             continue
         pick = cands[0]
-        for cand in cands[:6]:
+        for cand in cands[:TRIALS]:
             trial = Intruder(m, shown - {cand} - _row_mates(m, rows_of, reasons, cand, shown), sensitive, k)
             if trial.protected(bad):
                 pick = cand
@@ -515,16 +519,18 @@ def _fp_dict(fingerprints: pd.DataFrame | None) -> dict | None:
             for a, b, c, d, e, f, g in fingerprints[cols].itertuples(index=False)}
 
 
-def recoverable(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
-                fingerprints: pd.DataFrame | None = None) -> list[str]:
-    """Every suppressed count in ``controlled`` that an intruder could work out to one value from what it
-    publishes (the intruder's LP over every identity found; see the module docstring). Empty when safe."""
+def hidden_ranges(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
+                  fingerprints: pd.DataFrame | None = None) -> list[dict]:
+    """For every suppressed count of ``controlled`` (rows aligned with ``raw``): what an intruder can work out
+    about it from everything ``controlled`` publishes and every identity found (the LP range), with its true
+    value. Counts published in a shown row anyway are reported with ``shown=True``."""
     k, min_den = _thresholds(settings)
     recs = _records(raw.assign(symbol=raw["symbol"] if "symbol" in raw else ""))
     m = build_model(recs, _fp_dict(fingerprints))
     sym = controlled["symbol"].fillna("").astype(str).to_numpy()
     hidden = (sym == SUPPRESSED)
-    den_shown = controlled["denominator"].notna().to_numpy() if "denominator" in controlled else np.zeros(len(sym), bool)
+    den_shown = (controlled["denominator"].notna().to_numpy() if "denominator" in controlled
+                 else np.zeros(len(sym), bool))
     shown: set[int] = set()
     sensitive: set[int] = set()
     for i, (r, cells) in enumerate(zip(recs, m.row_cells)):
@@ -535,18 +541,33 @@ def recoverable(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
         if about_children(r) and not r["_symbol_in"]:
             sensitive |= _row_primary(r, cells, m, k, min_den)[1]
     intr = Intruder(m, shown, sensitive, k)
-    problems = []
+    out = []
     for i, (r, cells) in enumerate(zip(recs, m.row_cells)):
         if not hidden[i]:
             continue
         for role, c in cells.items():
-            if c in shown and c in sensitive:
-                problems.append(f"{r['indicator_id']} {r['year']} {r['breakdown']}: the {role} ({m.value[c]:g}) "
-                                "is shown elsewhere")
-            elif c not in shown and _is_target(m, role, c, k) and not intr.protected(c):
-                lo, hi = intr.range(c)
-                problems.append(f"{r['indicator_id']} {r['year']} {r['breakdown']}: the {role} ({m.value[c]:g}) "
-                                f"can be worked out (between {lo:g} and {hi:g})")
+            if not _is_target(m, role, c, k) and c not in sensitive:
+                continue
+            lo, hi = (m.value[c], m.value[c]) if c in shown else intr.range(c)
+            out.append({"indicator_id": r["indicator_id"], "year": r["year"], "breakdown": r["breakdown"],
+                        "role": role, "value": m.value[c], "low": lo, "high": hi, "shown": c in shown,
+                        "sensitive": c in sensitive,
+                        "protected": c not in shown and (math.isinf(hi) or
+                                                         math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= 1)})
+    return out
+
+
+def recoverable(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
+                fingerprints: pd.DataFrame | None = None) -> list[str]:
+    """Every suppressed count in ``controlled`` that an intruder could work out to one value from what it
+    publishes (the intruder's LP over every identity found; see the module docstring). Empty when safe."""
+    problems = []
+    for h in hidden_ranges(raw, controlled, settings, fingerprints):
+        where = f"{h['indicator_id']} {h['year']} {h['breakdown']}: the {h['role']} ({h['value']:g})"
+        if h["shown"] and h["sensitive"]:
+            problems.append(f"{where} is shown elsewhere")
+        elif not h["shown"] and not h["protected"]:
+            problems.append(f"{where} can be worked out (between {h['low']:g} and {h['high']:g})")
     return sorted(set(problems))
 
 
