@@ -27,8 +27,13 @@ def _require_usable(ctx, params: Params) -> None:
 
 
 def indicator_frame(params: Params, public: bool = False) -> pd.DataFrame:
-    """The export table for ``params`` (sorted by question, indicator, breakdown and year)."""
-    return _frame_and_context(params, public)[0]
+    """The export table for ``params`` (sorted by question, indicator, breakdown and year). What the export
+    guard must look for is kept in ``df.attrs["guard_terms"]`` (taken off before the CSV is written)."""
+    from cpanalysis import guard
+
+    df, ctx = _frame_and_context(params, public)
+    df.attrs["guard_terms"] = guard.terms_from(getattr(ctx, "data", None))
+    return df
 
 
 def _frame_and_context(params: Params, public: bool):
@@ -76,10 +81,11 @@ def export_indicators(params: Params, out: Path, public: bool = False) -> pd.Dat
     a child's identifier, date of birth or postcode is not written."""
     from cpanalysis import guard
 
-    df, ctx = _frame_and_context(params, public)
+    df = indicator_frame(params, public)
+    terms = df.attrs.pop("guard_terms", None) or guard.Terms()
     text = neutralise_formulas(df).to_csv(index=False, float_format="%.10g", lineterminator="\n")
-    guard.check([f"{Path(out).name}: {', '.join(found)}"] if (found := guard.scan_text(text, guard.terms_from(
-        getattr(ctx, "data", None)))) else [], f"The indicators CSV {Path(out).name}")
+    found = guard.scan_text(text, terms)
+    guard.check([f"{Path(out).name}: {', '.join(found)}"] if found else [], f"The indicators CSV {Path(out).name}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8", newline="")
