@@ -103,6 +103,18 @@ def _set_year_ticks(ax, years) -> None:
                 t.set_text("")
 
 
+#: decimal places a unit is printed with in the pack (``narrative.fmt``); charts plot no finer than that
+DISPLAY_DECIMALS = {"percent": 0, "count": 0, "rate_per_10k": 0, "days": 0, "gbp": 0, "gbp_thousands": -2,
+                    "mean": 1, "fte": 1}
+
+
+def at_display_precision(values, unit: str | None):
+    """Values rounded to the precision the text shows them with: the SVG holds coordinates, and a chart must
+    not carry a figure more exactly than the pack prints it (six decimals of an average give its sum back)."""
+    arr = np.asarray(values, dtype=float)
+    return np.round(arr, DISPLAY_DECIMALS.get(unit or "", 1))
+
+
 def trend_chart(series: pd.DataFrame, title: str, unit_label: str, comparators: pd.DataFrame | None = None,
                 zero_based: bool | None = None, unit: str | None = None, axis_note: str = ""):
     """Council values over years with interval bars, and comparator lines where available.
@@ -123,11 +135,11 @@ def trend_chart(series: pd.DataFrame, title: str, unit_label: str, comparators: 
     fig, ax = plt.subplots(figsize=(7.2, 3.6))
     s = series.sort_values("year")
     years = s["year"].astype(int).to_numpy()
-    vals = s["value"].astype(float).to_numpy()
+    vals = at_display_precision(s["value"], unit)
     ax.plot(years, vals, marker="o", color=COUNCIL, linewidth=2.2, label="This council", zorder=3)
     if {"ci_low", "ci_high"} <= set(s.columns):
-        lo = s["ci_low"].astype(float).to_numpy()
-        hi = s["ci_high"].astype(float).to_numpy()
+        lo = at_display_precision(s["ci_low"], unit)
+        hi = at_display_precision(s["ci_high"], unit)
         ok = ~(np.isnan(lo) | np.isnan(hi) | np.isnan(vals))
         if ok.any():
             ax.errorbar(years[ok], vals[ok], yerr=[vals[ok] - lo[ok], hi[ok] - vals[ok]], fmt="none",
@@ -137,7 +149,7 @@ def trend_chart(series: pd.DataFrame, title: str, unit_label: str, comparators: 
         for col, (colour, ls) in styles.items():
             if col in comparators.columns and comparators[col].notna().any():
                 c = comparators.sort_values("year")
-                ax.plot(c["year"].astype(int), c[col].astype(float), linestyle=ls, color=colour, marker="s",
+                ax.plot(c["year"].astype(int), at_display_precision(c[col], unit), linestyle=ls, color=colour, marker="s",
                         markersize=4, linewidth=1.6, label=col.replace("neighbours (", "neighbours\n("))
     ax.set_ylabel(unit_label)
     wrapped = textwrap.fill(title, 70)
@@ -165,6 +177,7 @@ def bar_chart(labels: list[str], values: list[float], title: str, value_label: s
     suppressed = suppressed or [False] * len(labels)
     y = np.arange(len(labels))[::-1]
     shown = [0.0 if (s or v is None or np.isnan(v)) else float(v) for v, s in zip(values, suppressed)]
+    shown = [float(v) for v in at_display_precision(shown, "count")]
     ax.barh(y, shown, color=COUNCIL)
     xmax = max(shown + [1.0])
     for yi, v, s in zip(y, shown, suppressed):
@@ -198,7 +211,7 @@ def funnel_chart(points: pd.DataFrame, council_value: float | None, council_den:
     if "centre" in p.columns:
         ax.axhline(float(p["centre"].iloc[0]), color=ENGLAND, linewidth=1.2, label="England")
     if council_value is not None and council_den is not None and not np.isnan(council_value):
-        ax.scatter([council_den], [council_value], s=70, color=AF_COLOURS[2], marker="D", label=council_label, zorder=4)
+        ax.scatter([council_den], [float(at_display_precision([council_value], "percent")[0])], s=70, color=AF_COLOURS[2], marker="D", label=council_label, zorder=4)
     ax.set_xlabel("Children in the cohort")
     ax.set_ylabel("Per cent")
     wrapped = textwrap.fill(title, 70)

@@ -1,24 +1,41 @@
-"""Statistical disclosure control: nothing published identifies a child.
+"""Statistical disclosure control: nothing published identifies a child, directly or by arithmetic.
 
-Applied to the indicator results (``registry.RESULT_COLUMNS``) before anything reaches a notebook's
-output, the pack or a ``--public`` export. The rules follow the Government Statistical Service
-practice DfE uses for the children looked after statistics:
+Applied to the indicator results (``registry.RESULT_COLUMNS``) before anything reaches a notebook's output,
+the pack or a ``--public`` export. Everything published (tables, charts and their alt text, the summary,
+the annex, the CSV) is drawn from the one controlled table this returns, so controlling it controls them all.
 
-1. **Primary suppression of small counts.** A count of children from 1 to ``suppress_counts_up_to``
-   (default 5) is shown as ``c``. Zero is shown: it identifies nobody.
-2. **Small numerators and complements.** A percentage or rate whose numerator is 1 to 5 is
-   suppressed, and so is one whose complement (denominator minus numerator) is 1 to 5, because
-   "97% of 100 children" reveals that 3 did not.
-3. **Small denominators.** Percentages and averages based on fewer than ``min_denominator`` (default
-   11) children are suppressed. A denominator of 1 to 5 is never shown.
-4. **Secondary suppression.** Where breakdown rows of one indicator and year add up to its Total
-   (for example placement moves by reason), a single suppressed cell could be recovered by
-   subtraction. The next smallest cell of the group is then suppressed as well, repeatedly, until
-   every group has either no suppressed cell or at least two.
+**Method: cell suppression (primary and secondary), as DfE and ONS use, checked by linear programming.**
 
-Suppressed rows keep the ``c`` symbol in a ``symbol`` column and the reason in ``suppression``; their
-value, numerator, interval and (when small) denominator are blanked, so no later stage can show
-them, not even as zero. Symbols already present (from DfE's published files) are kept.
+1. *Cells.* Every count a row publishes is a cell: a count's value, a percentage's numerator and
+   denominator, a rate's numerator, the number of children behind an average. Child-level figures carry
+   fingerprints of the sets of children behind them (:mod:`cpanalysis.linkage`), so the same set counted by
+   two indicators (a breakdown row and a percentage's numerator, a Total and a denominator) is *one* cell,
+   shown or hidden everywhere together. A percentage's complement (denominator minus numerator) is a cell too.
+2. *Identities.* The linear identities an intruder can use are found from the fingerprints, not listed by
+   hand: a Total is the sum of its breakdown; numerators that share a denominator and together make it up
+   (own, private, voluntary and other foster placements); any cell that is the sum of two others
+   (denominator = numerator + complement, a 2-year window = two years); any two cells whose sums agree
+   (children looked after this year + leavers = last year's + starters). Rows without fingerprints (DfE's and
+   local returns' figures) are linked only by a breakdown that adds up to its Total.
+3. *Primary suppression.* A count of 1 to ``suppress_counts_up_to`` (default 5) children, a numerator,
+   complement or denominator of that size, and any percentage or average from fewer than
+   ``min_denominator`` (default 11) children. Zero is shown: it identifies nobody.
+4. *Secondary suppression.* For every hidden cell an LP (scipy's HiGHS) finds the range the intruder can
+   work out from everything published and every identity, with the bounds the intruder may know (a hidden
+   count of 1 to 5 lies in [1, 5]; a hidden non-zero count is at least 1; every count is at least 0). A cell
+   whose range holds fewer than two whole numbers is not protected: the smallest published cell in the
+   identities that pin it is hidden as well (trying the few smallest first and keeping the first that
+   works), until every hidden cell is protected. Greedy with an exact check rather than an optimal MILP:
+   the groups are small, the check is what guarantees safety, and the choice is deterministic.
+5. *Nothing beside a hidden figure reveals it.* A suppressed row shows no value, numerator or interval; its
+   denominator only when that count is published elsewhere anyway; sums of days behind averages are never
+   published; and every suppressed row gives the same public reason (:func:`public_reason`), so primary and
+   secondary suppression cannot be told apart. The internal rule is kept in ``suppression_rule``, a column
+   that is never exported or shown.
+
+Every published percentage comes with its exact numerator and denominator, so the rounding of percentages
+adds nothing an intruder could use beyond the counts; charts plot values only at the precision the text
+shows (:mod:`cpanalysis.charts`). Symbols already present (from DfE's published files) are kept.
 
 Figures that are not about children (staff full-time equivalents, money, councillors) are exempt:
 they are listed in :data:`NOT_ABOUT_CHILDREN_SOURCES` and :data:`NOT_ABOUT_CHILDREN_UNITS`.
@@ -40,6 +57,8 @@ NOT_ABOUT_CHILDREN_UNITS = frozenset({"fte", "gbp", "gbp_thousands"})
 NOT_ABOUT_CHILDREN_SOURCES = frozenset({"Local return (workforce)", "Local return (spend)",
                                         "Local return (member_training)"})
 CHILD_UNITS = ("count", "percent", "rate_per_10k", "mean", "days")
+#: result columns that are never published (internal to the build)
+INTERNAL_COLUMNS = ("suppression_rule",)
 
 
 def _thresholds(settings) -> tuple[int, int]:
@@ -50,8 +69,24 @@ def _thresholds(settings) -> tuple[int, int]:
     return int(settings.suppress_counts_up_to), int(settings.min_denominator)
 
 
+def public_reason(k: int = 5, min_den: int = 11) -> str:
+    """The one reason printed for every suppressed figure (primary or secondary alike)."""
+    return (f"not shown to protect children's privacy (it concerns fewer than {k + 1} children, is a percentage "
+            f"or average of fewer than {min_den}, or could reveal such a figure)")
+
+
+def _num(x) -> float | None:
+    try:
+        if x is None or pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return float(x)
+
+
 def _small(x, k: int) -> bool:
-    return x is not None and not (isinstance(x, float) and math.isnan(x)) and not pd.isna(x) and 1 <= float(x) <= k
+    v = _num(x)
+    return v is not None and 1 <= v <= k
 
 
 def about_children(row) -> bool:
@@ -83,46 +118,359 @@ def primary_reason(row, k: int, min_den: int) -> str:
     return ""
 
 
-def _group_count(row) -> float:
-    """The number of children a result row stands for, for secondary suppression."""
-    if row.get("unit") == "count":
-        return row.get("value")
-    return row.get("numerator")
+# ------------------------------------------------------------------------------------ the cell model
+class CellModel:
+    """Published cells, the identities between them and which rows show which cells."""
+
+    def __init__(self) -> None:
+        self.key_id: dict = {}
+        self.value: list[float] = []
+        self.fp: list[tuple[int, int] | None] = []  # (fingerprint, count) of fingerprinted cells
+        self.relations: list[dict[int, int]] = []
+        self._seen_rel: set = set()
+        self.row_cells: list[dict[str, int]] = []  # per result row: role ("num", "den", "comp") -> cell
+
+    def cell(self, key, value: float, fp: tuple[int, int] | None = None) -> int:
+        if key not in self.key_id:
+            self.key_id[key] = len(self.value)
+            self.value.append(float(value))
+            self.fp.append(fp)
+        return self.key_id[key]
+
+    def relate(self, terms: dict[int, int]) -> None:
+        """Add the identity sum(coef * cell) = 0 (terms on zero cells are dropped: their value is known)."""
+        clean: dict[int, int] = defaultdict(int)
+        for c, a in terms.items():
+            if self.value[c] == 0 and self.fp[c] is not None and self.fp[c][1] == 0:
+                continue
+            clean[c] += a
+        clean = {c: a for c, a in clean.items() if a}
+        if len(clean) < 2:
+            return
+        sign = 1 if clean[min(clean)] > 0 else -1
+        key = frozenset((c, a * sign) for c, a in clean.items())
+        if key not in self._seen_rel:
+            self._seen_rel.add(key)
+            self.relations.append(clean)
 
 
-def _secondary(recs: list[dict], reasons: list[str], orig: list[float]) -> None:
-    """Complementary suppression within each (indicator, year) whose breakdowns add up to the Total."""
+_M64 = (1 << 64) - 1
+
+
+def _fp_cell(model: CellModel, fp: int, n: int) -> int:
+    return model.cell(("fp", int(fp) & _M64, int(n)), n, (int(fp) & _M64, int(n)))
+
+
+def build_model(recs: list[dict], fps: dict | None) -> CellModel:
+    """Cells and identities for the result records ``recs`` (``fps``: (indicator, year, breakdown) ->
+    fingerprint row, from :func:`cpanalysis.linkage.compute`)."""
+    m = CellModel()
+    fps = fps or {}
+    for i, r in enumerate(recs):
+        cells: dict[str, int] = {}
+        m.row_cells.append(cells)
+        if not about_children(r) or r.get("_symbol_in"):
+            continue
+        unit = r.get("unit")
+        num, den, val = _num(r.get("numerator")), _num(r.get("denominator")), _num(r.get("value"))
+        f = fps.get((r.get("indicator_id"), int(r.get("year")), r.get("breakdown") or "Total"))
+        if f is not None:
+            if unit in ("count", "percent", "rate_per_10k"):
+                cells["num"] = _fp_cell(m, f["num_fp"], f["num_n"])
+            if unit in ("percent", "mean", "days"):
+                cells["den"] = _fp_cell(m, f["den_fp"], f["den_n"])
+            if unit == "percent":
+                cells["comp"] = _fp_cell(m, int(f["den_fp"]) - int(f["num_fp"]), f["den_n"] - f["num_n"])
+                m.relate({cells["den"]: 1, cells["num"]: -1, cells["comp"]: -1})
+            continue
+        count = val if unit == "count" else num
+        if unit in ("count", "percent", "rate_per_10k") and count is not None:
+            cells["num"] = m.cell(("row", i, "num"), count)
+        if unit in ("percent", "mean", "days") and den is not None:
+            cells["den"] = m.cell(("row", i, "den"), den)
+        if unit == "percent" and "num" in cells and "den" in cells:
+            cells["comp"] = m.cell(("row", i, "comp"), den - num)
+            m.relate({cells["den"]: 1, cells["num"]: -1, cells["comp"]: -1})
+    _breakdown_identities(m, recs)
+    _family_identities(m, recs)
+    _pair_identities(m)
+    return m
+
+
+def _breakdown_identities(m: CellModel, recs: list[dict]) -> None:
+    """Total = sum of breakdown rows, per indicator and year, for numerators and for denominators."""
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, r in enumerate(recs):
-        groups[(r.get("indicator_id"), r.get("year"))].append(i)
+        if m.row_cells[i]:
+            groups[(r.get("indicator_id"), r.get("year"))].append(i)
     for idxs in groups.values():
-        if len(idxs) < 3:
-            continue
         total = [i for i in idxs if (recs[i].get("breakdown") or "Total") == "Total"]
         parts = [i for i in idxs if (recs[i].get("breakdown") or "Total") != "Total"]
-        if len(parts) < 2 or not total or not about_children(recs[total[0]]):
+        if not total or len(parts) < 2:
             continue
-        vals = [orig[i] for i in parts]
-        tot = orig[total[0]]
-        if any(pd.isna(v) for v in vals) or pd.isna(tot) or not math.isclose(float(sum(vals)), float(tot)):
-            continue  # not a partition of the total: nothing can be worked out by subtraction
-        while True:
-            hidden = [i for i in parts if reasons[i]]
-            shown = [i for i in parts if not reasons[i]]
-            if len(hidden) != 1 or not shown:
+        for role in ("num", "den"):
+            t = m.row_cells[total[0]].get(role)
+            ps = [m.row_cells[i].get(role) for i in parts]
+            if t is None or any(p is None for p in ps):
+                continue
+            if all(m.fp[c] is not None for c in [t, *ps]):
+                s = sum(m.fp[c][0] for c in ps) & _M64
+                ok = s == m.fp[t][0] and sum(m.fp[c][1] for c in ps) == m.fp[t][1]
+            else:
+                ok = math.isclose(sum(m.value[c] for c in ps), m.value[t])
+            if ok:
+                terms: dict[int, int] = defaultdict(int)
+                terms[t] += 1
+                for c in ps:
+                    terms[c] -= 1
+                m.relate(dict(terms))
+
+
+#: largest group of numerators sharing a denominator searched for subsets that make the denominator up
+FAMILY_LIMIT = 14
+
+
+def _family_identities(m: CellModel, recs: list[dict]) -> None:
+    """Numerators (and complements) of different rows that share one denominator cell and together make it up."""
+    fam: dict[int, set[int]] = defaultdict(set)
+    for cells in m.row_cells:
+        d = cells.get("den")
+        if d is None or m.fp[d] is None:
+            continue
+        for role in ("num", "comp"):
+            c = cells.get(role)
+            if c is not None and m.fp[c] is not None and 0 < m.fp[c][1] < m.fp[d][1]:
+                fam[d].add(c)
+    for d, members in fam.items():
+        cand = sorted(members, key=lambda c: (m.fp[c][1], c))[:FAMILY_LIMIT]
+        if len(cand) < 2:
+            continue
+        fp = np.array([m.fp[c][0] for c in cand], dtype=np.uint64)
+        n = np.array([m.fp[c][1] for c in cand], dtype=np.int64)
+        masks = ((np.arange(1 << len(cand))[:, None] >> np.arange(len(cand))) & 1).astype(np.uint64)
+        with np.errstate(over="ignore"):
+            fsum = (masks * fp[None, :]).sum(axis=1, dtype=np.uint64)
+        nsum = masks.astype(np.int64) @ n
+        hits = np.nonzero((nsum == m.fp[d][1]) & (fsum == np.uint64(m.fp[d][0])))[0]
+        for h in hits[:50]:
+            terms = {d: 1}
+            for j, c in enumerate(cand):
+                if (int(h) >> j) & 1:
+                    terms[c] = -1
+            m.relate(terms)
+
+
+#: at most this many fingerprinted cells are searched pairwise (a large return has few small cells)
+PAIR_LIMIT = 3000
+
+
+def _pair_identities(m: CellModel) -> None:
+    """A = B + C and A + B = C + D among all fingerprinted cells (e.g. flows between years)."""
+    ids = [c for c, f in enumerate(m.fp) if f is not None and f[1] > 0]
+    ids = sorted(ids, key=lambda c: (m.fp[c][1], c))[:PAIR_LIMIT]
+    if len(ids) < 3:
+        return
+    fp = np.array([m.fp[c][0] for c in ids], dtype=np.uint64)
+    n = np.array([m.fp[c][1] for c in ids], dtype=np.int64)
+    iu, ju = np.triu_indices(len(ids), k=1)
+    with np.errstate(over="ignore"):
+        s = fp[iu] + fp[ju]
+    sn = n[iu] + n[ju]
+    # A = B + C
+    lookup = {(int(f), int(k)): c for f, k, c in zip(fp, n, ids)}
+    order = np.argsort(fp, kind="stable")
+    pos = np.searchsorted(fp[order], s)
+    pos[pos >= len(ids)] = 0
+    hit = np.nonzero(fp[order][pos] == s)[0]
+    for h in hit[:5000]:
+        a = lookup.get((int(s[h]), int(sn[h])))
+        if a is not None:
+            m.relate({a: 1, ids[iu[h]]: -1, ids[ju[h]]: -1})
+    # A + B = C + D
+    key = np.argsort(s, kind="stable")
+    ss = s[key]
+    dup = np.nonzero(ss[1:] == ss[:-1])[0]
+    for d in dup[:5000]:
+        p, q = key[d], key[d + 1]
+        if sn[p] != sn[q]:
+            continue
+        a, b, c, e = ids[iu[p]], ids[ju[p]], ids[iu[q]], ids[ju[q]]
+        if len({a, b, c, e}) == 4:
+            m.relate({a: 1, b: 1, c: -1, e: -1})
+
+
+# --------------------------------------------------------------------------------- the intruder's LP
+class Intruder:
+    """What can be worked out about hidden cells from the shown ones and the identities (LP ranges)."""
+
+    def __init__(self, model: CellModel, shown: set[int], sensitive: set[int], k: int) -> None:
+        self.m, self.shown, self.sensitive, self.k = model, shown, sensitive, k
+        self.by_cell: dict[int, list[int]] = defaultdict(list)
+        for r, rel in enumerate(model.relations):
+            for c in rel:
+                self.by_cell[c].append(r)
+
+    def bounds(self, c: int) -> tuple[float, float | None]:
+        v = self.m.value[c]
+        lo = 1.0 if v >= 1 else 0.0
+        hi = float(self.k) if c in self.sensitive else None
+        return lo, hi
+
+    def component(self, c: int) -> tuple[list[int], list[int]]:
+        """Hidden cells linked to ``c`` through identities with a hidden cell, and those identities."""
+        cells, rels, todo = {c}, set(), [c]
+        while todo:
+            x = todo.pop()
+            for r in self.by_cell.get(x, ()):
+                if r in rels:
+                    continue
+                rels.add(r)
+                for y in self.m.relations[r]:
+                    if y not in self.shown and y not in cells:
+                        cells.add(y)
+                        todo.append(y)
+        return sorted(cells), sorted(rels)
+
+    def range(self, c: int) -> tuple[float, float]:
+        from scipy.optimize import linprog
+
+        cells, rels = self.component(c)
+        lo0, hi0 = self.bounds(c)
+        if not rels:
+            return lo0, (math.inf if hi0 is None else hi0)
+        col = {x: j for j, x in enumerate(cells)}
+        a = np.zeros((len(rels), len(cells)))
+        b = np.zeros(len(rels))
+        for i, r in enumerate(rels):
+            for x, coef in self.m.relations[r].items():
+                if x in col:
+                    a[i, col[x]] = coef
+                else:
+                    b[i] -= coef * self.m.value[x]
+        bounds = [self.bounds(x) for x in cells]
+        obj = np.zeros(len(cells))
+        obj[col[c]] = 1.0
+        out = []
+        for sign in (1.0, -1.0):
+            res = linprog(sign * obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+            if res.status == 3:  # unbounded
+                out.append(-math.inf if sign > 0 else math.inf)
+            elif res.status == 0:
+                out.append(sign * res.fun)
+            else:  # infeasible can only come from numerical trouble: treat as pinned (safe side)
+                out.append(self.m.value[c])
+        return out[0], out[1]
+
+    def protected(self, c: int) -> bool:
+        lo, hi = self.range(c)
+        if math.isinf(hi):
+            return True
+        return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= 1
+
+    def candidates(self, c: int) -> list[int]:
+        """Shown cells in the identities that pin ``c``: hiding one of them may free it."""
+        _, rels = self.component(c)
+        out = {x for r in rels for x in self.m.relations[r] if x in self.shown}
+        return sorted(out, key=lambda x: (self.m.value[x] < 1, self.m.value[x], x))
+
+
+# ------------------------------------------------------------------------------------------ apply
+def _row_primary(r: dict, cells: dict[str, int], m: CellModel, k: int, min_den: int) -> tuple[str, set[int]]:
+    """The primary rule that hides a row ('' if none) and the cells it makes sensitive."""
+    reason = primary_reason(r, k, min_den)
+    sens = {c for role, c in cells.items() if 1 <= m.value[c] <= k}
+    if sens and not reason:
+        reason = f"would reveal a group of fewer than {k + 1} children"
+    if not reason:
+        return "", set()
+    return reason, sens
+
+
+#: how many of the smallest candidate cells are tried (by LP) before the smallest is taken anyway
+TRIALS = 2
+
+
+def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_rounds: int = 400):
+    """Rows to hide, with their internal rule, and the model and intruder that justify it."""
+    m = build_model(recs, fps)
+    reasons = [""] * len(recs)
+    sensitive: set[int] = set()
+    for i, r in enumerate(recs):
+        if r.get("_symbol_in") or not about_children(r):
+            continue
+        why, sens = _row_primary(r, m.row_cells[i], m, k, min_den)
+        if why:
+            reasons[i] = "primary: " + why
+            sensitive |= sens
+    forced: set[int] = set(sensitive)  # cells that must not be shown anywhere
+    rows_of: dict[int, list[int]] = defaultdict(list)
+    for i, cells in enumerate(m.row_cells):
+        for role, c in cells.items():
+            if role != "comp":
+                rows_of[c].append(i)
+
+    def shown_cells() -> set[int]:
+        for c in forced:
+            for i in rows_of.get(c, ()):
+                if not reasons[i]:
+                    reasons[i] = "secondary: shows a hidden figure"
+        return {c for i, cells in enumerate(m.row_cells) if not reasons[i]
+                for role, c in cells.items() if role != "comp"}
+
+    shown = shown_cells()
+    safe: set[int] = set()  # hiding more only widens ranges: a protected cell stays protected
+    for _ in range(max_rounds):
+        intr = Intruder(m, shown, sensitive, k)
+        targets = sorted({c for i, cells in enumerate(m.row_cells) if reasons[i] for role, c in cells.items()
+                          if _is_target(m, role, c, k) and c not in shown and c not in safe},
+                         key=lambda c: (m.value[c], c))
+        bad = None
+        for t in targets:
+            if intr.protected(t):
+                safe.add(t)
+            else:
+                bad = t
                 break
-            nonzero = [i for i in shown if float(orig[i]) > 0]
-            pick = min(nonzero or shown, key=lambda i: (float(orig[i]), parts.index(i)))
-            reasons[pick] = "suppressed so that a suppressed figure cannot be worked out from the total"
+        if bad is None:
+            break
+        cands = intr.candidates(bad)
+        if not cands:  # nothing shown pins it (cannot happen: then it would be protected)
+            safe.add(bad)
+            continue
+        pick = cands[0]
+        for cand in cands[:TRIALS]:
+            trial = Intruder(m, shown - {cand} - _row_mates(m, rows_of, reasons, cand, shown), sensitive, k)
+            if trial.protected(bad):
+                pick = cand
+                break
+        forced.add(pick)
+        shown = shown_cells()
+    return reasons, m, Intruder(m, shown, sensitive, k)
 
 
-def apply(results: pd.DataFrame, settings=None) -> pd.DataFrame:
-    """Disclosure-controlled copy of ``results`` with ``symbol`` and ``suppression`` columns."""
+def _is_target(m: CellModel, role: str, c: int, k: int) -> bool:
+    """A hidden count that must not be recoverable: a suppressed row's value, numerator or denominator (not
+    zero), or a complement when it is 1 to ``k`` (a complement is not printed: it only matters when small)."""
+    return m.value[c] >= 1 and (role != "comp" or m.value[c] <= k)
+
+
+def _row_mates(m: CellModel, rows_of, reasons, cand: int, shown: set[int]) -> set[int]:
+    """Cells that stop being shown when every row showing ``cand`` is hidden (approximation for trials)."""
+    hidden_rows = set(rows_of.get(cand, ()))
+    still = {c for i, cells in enumerate(m.row_cells) if not reasons[i] and i not in hidden_rows
+             for role, c in cells.items() if role != "comp"}
+    return shown - still
+
+
+def apply(results: pd.DataFrame, settings=None, fingerprints: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Disclosure-controlled copy of ``results`` with ``symbol``, ``suppression`` (the one public reason) and
+    ``suppression_rule`` (internal: primary or secondary) columns. ``fingerprints`` (from
+    :func:`cpanalysis.linkage.compute`) link child-level figures that count the same children."""
     k, min_den = _thresholds(settings)
     df = results.copy()
     if df.empty:
-        df["symbol"] = pd.Series(dtype="string")
-        df["suppression"] = pd.Series(dtype="string")
+        for c in ("symbol", "suppression", "suppression_rule"):
+            df[c] = pd.Series(dtype="string")
         return df
     if "symbol" not in df.columns:
         df["symbol"] = ""
@@ -130,22 +478,97 @@ def apply(results: pd.DataFrame, settings=None) -> pd.DataFrame:
     for col in ("value", "numerator", "denominator", "ci_low", "ci_high"):
         if col in df.columns:
             df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
-    recs = df.to_dict("records")
-    orig = [_group_count(r) for r in recs]
-    reasons = [primary_reason(r, k, min_den) for r in recs]
-    _secondary(recs, reasons, orig)
+    recs = _records(df)
+    reasons, m, intr = suppress(recs, _fp_dict(fingerprints), k, min_den)
     reasons_arr = np.array(reasons, dtype=object)
     hide = reasons_arr != ""
     existing = (df["symbol"] != "").to_numpy()
-    df["suppression"] = np.where(hide, reasons_arr, np.where(existing, "not available from the source", ""))
+    df["suppression"] = np.where(hide, public_reason(k, min_den), np.where(existing, "not available from the source", ""))
+    df["suppression_rule"] = reasons_arr
     df.loc[hide, "symbol"] = SUPPRESSED
     for col in ("value", "numerator", "ci_low", "ci_high"):
         if col in df.columns:
             df.loc[hide, col] = np.nan
     if "denominator" in df.columns:
-        den = df["denominator"]
-        df.loc[hide & den.between(1, k).to_numpy(), "denominator"] = np.nan
+        # A hidden row's denominator is shown only when the same count is published in a shown row anyway.
+        keep = np.array([("den" in cells and cells["den"] in intr.shown) or
+                         ("den" not in cells and not about_children(r))
+                         or (r.get("unit") == "rate_per_10k")
+                         for r, cells in zip(recs, m.row_cells)], dtype=bool)
+        df.loc[hide & ~keep, "denominator"] = np.nan
+    # Sums behind averages (days, scores) are never published: with the number of children they add nothing
+    # to the average, and beside a breakdown or another year they are what an intruder would difference.
+    avg = df["unit"].isin(["mean", "days"]).to_numpy()
+    df.loc[avg, "numerator"] = np.nan
     return df
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    recs = df.to_dict("records")
+    for r in recs:
+        r["_symbol_in"] = bool(r.get("symbol")) if isinstance(r.get("symbol"), str) else False
+        r["breakdown"] = r.get("breakdown") if isinstance(r.get("breakdown"), str) else "Total"
+    return recs
+
+
+def _fp_dict(fingerprints: pd.DataFrame | None) -> dict | None:
+    if fingerprints is None or fingerprints.empty:
+        return None
+    cols = ["indicator_id", "year", "breakdown", "num_fp", "num_n", "den_fp", "den_n"]
+    return {(a, int(b), c): {"num_fp": int(d), "num_n": int(e), "den_fp": int(f), "den_n": int(g)}
+            for a, b, c, d, e, f, g in fingerprints[cols].itertuples(index=False)}
+
+
+def hidden_ranges(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
+                  fingerprints: pd.DataFrame | None = None) -> list[dict]:
+    """For every suppressed count of ``controlled`` (rows aligned with ``raw``): what an intruder can work out
+    about it from everything ``controlled`` publishes and every identity found (the LP range), with its true
+    value. Counts published in a shown row anyway are reported with ``shown=True``."""
+    k, min_den = _thresholds(settings)
+    recs = _records(raw.assign(symbol=raw["symbol"] if "symbol" in raw else ""))
+    m = build_model(recs, _fp_dict(fingerprints))
+    sym = controlled["symbol"].fillna("").astype(str).to_numpy()
+    hidden = (sym == SUPPRESSED)
+    den_shown = (controlled["denominator"].notna().to_numpy() if "denominator" in controlled
+                 else np.zeros(len(sym), bool))
+    shown: set[int] = set()
+    sensitive: set[int] = set()
+    for i, (r, cells) in enumerate(zip(recs, m.row_cells)):
+        if not hidden[i] and not sym[i]:
+            shown |= {c for role, c in cells.items() if role != "comp"}
+        elif hidden[i] and den_shown[i] and "den" in cells:
+            shown.add(cells["den"])
+        if about_children(r) and not r["_symbol_in"]:
+            sensitive |= _row_primary(r, cells, m, k, min_den)[1]
+    intr = Intruder(m, shown, sensitive, k)
+    out = []
+    for i, (r, cells) in enumerate(zip(recs, m.row_cells)):
+        if not hidden[i]:
+            continue
+        for role, c in cells.items():
+            if not _is_target(m, role, c, k) and c not in sensitive:
+                continue
+            lo, hi = (m.value[c], m.value[c]) if c in shown else intr.range(c)
+            out.append({"indicator_id": r["indicator_id"], "year": r["year"], "breakdown": r["breakdown"],
+                        "role": role, "value": m.value[c], "low": lo, "high": hi, "shown": c in shown,
+                        "sensitive": c in sensitive,
+                        "protected": c not in shown and (math.isinf(hi) or
+                                                         math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= 1)})
+    return out
+
+
+def recoverable(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
+                fingerprints: pd.DataFrame | None = None) -> list[str]:
+    """Every suppressed count in ``controlled`` that an intruder could work out to one value from what it
+    publishes (the intruder's LP over every identity found; see the module docstring). Empty when safe."""
+    problems = []
+    for h in hidden_ranges(raw, controlled, settings, fingerprints):
+        where = f"{h['indicator_id']} {h['year']} {h['breakdown']}: the {h['role']} ({h['value']:g})"
+        if h["shown"] and h["sensitive"]:
+            problems.append(f"{where} is shown elsewhere")
+        elif not h["shown"] and not h["protected"]:
+            problems.append(f"{where} can be worked out (between {h['low']:g} and {h['high']:g})")
+    return sorted(set(problems))
 
 
 # ----------------------------------------------------------------------------------------- checks

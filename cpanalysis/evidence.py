@@ -31,6 +31,8 @@ class PackContext:
     data: Any = None  # CLAData when child-level data was supplied
     raw_results: pd.DataFrame = field(default_factory=pd.DataFrame)  # never shown in the pack
     results: pd.DataFrame = field(default_factory=pd.DataFrame)  # disclosure-controlled
+    #: fingerprints of the sets of children behind each child-level figure (cpanalysis.linkage), never shown
+    fingerprints: pd.DataFrame = field(default_factory=pd.DataFrame)
     comparators: pd.DataFrame | None = None
     published: Any = None
     local: Any = None  # LocalData when local returns were supplied
@@ -62,8 +64,7 @@ def prepare(params: Params, published: Any = None) -> PackContext:
     """Load and validate every source once, compute every indicator, apply disclosure control.
 
     ``published``: DfE's published files already parsed (a batch of councils parses them once)."""
-    from cpanalysis import disclosure
-    from cpanalysis.indicators import registry
+    from cpanalysis import disclosure, linkage
 
     ctx = PackContext(params=params, built_at=dt.datetime.now().strftime("%d %B %Y %H:%M"))
     frames = []
@@ -75,9 +76,9 @@ def prepare(params: Params, published: Any = None) -> PackContext:
         kw = _indicator_kwargs(params)
         # Large returns (a big county, or many years) compute their years in parallel processes.
         par = min(os.cpu_count() or 1, len(years)) if len(ctx.data.episodes) > 50_000 else 1
-        frames.append(registry.compute(ctx.data, years=years, population=kw["population"], la_code=kw["la_code"],
-                                       workers=par,
-                                       **({"postcodes": kw["postcodes"]} if "postcodes" in kw else {})))
+        rows, ctx.fingerprints = linkage.compute(ctx.data, years=years, population=kw["population"],
+                                                 la_code=kw["la_code"], workers=par, postcodes=kw.get("postcodes"))
+        frames.append(rows)
     if params.inputs.published:
         from cpanalysis.compare import comparator_table
         from cpanalysis.sources.published import load_published, published_indicators
@@ -108,7 +109,8 @@ def prepare(params: Params, published: Any = None) -> PackContext:
         frames.append(local_results(ctx.local))
     raw = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
     ctx.raw_results = raw[raw["year"] <= params.year] if not raw.empty else raw
-    ctx.results = disclosure.apply(ctx.raw_results, params.disclosure) if not raw.empty else raw
+    ctx.results = (disclosure.apply(ctx.raw_results, params.disclosure, ctx.fingerprints) if not raw.empty
+                   else raw)
     mismatch = return_mismatch(ctx)
     if mismatch:
         ctx.notes.append(mismatch)

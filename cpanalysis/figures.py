@@ -50,7 +50,10 @@ def trend_figure(ctx, ev: MeasureEvidence) -> dict | None:
         keep = [k for k in COMPARATOR_LABELS if k in comp.columns and comp[k].notna().any()]
         if keep:
             comp_series = comp[["year"] + keep].rename(columns=COMPARATOR_LABELS)
-    fig = charts.trend_chart(t[["year", "value", "ci_low", "ci_high"]], defn.title, unit_label(defn), comp_series,
+    series = t[["year", "value", "ci_low", "ci_high"]].copy()
+    if "symbol" in t:  # a suppressed year is a gap: no value and no interval drawn
+        series.loc[t["symbol"].fillna("").astype(str).ne("").to_numpy(), ["value", "ci_low", "ci_high"]] = float("nan")
+    fig = charts.trend_chart(series, defn.title, unit_label(defn), comp_series,
                              zero_based=True if total else None, unit=ev.unit)
     sym = t["symbol"].fillna("") if "symbol" in t else pd.Series("", index=t.index)
     vals = ", ".join(f"{year_label(y)}: {fmt(v, ev.unit, s or None)}" for y, v, s in zip(t["year"], t["value"], sym))

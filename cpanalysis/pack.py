@@ -480,12 +480,16 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     reports: list[BuildReport] = []
     names = ([SUMMARY] if summary else []) + [notebook_name(n) for n in topics] + ([ANNEX] if summary else [])
     bar = _progress_bar(progress, total=len(names) + 2)  # the data, each notebook, the export
+    guard_terms: dict = {}
 
     def prepare() -> None:
+        from cpanalysis import guard
+
         started = time.perf_counter()
         bar.set_postfix_str("reading and checking the data")
         ctx = context if context is not None else present.prepare(params, published=published)
         _require_usable(ctx, params)
+        guard_terms["terms"] = guard.terms_from(ctx.data)
         if runner == "inprocess":
             evidence.IN_PROCESS[str(cache)] = ctx  # handed to the notebooks in memory, never written
         else:
@@ -528,6 +532,12 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     export_html(executed, staging / html_name, title=title, demonstration=params.demonstration,
                 toc=_toc(names))
     timings["export"] = time.perf_counter() - started
+    from cpanalysis import guard
+
+    # The export guard: nothing written for users (pack, sidecars, executed notebooks) may carry a child's
+    # identifier, date of birth or postcode, or a printed cohort audit. A failure leaves the last good pack.
+    guard.check(guard.scan_files(staging, guard_terms.get("terms") or guard.Terms()),
+                f"The pack (last good pack, if any, is still in {out_dir})")
     bar.update(1)
     bar.close()
     report = reports[0] if reports else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -118,10 +119,31 @@ def html_table(df: pd.DataFrame, caption: str, numeric: list[str] | None = None)
 
 
 
-def _band(n) -> str:
+def _band(n, k: int = 5) -> str:
     """Row counts in the data-quality annex: exact above the disclosure threshold, banded below."""
     n = int(n)
-    return "0" if n == 0 else ("fewer than 6" if n <= 5 else f"{n:,}")
+    return "0" if n == 0 else (f"fewer than {k + 1}" if n <= k else f"{n:,}")
+
+
+def _band_row(counts: list, k: int = 5, force: bool = False) -> list[str]:
+    """One line of counts that add up (rows read = used + quarantined; repeats are part of used). When any
+    of them is 1 to ``k`` it is banded and every other non-zero count of the line is rounded to the nearest
+    10 ("about 1,230"), so the banded count cannot be had back by subtraction (read minus used)."""
+    vals = [0 if c is None or pd.isna(c) else int(c) for c in counts]
+    if not force and not any(1 <= v <= k for v in vals):
+        return [_band(v, k) for v in vals]
+    return [_band(v, k) if v <= k else f"about {int(round(v, -1)):,}" for v in vals]
+
+
+_SMALL_IN_NOTE = re.compile(r"\b([1-5])(\s+(?:rows?|dates?|episodes?|records?|child(?:ren)?|repeats?|duplicates?|"
+                            r"overlaps?|values?|files?)\b)")
+
+
+def _note_text(note: str, k: int = 5) -> str:
+    """A data note with any count of 1 to 5 things banded, like the tables ('a DoLo table with fewer than
+    6 rows')."""
+    return _SMALL_IN_NOTE.sub(lambda m: f"fewer than {k + 1}{m.group(2)}" if int(m.group(1)) <= k else m.group(0),
+                              note)
 
 
 def _rule_counts(findings: pd.DataFrame) -> pd.DataFrame:
@@ -141,11 +163,15 @@ def _rule_counts(findings: pd.DataFrame) -> pd.DataFrame:
         msgs = findings.loc[findings["rule_id"] == rule_id, "message"].astype(str)
         return msgs.iloc[0].split(" Found:")[0] if len(msgs) else ""
 
+    # Counts of one table add up to its rows quarantined: a small one is banded and the table's others rounded.
+    rows = g["rows"].astype(str)
+    for _, idx in g.groupby(g["table"].astype(str) if "table" in g else pd.Series("", index=g.index)).groups.items():
+        rows.loc[idx] = _band_row(list(g.loc[idx, "rows"]))
     return pd.DataFrame({"Rule": g["rule_id"].astype(str).map(html.escape),
                          "Table": g["table"].astype(str).map(html.escape) if "table" in g else "",
                          "Severity": g["severity"].astype(str).map(html.escape),
                          "What is wrong and what to do": g["rule_id"].map(message).map(html.escape),
-                         "Rows": g["rows"].map(_band)})
+                         "Rows": rows})
 
 
 def annex_quality(ctx: PackContext) -> None:
@@ -163,17 +189,27 @@ def annex_quality(ctx: PackContext) -> None:
                      "with that symbol, never as zero.</p>")
     else:
         parts.append("<p>Every row read from the SSDA903 files is either used or set aside (quarantined) with the "
-                     "reason. Counts from 1 to 5 are shown as &lsquo;fewer than 6&rsquo;.</p>")
+                     "reason. Counts from 1 to 5 are shown as &lsquo;fewer than 6&rsquo;, and the other counts on "
+                     "the same line are then rounded to the nearest 10, so that no small count can be worked out "
+                     "by subtraction.</p>")
     if ctx.local is not None:
         parts.append("<p>Rows of the council's local returns are checked the same way.</p>")
     if rec is not None:
-        t = rec.copy()
-        t = pd.DataFrame({"Table": t["table"].astype(str).map(html.escape), "Year": t["year"].map(
-            lambda y: year_label(y) if pd.notna(y) else ""), "Rows read": t["rows_read"].map(_band),
-            "Rows used": t["rows_used"].map(_band), "Rows quarantined": t["rows_quarantined"].map(_band)})
+        cols = ["rows_read", "rows_used", "rows_quarantined"] + (["rows_superseded"] if "rows_superseded" in
+                                                                   rec.columns else [])
+        small_rules = set()
+        if q is not None and "table" in q.columns:
+            per = q.groupby(["table", "rule_id"]).size()
+            small_rules = {t for (t, _), n in per.items() if 1 <= n <= 5}
+        banded = [_band_row(list(r), force=str(tb) in small_rules)
+                  for tb, r in zip(rec["table"], rec[cols].itertuples(index=False))]
+        t = pd.DataFrame({"Table": rec["table"].astype(str).map(html.escape).to_numpy(),
+                          "Year": rec["year"].map(lambda y: year_label(y) if pd.notna(y) else "").to_numpy(),
+                          "Rows read": [b[0] for b in banded], "Rows used": [b[1] for b in banded],
+                          "Rows quarantined": [b[2] for b in banded]})
         numeric = ["Rows read", "Rows used", "Rows quarantined"]
         if "rows_superseded" in rec.columns:
-            t["Of which repeated in a later return"] = rec["rows_superseded"].fillna(0).map(_band).to_numpy()
+            t["Of which repeated in a later return"] = [b[3] for b in banded]
             numeric.append("Of which repeated in a later return")
             parts.append("<p class='cpa-small'>Each year's return repeats the episodes still open from the year "
                          "before; those repeats are merged into one history per child (the later return's "
@@ -191,7 +227,7 @@ def annex_quality(ctx: PackContext) -> None:
                          "says so, treated as blank. Figures that use that value may be slightly understated.</p>")
             parts.append(html_table(_rule_counts(warn), "Warnings (rows kept), by rule", numeric=["Rows"]))
     for note in getattr(ctx.data, "notes", []) or []:
-        parts.append(f"<p class='cpa-small'>{html.escape(str(note))}</p>")
+        parts.append(f"<p class='cpa-small'>{html.escape(_note_text(str(note)))}</p>")
     _display_html("".join(parts))
 
 

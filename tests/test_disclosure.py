@@ -40,12 +40,15 @@ def test_percentages_with_small_numerator_complement_or_denominator():
         row("e", "percent", 0.0, 0, 40),             # 0 of 40 identifies nobody: shown
     ))
     assert list(out["symbol"]) == ["c", "c", "c", "", ""]
-    assert out.loc[0, "suppression"] == "fewer than 6 children"
-    assert "reveal" in out.loc[1, "suppression"]
-    assert out.loc[2, "suppression"] == "based on fewer than 11 children"
-    # The denominator of 40 is not small and may be shown; the small denominator of 10 is kept too
-    # (it is above 5) but its percentage and interval are blanked.
-    assert out.loc[0, "denominator"] == 40 and math.isnan(out.loc[0, "ci_low"])
+    # One public reason for every suppressed figure; the rule that applied stays internal.
+    assert out.loc[0, "suppression"] == out.loc[1, "suppression"] == out.loc[2, "suppression"]
+    assert "protect children's privacy" in out.loc[0, "suppression"]
+    assert out.loc[0, "suppression_rule"] == "primary: fewer than 6 children"
+    assert "reveal" in out.loc[1, "suppression_rule"]
+    assert out.loc[2, "suppression_rule"] == "primary: based on fewer than 11 children"
+    # A suppressed row's denominator is blank unless the same count is published in a shown row: beside the
+    # complement it would give the numerator back.
+    assert math.isnan(out.loc[0, "denominator"]) and math.isnan(out.loc[0, "ci_low"])
     assert out.loc[3, "value"] == 50.0 and out.loc[3, "ci_low"] == 35.0
 
 
@@ -62,7 +65,7 @@ def test_means_of_few_children_are_suppressed():
 def test_thresholds_are_parameters():
     out = disclosure.apply(frame(row(value=7.0, num=7)), {"suppress_counts_up_to": 9, "min_denominator": 20})
     assert out.loc[0, "symbol"] == "c"
-    assert out.loc[0, "suppression"] == "fewer than 10 children"
+    assert out.loc[0, "suppression_rule"] == "primary: fewer than 10 children"
 
 
 def test_secondary_suppression_stops_recovery_by_subtraction():
@@ -77,7 +80,7 @@ def test_secondary_suppression_stops_recovery_by_subtraction():
     ))
     sym = dict(zip(out["breakdown"], out["symbol"]))
     assert sym == {"Total": "", "A": "c", "B": "c", "C": "", "D": ""}
-    assert "total" in out.loc[out["breakdown"] == "B", "suppression"].iloc[0]
+    assert out.loc[out["breakdown"] == "B", "suppression_rule"].iloc[0].startswith("secondary")
     # What is shown can no longer give A: two unknowns remain.
     shown = out[(out["breakdown"] != "Total") & (out["symbol"] == "")]["value"].sum()
     assert 65 - shown == 13
