@@ -448,7 +448,7 @@ def adoption_placed_within_12_months(ctx: Context) -> pd.DataFrame:
               "after entering care",
     denominator="Children in the cohort", unit="percent", polarity="higher_is_better", source=SOURCE_ADOPT,
     methodology=TIME_METHOD + "A child counts if the placement for adoption is before the day 18 calendar months "
-    "after entry into care (entry 15/01/2023: placed by 14/07/2024 counts, placed on 15/07/2024 does not). This is "
+    "after entry into care (entry on 15 January 2023: placed by 14 July 2024 counts, placed on 15 July 2024 does not). This is "
     "the old adoption scorecard's 'children who wait less than N months between entering care and moving in with "
     "their adoptive family', with the 18-month threshold councils' own scorecards use.",
     deviation="The adoption scorecard measured this over three years with a threshold that changed (21, then 20, "
