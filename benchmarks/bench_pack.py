@@ -1,12 +1,19 @@
-"""Benchmark: wall time and peak memory to build the demonstration evidence pack.
+"""Benchmark: the floor, the demo pack by stage, a published-only pack and a small batch, in one run.
 
-Prints figures; asserts nothing (speed is measured, not tested). Usage:
-    .venv/bin/python benchmarks/bench_pack.py [--runner warm|papermill|inprocess] [--workers N] [--repeat N]
+Prints figures; asserts nothing (speed is measured, not tested). ``make bench`` runs it. Usage:
+    .venv/bin/python benchmarks/bench_pack.py [--runner warm|papermill|inprocess] [--workers N]
+        [--published DIR] [--batch N]
+
+* floor: one Jupyter kernel start plus the notebooks' imports (what any kernel-based notebook costs);
+* the demo pack (wall time, its ratio to the floor, and each stage) with the chosen runner, then in-process;
+* a published-only pack for a real council (when ``--published`` exists);
+* a batch of ``--batch`` councils on local workers: councils per minute and peak memory per worker.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -15,43 +22,77 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cpanalysis import config, pack, paths, present  # noqa: E402
+from cpanalysis import config, pack, paths  # noqa: E402
 
 
-def peak_mib() -> tuple[float, float]:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return own, children
+def floor_seconds() -> float:
+    """One kernel start plus the imports every notebook does."""
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    t = time.perf_counter()
+    km = KernelManager(kernel_name="python3", transport_encryption="auto")
+    km.start_kernel()
+    try:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(pack.WARM_UP)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        NotebookClient(nb, km=km, timeout=120, kernel_name="python3").execute()
+    finally:
+        km.shutdown_kernel(now=True)
+    return time.perf_counter() - t
+
+
+def demo(runner: str, workers: int, tmp: Path) -> float:
+    params = config.load(paths.DEFAULT_PARAMS, {"output_dir": str(tmp / f"demo-{runner}")})
+    t = time.perf_counter()
+    res = pack.build_pack(params, workers=workers, runner=runner)
+    wall = time.perf_counter() - t
+    tm = res.timings or {}
+    stages = ", ".join(f"{k} {tm[k]:.1f} s" for k in ("prepare", "notebooks", "export") if k in tm)
+    print(f"demo pack, runner={runner}, workers={workers}: {wall:.1f} s wall, HTML "
+          f"{res.html.stat().st_size / 1024:,.0f} KiB; stages: {stages}")
+    return wall
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runner", default="warm", choices=["warm", "papermill", "inprocess"])
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--published", default=str(paths.SHARED_DATA_DIR))
+    ap.add_argument("--batch", type=int, default=4)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        params = config.load(paths.DEFAULT_PARAMS, {"output_dir": str(Path(tmp) / "demo")})
-        t = time.perf_counter()
-        present.prepare(params)
-        prep = time.perf_counter() - t
-        print(f"prepare (load + validate + all indicators + disclosure): {prep:.2f} s")
-        for i in range(args.repeat):
+    print(f"machine: {os.cpu_count()} cores")
+    floor = floor_seconds()
+    print(f"floor (one kernel start plus the notebooks' imports): {floor:.1f} s")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        wall = demo(args.runner, args.workers, tmp)
+        print(f"  ratio to the floor: {wall / floor:.1f}x")
+        if args.runner != "inprocess":
+            wall = demo("inprocess", 1, tmp)
+            print(f"  ratio to the floor: {wall / floor:.1f}x")
+        if Path(args.published).exists():
+            from cpanalysis import cli
+
             t = time.perf_counter()
-            res = pack.build_pack(params, workers=args.workers, runner=args.runner)
-            wall = time.perf_counter() - t
-            size = res.html.stat().st_size / 1024
-            print(f"run {i + 1}: demo pack, {len(res.notebooks)} notebooks, runner={args.runner}, "
-                  f"workers={args.workers}: {wall:.1f} s wall, HTML {size:,.0f} KiB")
-            tm = res.timings or {}
-            stages = ", ".join(f"{k} {tm[k]:.1f} s" for k in ("prepare", "notebooks", "export") if k in tm)
-            print(f"  stages: {stages} (prepare runs while the kernels start, inside 'notebooks')")
-            per_nb = {k: v for k, v in tm.items() if k not in ("prepare", "notebooks", "export")}
-            if per_nb:
-                print("  notebooks (s in kernel): " + ", ".join(f"{k} {v:.1f}" for k, v in per_nb.items())
-                      + f"; sum {sum(per_nb.values()):.1f} s")
-    own, kids = peak_mib()
-    print(f"peak RSS: builder process {own:,.0f} MiB; largest worker/kernel process {kids:,.0f} MiB")
+            cli.main(["pack", "--council", "Telford and Wrekin", "--published", args.published, "--year", "2025",
+                      "--out", str(tmp / "telford"), "--runner", "inprocess"])
+            print(f"published-only pack (Telford and Wrekin, in-process, parsed files cached): "
+                  f"{time.perf_counter() - t:.1f} s")
+            from cpanalysis.batch import run_batch
+
+            spec = ",".join(["Telford and Wrekin", "Shropshire", "Cheshire East", "Bromley", "Walsall",
+                             "Wolverhampton", "Dudley", "Sandwell"][: args.batch])
+            res = run_batch(spec, args.published, 2025, tmp / "batch", workers=args.workers, progress=False)
+            per_min = len(res.councils) / res.seconds * 60
+            peak = max((c.peak_mb for c in res.councils), default=0)
+            print(f"batch of {len(res.councils)} councils on {args.workers} local workers: {res.seconds:.1f} s "
+                  f"({per_min:.1f} councils a minute; {len(res.failed)} failed); peak memory per worker "
+                  f"{peak:,.0f} MiB")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: this process {own:,.0f} MiB; largest worker or kernel {kids:,.0f} MiB")
 
 
 if __name__ == "__main__":
