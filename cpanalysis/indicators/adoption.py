@@ -422,19 +422,23 @@ def adoption_a2_3yr(ctx: Context) -> pd.DataFrame:
 def adoption_placed_within_12_months(ctx: Context) -> pd.DataFrame:
     a = _adopted(ctx.data, ctx.year)
     known = (a["decision"].notna() & a["placed"].notna()).astype(bool)
-    limit = a["decision"] + pd.DateOffset(months=12)
-    within = (a["placed"] <= limit).fillna(False).astype(bool) & known
-    days = (a["placed"] - a["decision"]).dt.days.astype("Int64").astype("string")
-    verdict = pd.Series(np.where(within, "within 12 months", "after more than 12 months"), index=a.index,
-                        dtype="string")
-    missing = pd.Series(np.where(a["decision"].isna(), "excluded: decision date not known",
-                                 "excluded: placement for adoption not known"), index=a.index, dtype="string")
-    reason = (a["story"] + "; placed " + days + " days after the decision, " + verdict).where(
+    within = (a["placed"] <= a["decision"] + pd.DateOffset(months=12)).fillna(False).astype(bool) & known
+    return _timeliness_audit(a, "decision", known, within, "the decision", ("within 12 months",
+                             "after more than 12 months"), "excluded: decision date not known")
+
+
+def _timeliness_audit(a: pd.DataFrame, start: str, known: pd.Series, within: pd.Series, since: str,
+                      words: tuple[str, str], start_missing: str) -> pd.DataFrame:
+    """The audit of a 'placed for adoption within N months of ``start``' measure: days taken and the verdict for
+    each child with both dates, and why the others are left out."""
+    days = (a["placed"] - a[start]).dt.days.astype("Int64").astype("string")
+    verdict = pd.Series(np.where(within, words[0], words[1]), index=a.index, dtype="string")
+    missing = pd.Series(np.where(a[start].isna(), start_missing, "excluded: placement for adoption not known"),
+                        index=a.index, dtype="string")
+    reason = (a["story"] + "; placed " + days + f" days after {since}, " + verdict).where(
         known, missing + "; " + a["story"])
     return pd.DataFrame({"CHILD": a["CHILD"].astype("string"), "in_cohort": known.to_numpy(),
                          "in_numerator": within.to_numpy(), "reason": reason.astype("string")})
-
-
 
 
 @indicator(Definition(
@@ -459,11 +463,5 @@ def adoption_within_18_months(ctx: Context) -> pd.DataFrame:
     a = _adopted(ctx.data, ctx.year)
     known = (a["_entry"].notna() & a["placed"].notna()).astype(bool)
     within = ((a["placed"] < a["_entry"] + pd.DateOffset(months=18)).fillna(False).astype(bool) & known)
-    days = (a["placed"] - a["_entry"]).dt.days.astype("Int64").astype("string")
-    verdict = pd.Series(np.where(within, "under 18 months", "18 months or more"), index=a.index, dtype="string")
-    missing = pd.Series(np.where(a["_entry"].isna(), "excluded: date entered care not known",
-                                 "excluded: placement for adoption not known"), index=a.index, dtype="string")
-    reason = (a["story"] + "; placed " + days + " days after entering care, " + verdict).where(
-        known, missing + "; " + a["story"])
-    return pd.DataFrame({"CHILD": a["CHILD"].astype("string"), "in_cohort": known.to_numpy(),
-                         "in_numerator": within.to_numpy(), "reason": reason.astype("string")})
+    return _timeliness_audit(a, "_entry", known, within, "entering care", ("under 18 months", "18 months or more"),
+                             "excluded: date entered care not known")
