@@ -237,8 +237,8 @@ def _charts_for(ctx, n: int, evs: list[MeasureEvidence]) -> list[dict]:
     from cpanalysis import figures
 
     out = []
-    ranked = sorted(evs, key=lambda e: (e.kind != "concern", e.kind != "going well",
-                                        e.id not in evidence.headline_ids(ctx, n), e.id))
+    heads = set(evidence.headline_ids(ctx, n))
+    ranked = sorted(evs, key=lambda e: (e.kind != "concern", e.kind != "going well", e.id not in heads, e.id))
     for e in ranked:
         if len(out) == 1:
             break
@@ -316,10 +316,9 @@ def breakdown_items(ctx, ev: MeasureEvidence) -> list[str]:
 def _href(ctx, n: int, iid: str) -> str:
     """Where a measure named under a sub-question is shown: its place in this question, its annex entry when
     another question of the pack shows it, or nowhere ('') when the pack leaves that question out."""
-    if iid in set(evidence.key_ids(ctx, n)):
+    if iid in evidence.key_ids(ctx, n):
         return f"m-{iid}"
-    shown_in = [q for q in ctx.params.topics if iid in set(evidence.key_ids(ctx, q))]
-    return f"def-{iid}" if shown_in else ""
+    return f"def-{iid}" if any(iid in evidence.key_ids(ctx, q) for q in ctx.params.topics) else ""
 
 
 def glance_row(ctx, ev: MeasureEvidence, notes: dict[str, int]) -> dict:
