@@ -68,6 +68,11 @@ def select_councils(spec: str, published, year: int) -> list[str]:
     la = published.figures[(published.figures["geographic_level"] == "Local authority")
                            & (published.figures["year"] == year) & published.figures["value"].notna()]
     live = set(la["old_la_code"].astype(str))
+    for row in d.to_dict("records"):  # a council abolished before the year (or created after it) is left out
+        try:
+            councils.check_exists(row, year, published.folder)
+        except councils.CouncilNotInYear:
+            live.discard(str(row["old_la_code"]))
     spec = spec.strip()
     if spec.lower() == "all":
         return [c for c in d["old_la_code"].astype(str) if c in live]

@@ -68,6 +68,16 @@ def shared():
     return paths.SHARED_DATA_DIR
 
 
+def test_all_councils_leaves_out_those_that_did_not_exist_that_year(shared):
+    from cpanalysis.sources.published import load_published
+
+    pub = load_published(shared)
+    codes = batch.select_councils("all", pub, 2025)
+    assert "928" not in codes and "909" not in codes  # Northamptonshire, Cumbria: abolished
+    assert {"940", "941", "942", "943", "894"} <= set(codes)  # their successors, and Telford and Wrekin
+    assert len(codes) == 153
+
+
 def test_batch_local_and_dask_give_the_same_packs(shared, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     spec = "Telford and Wrekin,Cheshire East,Nowhereshire"
