@@ -286,8 +286,3 @@ def write_index(batch: BatchResult, path: Path, year: int) -> Path:
                          script=SORT_SCRIPT, script_hash=_csp_hash(SORT_SCRIPT))
     path.write_text(html, encoding="utf-8")
     return path
-
-
-def summary_frame(batch: BatchResult) -> pd.DataFrame:
-    return pd.DataFrame([{"code": r.code, "council": r.name, "status": r.status, "seconds": round(r.seconds, 1)}
-                         for r in batch.councils])

@@ -16,7 +16,7 @@ import pandas as pd
 
 from cpanalysis import evidence, findings
 from cpanalysis.findings import MeasureEvidence
-from cpanalysis.narrative import fmt, year_label
+from cpanalysis.narrative import counted_noun, fmt, year_label
 
 #: symbols that print in black and white (NHS England "Making Data Count" in spirit: words beside them)
 STATUS_SYMBOLS = {"met": "\u2714", "not met": "\u2718", "cannot tell": "?", "": ""}
@@ -35,11 +35,6 @@ def _nan(x) -> bool:
         return False
 
 
-def counted(defn) -> str:
-    """What the figure's denominator counts ('children', 'school sessions' ...)."""
-    return getattr(defn, "counted", "") or "children"
-
-
 def of_phrase(defn, ev: MeasureEvidence) -> str:
     """'51 of 465 children', or '' when the counts behind the figure are not published."""
     from cpanalysis.narrative import of_phrase as _of
@@ -48,7 +43,13 @@ def of_phrase(defn, ev: MeasureEvidence) -> str:
 
 
 def value_text(ev: MeasureEvidence) -> str:
-    return fmt(ev.value, ev.unit, ev.symbol or None)
+    """The figure as printed; with one decimal place when a comparator would otherwise print the same ("9% ...
+    higher than England (9.0%)" would read as a contradiction: it prints "9.4% ... (9.0%)")."""
+    v = fmt(ev.value, ev.unit, ev.symbol or None)
+    if not ev.symbol and ev.unit in ("percent", "rate_per_10k") and any(
+            fmt(c, ev.unit) == v for c in ev.comparators.values()):
+        return f"{float(ev.value):,.1f}" + ("%" if ev.unit == "percent" else "")
+    return v
 
 
 def when(ctx, ev: MeasureEvidence) -> str:
@@ -180,7 +181,7 @@ def _sub_question(defn, q) -> str:
 def scorecard_row(ctx, ev: MeasureEvidence) -> dict:
     defn = evidence._definition(ev.id, ctx)
     comps = [{"name": {"england": "England", "region": "Region", "sn_median": "Neighbours"}[k],
-              "value": fmt(v, ev.unit)} for k, v in ev.comparators.items()]
+              "value": findings.fmt_beside(fmt, ev.value, v, ev.unit)} for k, v in ev.comparators.items()]
     trend = trend_words(ev)
     reading = ev.comparator_verdict if ev.shown and ev.comparators else ""
     t = ev.target
@@ -333,9 +334,8 @@ def glance_row(ctx, ev: MeasureEvidence, notes: dict[str, int]) -> dict:
     extra = QUARTERS.get(ev.quarter, "")
     return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": ev.title, "notes": marks,
             "value": value_text(ev), "of": of_phrase(defn, ev), "when": when(ctx, ev),
-            "england": fmt(ev.comparators["england"], ev.unit) if "england" in ev.comparators else "\u2013",
-            "region": fmt(ev.comparators["region"], ev.unit) if "region" in ev.comparators else "\u2013",
-            "neighbours": fmt(ev.comparators["sn_median"], ev.unit) if "sn_median" in ev.comparators else "\u2013",
+            **{col: findings.fmt_beside(fmt, ev.value, ev.comparators[k], ev.unit) if k in ev.comparators else "\u2013"
+               for col, k in (("england", "england"), ("region", "region"), ("neighbours", "sn_median"))},
             "reading": reading, "reading_symbol": READING_SYMBOLS.get(reading, ""),
             "quarter": extra, "trend": trend_words(ev) if ev.shown else "",
             "trend_symbol": TREND_SYMBOLS.get(trend_words(ev), "") if ev.shown else ""}
@@ -416,7 +416,7 @@ def annex_entries(ctx) -> list[dict]:
             ev = evidence.measure_evidence(ctx, iid) if evidence.latest_year(ctx, iid) is not None else None
             trend = ev.trend if ev else {}
             out.append({"id": iid, "anchor": f"def-{iid}", "title": d.title, "question": d.question,
-                        "plain": getattr(d, "plain", ""), "counted": counted(d),
+                        "plain": getattr(d, "plain", ""), "counted": counted_noun(d),
                         "cohort": d.cohort, "numerator": d.numerator, "denominator": d.denominator,
                         "polarity": {"higher_is_better": "higher", "lower_is_better": "lower"}.get(
                             d.polarity, "neither (it describes the service)"),

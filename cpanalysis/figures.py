@@ -16,14 +16,14 @@ import pandas as pd
 
 from cpanalysis import charts, evidence
 from cpanalysis.findings import MeasureEvidence
-from cpanalysis.narrative import fmt, unit_label, year_label
+from cpanalysis.narrative import counted_noun, fmt, unit_label, year_label
 
 COMPARATOR_LABELS = {"england": "England", "region": "Region", "sn_median": "Statistical neighbours (median)"}
 
 
 def is_total(defn, unit: str) -> bool:
     """A figure that is a count or a sum of money: never drawn against England's or a region's totals."""
-    noun = str(getattr(defn, "counted", "") or "")
+    noun = counted_noun(defn)
     return unit in ("count", "gbp", "gbp_thousands") or noun.startswith("£")
 
 
@@ -101,7 +101,7 @@ def funnel_figure(ctx, ev: MeasureEvidence) -> dict | None:
                               f"{defn.title}: every council, {year_label(ev.year)}")
     words = funnel_words(ev, centre)
     alt = (f"Funnel plot of {defn.title.lower()} for {len(others)} other councils against the number of "
-           f"{getattr(defn, 'counted', '') or 'children'} in each council's group, with 95% and 99.8% limits around "
+           f"{counted_noun(defn)} in each council's group, with 95% and 99.8% limits around "
            f"England's {centre:.0f}%. This council: {fmt(ev.value, 'percent')}. {words}")
     left = pts.attrs.get("left_out", 0)
     caption = (f"Each grey dot is a council's published figure for {year_label(ev.year)}; the diamond is this council. "

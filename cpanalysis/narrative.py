@@ -76,7 +76,8 @@ def fmt(value, unit: str, symbol: str | None = None) -> str:
 MONEY_UNITS = ("gbp", "gbp_thousands")
 
 
-def _counted(defn) -> str:
+def counted_noun(defn) -> str:
+    """What a measure's denominator (or count) counts, plural: "children", "school sessions", "£ thousands"."""
     return (getattr(defn, "counted", "") or "children").strip()
 
 
@@ -89,7 +90,7 @@ def counted_phrase(defn, n) -> str:
     '63,345 school sessions', '£497.8m' (money in £ thousands) or '£1,234' (pounds). '' when ``n`` is missing."""
     if _isnan(n):
         return ""
-    noun = _counted(defn)
+    noun = counted_noun(defn)
     if noun == "£ thousands":
         return _money_thousands(n)
     if _is_money(noun):
@@ -112,7 +113,7 @@ def of_phrase(defn, numerator, denominator) -> str:
         return f"across {counted_phrase(defn, denominator)}" if not _isnan(denominator) else ""
     if unit in ("count", "fte") + MONEY_UNITS or _isnan(numerator) or _isnan(denominator):
         return ""
-    noun = _counted(defn)
+    noun = counted_noun(defn)
     if noun == "£ thousands" or _is_money(noun):
         return f"{counted_phrase(defn, numerator)} of {counted_phrase(defn, denominator)}"
     return f"{_number(numerator)} of {counted_phrase(defn, denominator)}"
@@ -123,7 +124,7 @@ def unit_label(defn) -> str:
     (a count is labelled with what it counts, not always 'Children')."""
     unit = getattr(defn, "unit", "")
     if unit == "count":
-        noun = _counted(defn)
+        noun = counted_noun(defn)
         return noun[:1].upper() + noun[1:]
     return UNIT_LABELS.get(unit, "")
 
@@ -156,7 +157,7 @@ def headline_sentence(defn, row: pd.Series) -> str:
     value = fmt(row["value"], unit)
     of = of_phrase(defn, row.get("numerator"), row.get("denominator"))
     if unit == "percent" and not of:
-        s = f"In {yl} the figure was {value} (published without the number of {_counted(defn)} behind it)."
+        s = f"In {yl} the figure was {value} (published without the number of {counted_noun(defn)} behind it)."
     elif unit == "percent":
         s = f"In {yl}, {value} ({of})."
     elif unit == "rate_per_10k":
