@@ -238,7 +238,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     params = load_params(args)
     topics = _parse_topics(args.topics)
     result = build_pack(params, topics=topics, out=args.out and _from_cwd(args.out), workers=args.workers,
-                        runner=args.runner, progress=True)
+                        runner=args.runner, progress=True, use_cache=not args.no_cache)
     print(f"Evidence pack: {result.html}")
     print(f"Built {len(result.notebooks)} notebooks in {result.seconds:.1f} s")
     if result.report is not None:
@@ -253,7 +253,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = load_params(args)
     topic = _topic_from_name(args.topic)
     result = build_pack(params, topics=[topic], out=args.out and _from_cwd(args.out), workers=1, summary=False,
-                        html_name=f"{topic:02d}_{TOPICS[topic]}.html", progress=True)
+                        html_name=f"{topic:02d}_{TOPICS[topic]}.html", progress=True,
+                        use_cache=not args.no_cache)
     print(f"Executed notebook: {result.notebooks[-1]}")
     print(f"HTML: {result.html}")
     if result.report is not None:
@@ -349,6 +350,13 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_no_cache(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-cache", action="store_true",
+                   help="compute every figure afresh and keep none in the cache (by default the figures of an earlier "
+                        "build from unchanged inputs are reused from your private cache; `cpanalysis cache clear` "
+                        "empties it)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cpanalysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -372,11 +380,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runner", choices=["warm", "papermill", "inprocess"], default="warm",
                    help="warm: Jupyter kernels kept warm, one per worker (default); papermill: a fresh kernel per "
                         "notebook; inprocess: no kernel, the notebooks' cells run in this process (fastest)")
+    _add_no_cache(p)
     p.set_defaults(func=cmd_pack)
 
     p = sub.add_parser("run", help="run one topic notebook: executed copy plus its HTML")
     p.add_argument("topic", help="question number or name, e.g. 4 or stability")
     _add_common(p)
+    _add_no_cache(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check every input and print the data-quality report")

@@ -39,6 +39,8 @@ class PackContext:
     source_kind: str = "ssda903"  # "ssda903", "published" or "both"
     built_at: str = ""
     notes: list[str] = field(default_factory=list)
+    #: the steps whose results came from the user's private cache (:mod:`cpanalysis.results_cache`)
+    from_cache: list[str] = field(default_factory=list)
 
     def audit(self, indicator_id: str, year: int | None = None) -> pd.DataFrame:
         """Cohort audit for analysts (contains child identifiers: never put it in the pack)."""
@@ -60,11 +62,13 @@ def _indicator_kwargs(ctx_or_params) -> dict:
     return kw
 
 
-def prepare(params: Params, published: Any = None) -> PackContext:
+def prepare(params: Params, published: Any = None, use_cache: bool = True) -> PackContext:
     """Load and validate every source once, compute every indicator, apply disclosure control.
 
-    ``published``: DfE's published files already parsed (a batch of councils parses them once)."""
-    from cpanalysis import disclosure, linkage
+    ``published``: DfE's published files already parsed (a batch of councils parses them once). ``use_cache``:
+    take the indicators and the disclosure-controlled figures from the user's private cache when the inputs
+    they depend on are unchanged (:mod:`cpanalysis.results_cache`), and store them there when not."""
+    from cpanalysis import disclosure, linkage, results_cache
 
     ctx = PackContext(params=params, built_at=dt.datetime.now().strftime("%d %B %Y %H:%M"))
     frames = []
@@ -76,8 +80,16 @@ def prepare(params: Params, published: Any = None) -> PackContext:
         kw = _indicator_kwargs(params)
         # Large returns (a big county, or many years) compute their years in parallel processes.
         par = min(os.cpu_count() or 1, len(years)) if len(ctx.data.episodes) > 50_000 else 1
-        rows, ctx.fingerprints = linkage.compute(ctx.data, years=years, population=kw["population"],
-                                                 la_code=kw["la_code"], workers=par, postcodes=kw.get("postcodes"))
+        key = results_cache.indicators_key(
+            paths.resolve(params.inputs.ssda903), years, kw["population"], kw["la_code"],
+            paths.resolve(params.inputs.postcodes) if params.inputs.postcodes else None)
+        (rows, ctx.fingerprints), hit = results_cache.cached(
+            key, ("rows", "fingerprints"),
+            lambda: linkage.compute(ctx.data, years=years, population=kw["population"], la_code=kw["la_code"],
+                                    workers=par, postcodes=kw.get("postcodes")),
+            "figures computed from the SSDA903 return", use=use_cache)
+        if hit:
+            ctx.from_cache.append("indicators")
         frames.append(rows)
     if params.inputs.published:
         from cpanalysis.compare import comparator_table
@@ -109,8 +121,15 @@ def prepare(params: Params, published: Any = None) -> PackContext:
         frames.append(local_results(ctx.local))
     raw = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
     ctx.raw_results = raw[raw["year"] <= params.year] if not raw.empty else raw
-    ctx.results = (disclosure.apply(ctx.raw_results, params.disclosure, ctx.fingerprints) if not raw.empty
-                   else raw)
+    if not raw.empty:
+        key = results_cache.disclosure_key(ctx.raw_results, ctx.fingerprints, params.disclosure.model_dump())
+        (ctx.results,), hit = results_cache.cached(
+            key, ("results",), lambda: (disclosure.apply(ctx.raw_results, params.disclosure, ctx.fingerprints),),
+            "disclosure-controlled figures", use=use_cache)
+        if hit:
+            ctx.from_cache.append("disclosure")
+    else:
+        ctx.results = raw
     mismatch = return_mismatch(ctx)
     if mismatch:
         ctx.notes.append(mismatch)

@@ -392,7 +392,7 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
 def build_pack(params: Params, topics: list[int] | None = None, out: Path | None = None,
                workers: int | None = None, summary: bool = True,
                html_name: str = "evidence-pack.html", runner: str = "warm", published=None,
-               context=None, progress: bool = False) -> PackResult:
+               context=None, progress: bool = False, use_cache: bool = True) -> PackResult:
     """Build the pack into ``out`` (default :func:`default_out_dir`).
 
     ``runner``: "warm" (kernels kept warm, one per worker; the default), "papermill" (a fresh kernel per
@@ -404,6 +404,9 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     written by cpanalysis (it carries the marker file); a lock stops a second build into the same folder; the
     build happens in a private staging folder that is removed on every exit path, with the cached context
     (child-level data) inside it deleted as soon as the notebooks are done.
+
+    ``use_cache``: reuse the figures of an earlier build from unchanged inputs (:mod:`cpanalysis.results_cache`;
+    figures only, in the user's private cache, never child records).
 
     ``progress`` shows a progress bar on standard error (tqdm; shown only on a terminal). The result carries a
     :class:`BuildReport`, also written to ``build-report.txt`` in the pack folder.
@@ -418,7 +421,7 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
         safe_output.check_replaceable(out_dir)  # again, now that no other build can be changing it
         with safe_output.private_staging(out_dir) as staging:
             return _build_in(staging, out_dir, params, topics, workers, summary, html_name, runner, progress,
-                             published, context)
+                             published, context, use_cache)
 
 
 def default_out_dir(params: Params) -> Path:
@@ -466,7 +469,7 @@ def _progress_bar(enabled: bool, total: int):
 
 def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | None, workers: int | None,
               summary: bool, html_name: str, runner: str, progress: bool = False, published=None,
-              context=None) -> PackResult:
+              context=None, use_cache: bool = True) -> PackResult:
     from cpanalysis import evidence, present, safe_output
 
     t0 = time.perf_counter()
@@ -487,7 +490,7 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
 
         started = time.perf_counter()
         bar.set_postfix_str("reading and checking the data")
-        ctx = context if context is not None else present.prepare(params, published=published)
+        ctx = context if context is not None else present.prepare(params, published=published, use_cache=use_cache)
         _require_usable(ctx, params)
         guard_terms["terms"] = guard.terms_from(ctx.data)
         if runner == "inprocess":

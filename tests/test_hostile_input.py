@@ -560,7 +560,7 @@ def test_edited_cache_cannot_change_a_figure(tmp_path, monkeypatch):
     figures.to_parquet(entry / "figures.parquet", index=False)
     # even with the manifest's hash updated (the signature then fails)
     manifest = json.loads((entry / "manifest.json").read_text())
-    manifest["figures"]["sha256"] = published._file_hash(entry / "figures.parquet")
+    manifest["frames"]["figures"]["sha256"] = published._file_hash(entry / "figures.parquet")
     (entry / "manifest.json").write_text(json.dumps(manifest))
     again = published.load_published(src)
     pd.testing.assert_frame_equal(truth, again.figures)

@@ -23,8 +23,6 @@ Its ``source_row`` is the record number in the parquet file (the first record is
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import time
 import zlib
@@ -34,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cpanalysis import cache as store
 from cpanalysis import paths
 from cpanalysis.errors import FatalError
 from cpanalysis.sources.catalogue import (  # noqa: F401 - the catalogue's names, long imported from here
@@ -450,265 +449,53 @@ def _measure_figures(m: Measure, t: Table) -> pd.DataFrame:
     return out[FIGURE_COLUMNS]
 
 
-def cache_dir() -> Path:
-    """Where parsed published files are cached: ``$CPANALYSIS_CACHE_DIR``, else the user cache folder."""
-    env = os.environ.get("CPANALYSIS_CACHE_DIR")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cpanalysis"
-
-
+#: the cache's machinery (:mod:`cpanalysis.cache`), long reached from here
+cache_dir = store.cache_dir
+cache_entries = store.cache_entries
+cache_limit_bytes = store.cache_limit_bytes
+clear_cache = store.clear_cache
+enforce_cache_limit = store.enforce_cache_limit
+_file_hash = store.file_hash
+_warn = store.warn
 #: bump when the cache layout changes
-CACHE_FORMAT = 2
-#: the cache's size limit unless ``$CPANALYSIS_CACHE_MAX_MB`` says otherwise; one entry for all of DfE's files in
-#: ../shared/data is about 8 MB, so this keeps dozens of folders or catalogue versions
-CACHE_MAX_MB = 500
-#: what cpanalysis writes in the cache folder (entries of this and the earlier pickle format; unfinished writes):
-#: only these are ever evicted or cleared
-_CACHE_ENTRY = re.compile(r"^(published-[0-9a-f]{16,64}(\.pkl)?|\.published-[0-9a-f]{16,64}-.+)$")
-_WARNED: set[str] = set()
-
-
-def _warn(message: str) -> None:
-    import sys
-
-    if message not in _WARNED:
-        _WARNED.add(message)
-        print(f"cpanalysis: {message}", file=sys.stderr)
-
-
-def _file_hash(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+CACHE_FORMAT = 3
 
 
 def _cache_key(folder: Path, files: list[Path] | None = None) -> str:
     """A hash of the content of every published file (and of the catalogue and this loader): any edit to any
     file, whatever its size or modification time, gives a new key."""
+    import hashlib
+
     h = hashlib.sha256(f"format {CACHE_FORMAT}\n".encode())
     for extra in (Path(__file__), CATALOGUE_FILE):
         h.update(extra.read_bytes())
     for p in files if files is not None else find_files(folder):
-        h.update(f"{p.relative_to(folder).as_posix()}\0{_file_hash(p)}\n".encode())
+        h.update(f"{p.relative_to(folder).as_posix()}\0{store.file_hash(p)}\n".encode())
     return h.hexdigest()[:32]
-
-
-def _private_cache_dir() -> Path | None:
-    """The cache folder, created private (0700); None (no caching, with a warning) when it is not safe: not owned
-    by this user, or writable by others, or a symbolic link."""
-    d = cache_dir()
-    try:
-        d.mkdir(parents=True, exist_ok=True, mode=0o700)
-        st = os.lstat(d)
-    except OSError as err:
-        _warn(f"the cache folder {d} cannot be used ({err.strerror or err}); published files are parsed each time.")
-        return None
-    import stat
-
-    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
-        _warn(f"the cache folder {d} is not a plain folder, so it is not used.")
-        return None
-    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-        _warn(f"the cache folder {d} is writable by other users or owned by another user, so it is not used "
-              f"(a cache others can change could change the figures). Run: chmod 700 {d}")
-        return None
-    return d
-
-
-def cache_limit_bytes() -> int:
-    """The cache's size limit: ``$CPANALYSIS_CACHE_MAX_MB`` megabytes (0 turns caching off), else CACHE_MAX_MB."""
-    env = os.environ.get("CPANALYSIS_CACHE_MAX_MB", "").strip()
-    try:
-        mb = float(env) if env else CACHE_MAX_MB
-    except ValueError:
-        _warn(f"CPANALYSIS_CACHE_MAX_MB={env!r} is not a number of megabytes; using {CACHE_MAX_MB}.")
-        mb = CACHE_MAX_MB
-    return max(0, int(mb * 1024 * 1024))
-
-
-def _size(path: Path) -> int:
-    if path.is_symlink() or not path.is_dir():
-        return path.lstat().st_size
-    return sum(f.lstat().st_size for f in path.rglob("*") if not f.is_symlink() and f.is_file())
-
-
-def cache_entries(d: Path | None = None) -> list[tuple[Path, int, float]]:
-    """cpanalysis's entries in the cache folder: (path, bytes, last used), least recently used first."""
-    d = cache_dir() if d is None else d
-    if not d.is_dir():
-        return []
-    out = []
-    for p in d.iterdir():
-        if _CACHE_ENTRY.match(p.name):
-            try:
-                used = (p / "manifest.json").stat().st_mtime if (p / "manifest.json").is_file() else p.lstat().st_mtime
-                out.append((p, _size(p), used))
-            except OSError:
-                continue
-    return sorted(out, key=lambda e: e[2])
-
-
-def _remove_entry(p: Path) -> None:
-    import shutil
-
-    if p.is_dir() and not p.is_symlink():
-        shutil.rmtree(p, ignore_errors=True)
-    else:
-        p.unlink(missing_ok=True)
-
-
-def enforce_cache_limit(d: Path, limit: int | None = None, keep: Path | None = None) -> list[Path]:
-    """Evict the least recently used entries until the cache is within ``limit`` bytes (default
-    :func:`cache_limit_bytes`). Entries of the old pickle format and unfinished writes older than an hour are
-    always removed; ``keep`` (the entry just written) stays. Returns what was removed."""
-    limit = cache_limit_bytes() if limit is None else limit
-    entries = cache_entries(d)
-    removed = []
-    for p, _, used in entries:
-        stale = p.name.endswith(".pkl") or (p.name.startswith(".") and time.time() - used > 3600)
-        if stale and p != keep:
-            _remove_entry(p)
-            removed.append(p)
-    live = [e for e in entries if e[0] not in removed and not e[0].name.startswith(".")]
-    total = sum(size for _, size, _ in live)
-    for p, size, _ in live:  # least recently used first
-        if total <= limit:
-            break
-        if p == keep:
-            continue
-        _remove_entry(p)
-        removed.append(p)
-        total -= size
-    return removed
-
-
-def clear_cache(d: Path | None = None) -> tuple[int, int]:
-    """Empty the cache: every entry cpanalysis wrote and its signing key (anything else in the folder is left
-    alone; the folder is removed when nothing else is in it). Returns (entries removed, bytes freed)."""
-    d = cache_dir() if d is None else d
-    entries = cache_entries(d)
-    for p, _, _ in entries:
-        _remove_entry(p)
-    for name in ("cache-key",):
-        (d / name).unlink(missing_ok=True)
-    try:
-        d.rmdir()
-    except OSError:
-        pass
-    return len(entries), sum(size for _, size, _ in entries)
-
-
-def _hmac_key(d: Path) -> bytes:
-    """A random per-user key (file mode 0600) that authenticates cache manifests."""
-    import secrets
-
-    key = d / "cache-key"
-    try:
-        data = key.read_bytes()
-        if len(data) == 32:
-            return data
-    except OSError:
-        pass
-    data = secrets.token_bytes(32)
-    fd = os.open(key.with_suffix(f".{os.getpid()}.tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(key.with_suffix(f".{os.getpid()}.tmp"), key)
-    return data
-
-
-def _sign(key: bytes, manifest: dict) -> str:
-    import hmac
-    import json
-
-    body = json.dumps({k: v for k, v in manifest.items() if k != "mac"}, sort_keys=True).encode()
-    return hmac.new(key, body, "sha256").hexdigest()
 
 
 def _save_cache(pub: PublishedData, d: Path, key: str) -> None:
     """Parsed tables as Parquet plus a JSON manifest (column roles, notes, a hash of each Parquet file) signed
-    with the user's cache key. Nothing in it can run code when read."""
-    import json
-    import shutil
-    import tempfile
-
-    tmp = Path(tempfile.mkdtemp(prefix=f".published-{key}-", dir=d))
-    try:
-        def put(df: pd.DataFrame, name: str) -> dict:
-            path = tmp / name
-            df.to_parquet(path, index=False)
-            objects = [str(c) for c in df.columns if df[c].dtype == object]  # restored as object, not str
-            return {"file": name, "sha256": _file_hash(path), "object_columns": objects}
-
-        tables = []
-        for i, (name, t) in enumerate(pub.tables.items()):
-            tables.append({"name": name, "path": str(t.path), "filter_columns": list(t.filter_columns),
-                           "indicator_columns": list(t.indicator_columns), "notes": list(t.notes),
-                           **put(t.frame, f"table-{i}.parquet")})
-        files = pub.files.copy()
-        manifest = {"format": CACHE_FORMAT, "key": key, "folder": str(pub.folder), "tables": tables,
-                    "figures": put(pub.figures, "figures.parquet"),
-                    "files": put(files, "files.parquet")}
-        manifest["mac"] = _sign(_hmac_key(d), manifest)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        final = d / f"published-{key}"
-        try:
-            tmp.rename(final)
-        except OSError:  # another process wrote it first
-            shutil.rmtree(tmp, ignore_errors=True)
-        removed = enforce_cache_limit(d, keep=final)
-        if removed:
-            _warn(f"the cache in {d} was kept within {cache_limit_bytes() // (1024 * 1024)} MB by removing "
-                  f"{len(removed)} older entr{'y' if len(removed) == 1 else 'ies'} "
-                  "(set CPANALYSIS_CACHE_MAX_MB to change the limit; `cpanalysis cache clear` empties it).")
-    except Exception:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with the user's cache key (:mod:`cpanalysis.cache`). Nothing in it can run code when read."""
+    names = list(pub.tables)
+    frames = {f"table-{i}": pub.tables[n].frame for i, n in enumerate(names)}
+    frames.update(figures=pub.figures, files=pub.files.copy())
+    tables = [{"name": n, "path": str(t.path), "filter_columns": list(t.filter_columns),
+               "indicator_columns": list(t.indicator_columns), "notes": list(t.notes), "frame": f"table-{i}"}
+              for i, (n, t) in enumerate(pub.tables.items())]
+    store.write_entry(d, "published", key, frames, {"folder": str(pub.folder), "tables": tables}, CACHE_FORMAT)
 
 
 def _load_cache(d: Path, key: str, folder: Path) -> PublishedData | None:
     """The cached result for ``key``, or None when absent; a cache whose manifest signature or file hashes do not
     match (edited, replaced or damaged) is reported, removed and not used."""
-    import hmac
-    import json
-    import shutil
-
-    base = d / f"published-{key}"
-    mf = base / "manifest.json"
-    if not mf.is_file():
+    got = store.read_entry(d, "published", key, CACHE_FORMAT, "copy of the published files")
+    if got is None:
         return None
-    try:
-        manifest = json.loads(mf.read_text(encoding="utf-8"))
-        ok = (manifest.get("format") == CACHE_FORMAT and manifest.get("key") == key
-              and hmac.compare_digest(str(manifest.get("mac", "")), _sign(_hmac_key(d), manifest)))
-        parts = manifest["tables"] + [manifest["figures"], manifest["files"]]
-        if ok:
-            for part in parts:
-                f = base / Path(part["file"]).name
-                if not f.is_file() or os.path.islink(f) or _file_hash(f) != part["sha256"]:
-                    ok = False
-                    break
-        if not ok:
-            raise ValueError("signature or hash mismatch")
-
-        def get(part: dict) -> pd.DataFrame:
-            df = pd.read_parquet(base / Path(part["file"]).name)
-            objects = [c for c in part.get("object_columns", []) if c in df.columns]
-            return df.astype({c: object for c in objects}) if objects else df
-
-        tables = {t["name"]: Table(t["name"], Path(t["path"]), get(t), list(t["filter_columns"]),
-                                   list(t["indicator_columns"]), list(t["notes"])) for t in manifest["tables"]}
-        try:
-            os.utime(mf)  # last used: the least recently used entries are evicted first
-        except OSError:
-            pass
-        return PublishedData(folder=folder, tables=tables, figures=get(manifest["figures"]),
-                             files=get(manifest["files"]))
-    except Exception:  # noqa: BLE001 - anything wrong with a cache means parsing again
-        _warn(f"the cached copy of the published files in {base} did not pass its integrity check (it was changed "
-              "or damaged) and was discarded; the files were parsed again.")
-        shutil.rmtree(base, ignore_errors=True)
-        return None
+    frames, meta = got
+    tables = {t["name"]: Table(t["name"], Path(t["path"]), frames[t["frame"]], list(t["filter_columns"]),
+                               list(t["indicator_columns"]), list(t["notes"])) for t in meta["tables"]}
+    return PublishedData(folder=folder, tables=tables, figures=frames["figures"], files=frames["files"])
 
 
 def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
@@ -727,7 +514,7 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
         raise PublishedDataError(f"{folder}: published-data folder not found. Give --published with a folder of "
                                  "DfE files (e.g. ../shared/data) or run `cpanalysis data download --dest DIR`.")
     if cache and cache_limit_bytes() > 0:
-        d = _private_cache_dir()
+        d = store.private_cache_dir()
         if d is not None:
             key = _cache_key(folder)
             pub = _load_cache(d, key, folder)
