@@ -57,7 +57,7 @@ def demo(runner: str, workers: int, tmp: Path) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runner", default="warm", choices=["warm", "papermill", "inprocess"])
+    ap.add_argument("--runner", default="inprocess", choices=["inprocess", "warm", "papermill"])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--published", default=str(paths.SHARED_DATA_DIR))
     ap.add_argument("--batch", type=int, default=4)

@@ -377,9 +377,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--topics", help="LGA question numbers to include, e.g. 4,8 (default: all in the parameters)")
     p.add_argument("--workers", type=int, default=None, help="parallel notebook workers (default: CPU count)")
-    p.add_argument("--runner", choices=["warm", "papermill", "inprocess"], default="warm",
-                   help="warm: Jupyter kernels kept warm, one per worker (default); papermill: a fresh kernel per "
-                        "notebook; inprocess: no kernel, the notebooks' cells run in this process (fastest)")
+    p.add_argument("--runner", choices=["inprocess", "warm", "papermill"], default="inprocess",
+                   help="inprocess (default, fastest): no kernel, the notebooks' cells run in this process and, on "
+                        "two or more cores, one helper process; warm: Jupyter kernels kept warm, one per worker; "
+                        "papermill: a fresh kernel per notebook")
     _add_no_cache(p)
     p.set_defaults(func=cmd_pack)
 

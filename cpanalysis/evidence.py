@@ -62,12 +62,13 @@ def _indicator_kwargs(ctx_or_params) -> dict:
     return kw
 
 
-def prepare(params: Params, published: Any = None, use_cache: bool = True) -> PackContext:
+def prepare(params: Params, published: Any = None, use_cache: bool = True, pool: Any = None) -> PackContext:
     """Load and validate every source once, compute every indicator, apply disclosure control.
 
     ``published``: DfE's published files already parsed (a batch of councils parses them once). ``use_cache``:
     take the indicators and the disclosure-controlled figures from the user's private cache when the inputs
-    they depend on are unchanged (:mod:`cpanalysis.results_cache`), and store them there when not."""
+    they depend on are unchanged (:mod:`cpanalysis.results_cache`), and store them there when not. ``pool``: an
+    executor with a second process already started, which computes half of the years' indicators."""
     from cpanalysis import disclosure, linkage, results_cache
 
     ctx = PackContext(params=params, built_at=dt.datetime.now().strftime("%d %B %Y %H:%M"))
@@ -86,7 +87,7 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True) -> Pa
         (rows, ctx.fingerprints), hit = results_cache.cached(
             key, ("rows", "fingerprints"),
             lambda: linkage.compute(ctx.data, years=years, population=kw["population"], la_code=kw["la_code"],
-                                    workers=par, postcodes=kw.get("postcodes")),
+                                    workers=par, postcodes=kw.get("postcodes"), pool=pool if par == 1 else None),
             "figures computed from the SSDA903 return", use=use_cache)
         if hit:
             ctx.from_cache.append("indicators")

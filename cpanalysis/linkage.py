@@ -57,27 +57,50 @@ def fingerprints(audit: pd.DataFrame, definition, year: int) -> list[dict]:
 
 
 def compute(data, years: list[int], population: dict[int, float] | None = None, la_code: str | None = None,
-            postcodes: pd.DataFrame | None = None, workers: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every indicator for every year (exactly ``registry.compute``'s rows) and their set fingerprints."""
+            postcodes: pd.DataFrame | None = None, workers: int = 1, pool=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every indicator for every year (exactly ``registry.compute``'s rows) and their set fingerprints.
+
+    ``workers`` > 1 computes the years in that many new processes (a large return); ``pool`` (an executor with
+    a process already started, e.g. the pack builder's helper) computes every other year while this process
+    computes the rest. Either way the rows and fingerprints come back in the order of a serial run."""
+    state = {"data": data, "population": population, "la_code": la_code, "postcodes": postcodes}
+    if pool is not None and len(years) > 1:
+        theirs = sorted(years)[1::2]
+        future = pool.submit(_compute_with, state, theirs)
+        mine = _compute(data, [y for y in years if y not in theirs], population, la_code, postcodes)
+        return _in_serial_order([mine, future.result()])
     if workers > 1 and len(years) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        state = {"data": data, "population": population, "la_code": la_code, "postcodes": postcodes}
         with ProcessPoolExecutor(max_workers=min(workers, len(years)),
                                  mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_init_worker, initargs=(state,)) as pool:
             parts = list(pool.map(_compute_year, years))
-        from cpanalysis.indicators.registry import RESULT_COLUMNS, all_indicators
-
-        order = {ind.id: i for i, ind in enumerate(all_indicators())}
-        rows = pd.concat([p[0].assign(_y=i) for i, p in enumerate(parts)], ignore_index=True)
-        rows["_i"] = rows["indicator_id"].map(order)
-        rows["_r"] = range(len(rows))
-        rows = rows.sort_values(["_i", "_y", "_r"], kind="stable")[RESULT_COLUMNS].reset_index(drop=True)
-        fps = pd.concat([p[1] for p in parts], ignore_index=True)
-        return rows, fps
+        return _in_serial_order(parts)
     return _compute(data, years, population, la_code, postcodes)
+
+
+def _in_serial_order(parts: list[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows and fingerprints computed for different years, put in the order a serial run gives: by indicator
+    (registry order), then year, then the order each indicator returned them."""
+    from cpanalysis.indicators.registry import RESULT_COLUMNS, all_indicators
+
+    order = {ind.id: i for i, ind in enumerate(all_indicators())}
+
+    def sort(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+        df = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+        df["_i"] = df["indicator_id"].map(order)
+        df["_r"] = range(len(df))
+        return df.sort_values(["_i", "year", "_r"], kind="stable")[columns].reset_index(drop=True)
+
+    rows = sort([p[0] for p in parts], RESULT_COLUMNS)
+    fps = sort([p[1] for p in parts], FP_COLUMNS).astype({"num_fp": object, "den_fp": object})
+    return rows, fps
+
+
+def _compute_with(state: dict, years: list[int]):
+    return _compute(state["data"], years, state["population"], state["la_code"], state["postcodes"])
 
 
 def _compute(data, years, population, la_code, postcodes) -> tuple[pd.DataFrame, pd.DataFrame]:

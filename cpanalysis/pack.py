@@ -308,6 +308,75 @@ def _execute_inprocess(job: Job) -> tuple[str, str | None]:
         return dst, str(err)
 
 
+#: what the helper imports while the builder reads the data (the notebooks' and the indicators' modules)
+HELPER_IMPORTS = ("cpanalysis.present", "cpanalysis.figures", "cpanalysis.linkage", "cpanalysis.runner",
+                  "cpanalysis.indicators.registry", "matplotlib.pyplot", "papermill.parameterize")
+
+
+def _helper_init(parent_pid: int) -> None:
+    import importlib
+
+    from cpanalysis.safe_output import die_with_parent
+
+    die_with_parent(parent_pid)
+    for name in HELPER_IMPORTS:
+        importlib.import_module(name)
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()  # the first chart drawn in a process loads the fonts (about 0.5 s): do it now
+    ax.set_title("warm-up")
+    fig.savefig(io.BytesIO(), format="svg")
+    plt.close(fig)
+
+
+def helper_pool() -> ProcessPoolExecutor:
+    """The in-process build's second process on a machine with two or more cores. It is spawned when the build
+    starts, so its imports overlap the builder's reading of the data; it then computes every other year's
+    indicators (:func:`cpanalysis.linkage.compute`) and runs its share of the notebooks. The evidence reaches it
+    through a pipe, never a file, and it dies with the builder."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=_MP, initializer=_helper_init, initargs=(os.getpid(),))
+    pool.submit(os.getpid)  # an executor starts its process at the first task: start it now
+    return pool
+
+
+def _execute_share(jobs: list[Job], key: str, ctx: bytes) -> list[tuple[str, str | None]]:
+    """In the helper: run ``jobs`` in-process with the evidence (pickled by the builder a moment ago and sent
+    through the executor's pipe; never a file) under ``key``."""
+    import pickle
+
+    from cpanalysis import evidence
+
+    evidence.IN_PROCESS[key] = pickle.loads(ctx)  # noqa: S301 - bytes this build's own process just made
+    try:
+        return [_execute_inprocess(j) for j in jobs]
+    finally:
+        evidence.IN_PROCESS.pop(key, None)
+
+
+#: measured seconds of each notebook in the demo pack (in-process, idle machine, every measure's findings
+#: already worked out), to share them between two processes; a notebook not listed counts as a question
+NOTEBOOK_SECONDS = {"00_summary": 0.05, "99_annex": 0.9, "01_commissioning": 0.3, "04_stability": 0.2}
+
+
+def _split_for_helper(jobs: list[Job]) -> tuple[list[Job], list[Job]]:
+    """(the builder's share, the helper's share), by measured cost, heaviest first to the lighter side; the
+    builder also exports, so it takes the summary."""
+    mine: list[Job] = []
+    theirs: list[Job] = []
+    load = [0.0, 0.0]
+
+    def cost(job: Job) -> float:
+        return NOTEBOOK_SECONDS.get(Path(job[0]).stem, 0.15)
+
+    for job in sorted(jobs, key=cost, reverse=True):
+        side = 0 if load[0] <= load[1] else 1
+        (mine if side == 0 else theirs).append(job)
+        load[side] += cost(job)
+    return mine, theirs
+
+
 def _wait_reporting(futures, jobs: list[Job], progress: Callable[[str], None] | None) -> None:
     """Wait for the workers, calling ``progress(name)`` as each executed notebook appears (a warm worker writes
     each notebook when it finishes it)."""
@@ -331,19 +400,41 @@ def _wait_reporting(futures, jobs: list[Job], progress: Callable[[str], None] | 
 
 def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
                   prepare: Callable[[], None] | None = None, ready: Path | None = None,
-                  progress: Callable[[str], None] | None = None) -> list[tuple[str, str | None]]:
+                  progress: Callable[[str], None] | None = None, helper: ProcessPoolExecutor | None = None,
+                  context_key: str | None = None) -> list[tuple[str, str | None]]:
     """Execute notebooks across ``workers`` processes. ``runner="warm"`` keeps one kernel per worker;
     ``"papermill"`` starts a fresh kernel per notebook (slower; the behaviour of the papermill CLI).
 
     ``prepare`` (with ``ready``, the file it signals through) is the builder's data preparation. With the
     warm runner on several workers it runs while the kernels start; otherwise it runs first. ``progress`` is
-    called with each notebook's name as it finishes.
+    called with each notebook's name as it finishes. ``helper`` (in-process runner only; :func:`helper_pool`)
+    runs a share of the notebooks with the evidence prepared under ``context_key``.
     """
     workers = max(1, min(workers, len(jobs)))
     order = {j[1]: i for i, j in enumerate(jobs)}
     if runner == "inprocess":
         if prepare is not None:
             prepare()
+        if helper is not None and context_key is not None and len(jobs) > 1:
+            from cpanalysis import evidence
+
+            mine, theirs = _split_for_helper(jobs)
+            import pickle
+
+            # Pickled here, before the builder's own notebooks start (they fill the evidence's memo caches): the
+            # executor would otherwise pickle it in a background thread while it changes.
+            ctx = evidence.IN_PROCESS[context_key]
+            evidence.all_evidence(ctx)  # every measure's findings, once, so neither process works them out again
+            payload = pickle.dumps(ctx, protocol=pickle.HIGHEST_PROTOCOL)
+            future = helper.submit(_execute_share, theirs, context_key, payload)
+            results = []
+            for j in mine:
+                results.append(_execute_inprocess(j))
+                if progress is not None:
+                    progress(Path(j[0]).stem)
+            _wait_reporting([future], theirs, progress)
+            results += future.result()
+            return sorted(results, key=lambda r: order[r[0]])
         results = []
         for j in jobs:
             results.append(_execute_inprocess(j))
@@ -391,12 +482,13 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
 
 def build_pack(params: Params, topics: list[int] | None = None, out: Path | None = None,
                workers: int | None = None, summary: bool = True,
-               html_name: str = "evidence-pack.html", runner: str = "warm", published=None,
+               html_name: str = "evidence-pack.html", runner: str = "inprocess", published=None,
                context=None, progress: bool = False, use_cache: bool = True) -> PackResult:
     """Build the pack into ``out`` (default :func:`default_out_dir`).
 
-    ``runner``: "warm" (kernels kept warm, one per worker; the default), "papermill" (a fresh kernel per
-    notebook) or "inprocess" (no kernel: :mod:`cpanalysis.runner`, used by batches of councils).
+    ``runner``: "inprocess" (the default: no kernel, :mod:`cpanalysis.runner`; on two or more cores a helper
+    process computes half the indicators and runs half the notebooks), "warm" (Jupyter kernels kept warm, one
+    per worker) or "papermill" (a fresh kernel per notebook, the papermill CLI's behaviour).
     ``published``: DfE's files already parsed (a batch parses them once for every council); ``context``: the
     evidence already prepared for these parameters (the batch keeps it for its index and CSV).
 
@@ -490,7 +582,8 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
 
         started = time.perf_counter()
         bar.set_postfix_str("reading and checking the data")
-        ctx = context if context is not None else present.prepare(params, published=published, use_cache=use_cache)
+        ctx = context if context is not None else present.prepare(params, published=published, use_cache=use_cache,
+                                                                  pool=helper)
         _require_usable(ctx, params)
         guard_terms["terms"] = guard.terms_from(ctx.data)
         if runner == "inprocess":
@@ -511,13 +604,19 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     jobs = [(str(notebook_path(n)), str(staging / "notebooks" / f"{n}.ipynb"), nb_params, str(paths.ROOT))
             for n in names]
     workers = workers or min(len(jobs), os.cpu_count() or 2)
+    # The in-process runner on two or more cores: a second process, started now so that its imports overlap
+    # the reading of the data, computes half the indicators and runs half the notebooks.
+    helper = helper_pool() if runner == "inprocess" and workers > 1 and len(jobs) > 1 else None
     started = time.perf_counter()
     try:
-        results = run_notebooks(jobs, workers, runner, prepare=prepare, ready=cache / "READY", progress=notebook_done)
+        results = run_notebooks(jobs, workers, runner, prepare=prepare, ready=cache / "READY", progress=notebook_done,
+                                helper=helper, context_key=str(cache))
     except BaseException:
         bar.close()
         raise
     finally:
+        if helper is not None:
+            helper.shutdown(wait=True, cancel_futures=True)
         evidence.IN_PROCESS.pop(str(cache), None)
         shutil.rmtree(cache, ignore_errors=True)  # the cache holds child-level data: never keep it
     timings["notebooks"] = time.perf_counter() - started  # includes prepare when it overlaps kernel start

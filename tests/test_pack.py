@@ -150,3 +150,18 @@ def test_built_pack_is_marked_as_written_by_cpanalysis(built):
     assert (result.out_dir / MARKER).is_file()
     assert sorted(p.name for p in result.out_dir.parent.iterdir()) == [result.out_dir.name]
 
+
+
+def _comparable(html: str) -> str:
+    """The pack without the minute it was built."""
+    return re.sub(r"built \d{1,2} \w+ \d{4} \d{2}:\d{2}", "built (time)", html)
+
+
+@pytest.mark.parametrize("runner,workers", [("warm", 2), ("inprocess", 1)])
+def test_every_runner_gives_the_same_pack(built, tmp_path, runner, workers):
+    """The default (in-process, a helper process on two cores) and a Jupyter kernel, or one process alone,
+    give byte-identical packs."""
+    _, html = built
+    other = pack.build_pack(demo_params(tmp_path / runner, topics=(1, 4)), workers=workers, runner=runner,
+                            use_cache=False)
+    assert _comparable(other.html.read_text(encoding="utf-8")) == _comparable(html)
