@@ -311,10 +311,15 @@ class _Sink(list):
 
 # ------------------------------------------------------------------------------------ isolation
 def _pandas_options() -> dict:
+    """Every registered pandas option's value (pandas has no public snapshot; ``option_context`` needs names)."""
+    import warnings
+
     import pandas as pd
     from pandas._config.config import _registered_options
 
-    return {k: pd.get_option(k) for k in _registered_options}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reading a deprecated option warns
+        return {k: pd.get_option(k) for k in _registered_options}
 
 
 @contextlib.contextmanager
