@@ -217,7 +217,8 @@ def _make_shell():
 
     # no history database and no pager: a notebook's history and help go nowhere, as under nbclient
     cfg = Config({"HistoryManager": {"enabled": False}})
-    shell = Shell(config=cfg, user_module=types.ModuleType("__main__"))
+    with _process_globals_kept():  # the shell's builtins (__IPYTHON__, display) and prompts: see _isolated
+        shell = Shell(config=cfg, user_module=types.ModuleType("__main__"))
     shell.set_hook("show_in_pager", page.as_hook(lambda *args, **kwargs: None), 99)
     inline = InlineBackend.instance(parent=shell)
     select_figure_formats(shell, inline.figure_formats, **inline.print_figure_kwargs)
@@ -310,6 +311,36 @@ class _Sink(list):
 
 
 # ------------------------------------------------------------------------------------ isolation
+#: builtins an IPython shell adds for good (its builtin trap adds get_ipython, exit, quit while a cell runs)
+SHELL_BUILTINS = ("__IPYTHON__", "display")
+
+
+@contextlib.contextmanager
+def _process_globals_kept():
+    """Undo what creating or using the shell leaves in the builder's process: builtins and REPL prompts."""
+    import builtins
+
+    saved_builtins = {k: builtins.__dict__.get(k, _MISSING) for k in SHELL_BUILTINS}
+    saved_prompts = {k: getattr(sys, k, _MISSING) for k in ("ps1", "ps2", "ps3")}
+    try:
+        yield
+    finally:
+        for k, v in saved_builtins.items():
+            if v is _MISSING:
+                builtins.__dict__.pop(k, None)
+            else:
+                builtins.__dict__[k] = v
+        for k, v in saved_prompts.items():
+            if v is _MISSING:
+                if hasattr(sys, k):
+                    delattr(sys, k)
+            else:
+                setattr(sys, k, v)
+
+
+_MISSING = object()
+
+
 def _pandas_options() -> dict:
     """Every registered pandas option's value (pandas has no public snapshot; ``option_context`` needs names)."""
     import warnings
@@ -325,11 +356,13 @@ def _pandas_options() -> dict:
 @contextlib.contextmanager
 def _isolated(shell):
     """One notebook's run: fresh namespace; the process's state restored afterwards, even after a failure."""
+    import builtins
     import warnings
 
     import matplotlib
     import pandas as pd
     from IPython.core.interactiveshell import InteractiveShell
+    from IPython.display import display
     from matplotlib import pyplot as plt
 
     from cpanalysis import present
@@ -343,7 +376,8 @@ def _isolated(shell):
     InteractiveShell._instance = shell  # display(), get_ipython() reach this shell (even inside Jupyter)
     sys.modules["__main__"] = shell.user_module  # pickle finds notebook-defined classes, as in a kernel
     try:
-        with matplotlib.rc_context(), warnings.catch_warnings():
+        with _process_globals_kept(), matplotlib.rc_context(), warnings.catch_warnings():
+            builtins.__IPYTHON__, builtins.display = True, display  # as in a kernel
             try:
                 yield
             finally:
@@ -351,7 +385,10 @@ def _isolated(shell):
                     plt.close("all")
     finally:
         InteractiveShell._instance = saved_instance
-        sys.modules["__main__"] = saved_main
+        if saved_main is None:
+            sys.modules.pop("__main__", None)
+        else:
+            sys.modules["__main__"] = saved_main
         present.SINK = saved_sink
         os.chdir(cwd)
         if dict(os.environ) != environ:

@@ -147,12 +147,24 @@ def test_failing_cell_names_notebook_and_cell(tmp_path):
     assert cells["'x' in globals()"].outputs[0].data["text/plain"] == "False"
 
 
-def test_builder_process_is_left_alone(tmp_path):
+def test_builder_process_is_left_alone(tmp_path, monkeypatch):
+    import builtins
+    import os
     import sys
 
-    main, stdout, displayhook = sys.modules["__main__"], sys.stdout, sys.displayhook
-    run(tmp_path, ["import sys\nsys.modules['__main__'].__name__"])
-    assert (sys.modules["__main__"], sys.stdout, sys.displayhook) == (main, stdout, displayhook)
+    from IPython.core.interactiveshell import InteractiveShell
+
+    def state():
+        return (sys.modules["__main__"], sys.stdout, sys.stderr, sys.stdin, sys.displayhook, os.getcwd(),
+                getattr(sys, "ps1", None), "__IPYTHON__" in vars(builtins), "display" in vars(builtins),
+                InteractiveShell.initialized())
+
+    monkeypatch.setattr(runner, "_SHELL", None)  # the shell is created here: its creation must leave no trace
+    before = state()
+    cells = run(tmp_path, ["import sys, os\nos.chdir('/')\nsys.modules['__main__'].__name__, __IPYTHON__",
+                           "get_ipython() is not None"])
+    assert cells["get_ipython() is not None"].outputs[0].data["text/plain"] == "True"
+    assert state() == before
 
 
 @pytest.mark.notebook
