@@ -12,15 +12,18 @@ that :mod:`cpanalysis.present` renders is collected through ``present.SINK`` as 
 those a kernel gives, so the executed notebooks and the exported pack are the same documents.
 
 Compared with a kernel (``cpanalysis.pack``'s warm runner) this saves a kernel start and its imports (about
-3 s per worker) and costs well under 0.1 s per notebook. Each notebook gets a fresh namespace, and
+3 s per worker); the shell costs about 0.15 s once per process and a few milliseconds per notebook. Each notebook gets a fresh namespace, and
 afterwards matplotlib's rcParams, pandas options, ``warnings`` filters, the working directory, environment
 variables, IPython's display formatters and ``present.SINK`` are restored and all figures closed, even when
-a cell fails; a failing cell raises :class:`CellError` naming the notebook and cell.
+a cell fails; a failing cell raises :class:`CellError` naming the notebook and cell. As in the warm kernel
+(``%reset -f`` between notebooks), IPython's own configuration (``%config``, ``%load_ext``) carries over.
 
-A notebook goes to a kernel instead (the builder catches :class:`NeedsKernel`, raised before any cell runs)
-when it uses what only a kernel with a frontend can do: a GUI or widget matplotlib backend
-(``%matplotlib qt``/``widget``/...), ``%gui``, ``%qtconsole``, ``%connect_info``, or the interactive
-debugger (``%debug``, ``%pdb``). ``input()`` in a cell fails as it does under ``nbclient`` (no stdin).
+A notebook goes to a kernel instead when it uses what only a kernel with a frontend can do: a GUI or widget
+matplotlib backend (``%matplotlib qt``/``widget``/...), ``%gui``, ``%qtconsole``, ``%connect_info`` or the
+interactive debugger (``%debug``, ``%pdb``). For these :func:`execute` raises :class:`NeedsKernel` before any
+cell runs, naming the notebook and cell, so that the builder runs that notebook in a Jupyter kernel
+(``cpanalysis.pack``'s warm runner) instead. Other magics (``%time``, ``%%time``, ``%matplotlib inline``, ``!cmd``,
+``?``) run here as in a kernel. ``input()`` fails as under ``nbclient``, which gives a notebook no stdin.
 """
 
 from __future__ import annotations
