@@ -254,7 +254,7 @@ def _execute_warm(jobs: list[Job], ready: str | None = None) -> list[tuple[str, 
                 out.append((dst, f"{err.ename}: {err.evalue}"))
             except Exception as err:  # noqa: BLE001 - reported to the user with the notebook name
                 out.append((dst, f"{type(err).__name__}: {err}"))
-            nb.metadata["cpanalysis"] = {"seconds": round(time.perf_counter() - started, 3)}
+            nb.metadata["cpanalysis"] = {"seconds": round(time.perf_counter() - started, 3), "runner": "kernel"}
             nbformat.write(nb, dst)
     finally:
         km.shutdown_kernel(now=True)
@@ -304,8 +304,34 @@ def _execute_inprocess(job: Job) -> tuple[str, str | None]:
     try:
         runner.execute(src, dst, parameters)
         return dst, None
+    except runner.NeedsKernel as err:
+        return dst, NEEDS_KERNEL + str(err)
     except runner.CellError as err:
         return dst, str(err)
+
+
+#: how an in-process result says its notebook must run in a Jupyter kernel instead (``runner.NeedsKernel``)
+NEEDS_KERNEL = "needs a kernel: "
+
+
+def _kernel_for_the_rest(results: list[tuple[str, str | None]], jobs: list[Job],
+                         context_key: str | None) -> list[tuple[str, str | None]]:
+    """Run in a Jupyter kernel the notebooks the in-process runner handed back (a GUI backend, the debugger):
+    the evidence is written to the build's private staging folder for the kernel, as the warm runner does."""
+    back = {d for d, e in results if e and e.startswith(NEEDS_KERNEL)}
+    if not back:
+        return results
+    import sys
+
+    from cpanalysis import evidence
+
+    for d, e in results:
+        if d in back:
+            print(f"cpanalysis: {e[len(NEEDS_KERNEL):]}: running {Path(d).stem} in a Jupyter kernel.", file=sys.stderr)
+    if context_key is not None and context_key in evidence.IN_PROCESS:
+        evidence.save_context(evidence.IN_PROCESS[context_key], Path(context_key))
+    again = dict(_execute_warm([j for j in jobs if j[1] in back]))
+    return [(d, again[d]) if d in again else (d, e) for d, e in results]
 
 
 #: what the helper imports while the builder reads the data (the notebooks' and the indicators' modules)
@@ -415,32 +441,30 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
     if runner == "inprocess":
         if prepare is not None:
             prepare()
+        results = []
         if helper is not None and context_key is not None and len(jobs) > 1:
+            import pickle
+
             from cpanalysis import evidence
 
             mine, theirs = _split_for_helper(jobs)
-            import pickle
-
-            # Pickled here, before the builder's own notebooks start (they fill the evidence's memo caches): the
-            # executor would otherwise pickle it in a background thread while it changes.
             ctx = evidence.IN_PROCESS[context_key]
             evidence.all_evidence(ctx)  # every measure's findings, once, so neither process works them out again
+            # Pickled here, before the builder's own notebooks start (they fill the evidence's memo caches): the
+            # executor would otherwise pickle it in a background thread while it changes.
             payload = pickle.dumps(ctx, protocol=pickle.HIGHEST_PROTOCOL)
             future = helper.submit(_execute_share, theirs, context_key, payload)
-            results = []
-            for j in mine:
-                results.append(_execute_inprocess(j))
-                if progress is not None:
-                    progress(Path(j[0]).stem)
-            _wait_reporting([future], theirs, progress)
-            results += future.result()
-            return sorted(results, key=lambda r: order[r[0]])
-        results = []
-        for j in jobs:
+        else:
+            mine, theirs, future = jobs, [], None
+        for j in mine:
             results.append(_execute_inprocess(j))
             if progress is not None:
                 progress(Path(j[0]).stem)
-        return results
+        if future is not None:
+            _wait_reporting([future], theirs, progress)
+            results += future.result()
+        results = _kernel_for_the_rest(results, jobs, context_key)
+        return sorted(results, key=lambda r: order[r[0]])
     if runner == "warm" and workers > 1 and prepare is not None and ready is not None:
         with _pool(workers) as pool:
             futures = [pool.submit(_execute_warm, share, str(ready)) for share in _shares(jobs, workers)]

@@ -165,3 +165,19 @@ def test_every_runner_gives_the_same_pack(built, tmp_path, runner, workers):
     other = pack.build_pack(demo_params(tmp_path / runner, topics=(1, 4)), workers=workers, runner=runner,
                             use_cache=False)
     assert _comparable(other.html.read_text(encoding="utf-8")) == _comparable(html)
+
+
+def test_a_notebook_that_needs_a_kernel_is_run_in_one(tmp_path, monkeypatch, capsys):
+    """The in-process runner hands back a notebook using what only a kernel has (here ``%connect_info``); the
+    builder runs that notebook in a Jupyter kernel and the pack is built."""
+    nb = nbformat.read(paths.NOTEBOOKS_DIR / "04_stability.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("%connect_info", metadata={"tags": ["remove_cell"]}))
+    special = tmp_path / "special.ipynb"
+    nbformat.write(nb, special)
+    real = pack.notebook_path
+    monkeypatch.setattr(pack, "notebook_path", lambda name: special if name.startswith("04") else real(name))
+    result = pack.build_pack(demo_params(tmp_path / "out", topics=(1, 4)), workers=1)
+    assert "running 04_stability in a Jupyter kernel" in capsys.readouterr().err
+    runners = {p.stem: nbformat.read(p, as_version=4).metadata["cpanalysis"].get("runner") for p in result.notebooks}
+    assert runners["04_stability"] == "kernel" and runners["01_commissioning"] == "in-process"
+    assert "Question 4: Stability" in result.html.read_text(encoding="utf-8")
