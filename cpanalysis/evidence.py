@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,13 +63,15 @@ def _indicator_kwargs(ctx_or_params) -> dict:
     return kw
 
 
-def prepare(params: Params, published: Any = None, use_cache: bool = True, pool: Any = None) -> PackContext:
+def prepare(params: Params, published: Any = None, use_cache: bool = True,
+            helper: Callable[[], Any] | None = None) -> PackContext:
     """Load and validate every source once, compute every indicator, apply disclosure control.
 
     ``published``: DfE's published files already parsed (a batch of councils parses them once). ``use_cache``:
     take the indicators and the disclosure-controlled figures from the user's private cache when the inputs
-    they depend on are unchanged (:mod:`cpanalysis.results_cache`), and store them there when not. ``pool``: an
-    executor with a second process already started, which computes half of the years' indicators."""
+    they depend on are unchanged (:mod:`cpanalysis.results_cache`), and store them there when not. ``helper``:
+    starts a second process (an executor) when the indicators must be computed; it is started before the
+    return is read, so that its start overlaps the reading, and computes every other year."""
     from cpanalysis import disclosure, linkage, results_cache
 
     ctx = PackContext(params=params, built_at=dt.datetime.now().strftime("%d %B %Y %H:%M"))
@@ -76,14 +79,15 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True, pool:
     if params.inputs.ssda903:
         from cpanalysis.sources.ssda903 import load_ssda903
 
+        kw = _indicator_kwargs(params)
+        key = results_cache.indicators_key(
+            paths.resolve(params.inputs.ssda903), params.year, kw["population"], kw["la_code"],
+            paths.resolve(params.inputs.postcodes) if params.inputs.postcodes else None)
+        pool = helper() if helper is not None and not (use_cache and results_cache.has(key)) else None
         ctx.data = load_ssda903(paths.resolve(params.inputs.ssda903))
         years = [y for y in ctx.data.years if y <= params.year]
-        kw = _indicator_kwargs(params)
         # Large returns (a big county, or many years) compute their years in parallel processes.
         par = min(os.cpu_count() or 1, len(years)) if len(ctx.data.episodes) > 50_000 else 1
-        key = results_cache.indicators_key(
-            paths.resolve(params.inputs.ssda903), years, kw["population"], kw["la_code"],
-            paths.resolve(params.inputs.postcodes) if params.inputs.postcodes else None)
         (rows, ctx.fingerprints), hit = results_cache.cached(
             key, ("rows", "fingerprints"),
             lambda: linkage.compute(ctx.data, years=years, population=kw["population"], la_code=kw["la_code"],

@@ -61,12 +61,16 @@ def compute(data, years: list[int], population: dict[int, float] | None = None, 
     """Every indicator for every year (exactly ``registry.compute``'s rows) and their set fingerprints.
 
     ``workers`` > 1 computes the years in that many new processes (a large return); ``pool`` (an executor with
-    a process already started, e.g. the pack builder's helper) computes every other year while this process
-    computes the rest. Either way the rows and fingerprints come back in the order of a serial run."""
+    a process already started, e.g. the pack builder's helper) computes every other year, from the second,
+    while this process computes the rest. Either way the rows and fingerprints come back in the order of a serial run."""
     state = {"data": data, "population": population, "la_code": la_code, "postcodes": postcodes}
     if pool is not None and len(years) > 1:
         theirs = sorted(years)[1::2]
-        future = pool.submit(_compute_with, state, theirs)
+        import pickle
+
+        # Pickled now, not by the executor's feeder thread while this process computes its own years (which fills
+        # the data's memo caches as it goes).
+        future = pool.submit(_compute_with, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), theirs)
         mine = _compute(data, [y for y in years if y not in theirs], population, la_code, postcodes)
         return _in_serial_order([mine, future.result()])
     if workers > 1 and len(years) > 1:
@@ -99,8 +103,11 @@ def _in_serial_order(parts: list[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd
     return rows, fps
 
 
-def _compute_with(state: dict, years: list[int]):
-    return _compute(state["data"], years, state["population"], state["la_code"], state["postcodes"])
+def _compute_with(state: bytes, years: list[int]):
+    import pickle
+
+    s = pickle.loads(state)  # noqa: S301 - bytes the builder's own process made a moment ago, through a pipe
+    return _compute(s["data"], years, s["population"], s["la_code"], s["postcodes"])
 
 
 def _compute(data, years, population, la_code, postcodes) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -334,73 +334,27 @@ def _kernel_for_the_rest(results: list[tuple[str, str | None]], jobs: list[Job],
     return [(d, again[d]) if d in again else (d, e) for d, e in results]
 
 
-#: what the helper imports while the builder reads the data (the notebooks' and the indicators' modules)
-HELPER_IMPORTS = ("cpanalysis.present", "cpanalysis.figures", "cpanalysis.linkage", "cpanalysis.runner",
-                  "cpanalysis.indicators.registry", "matplotlib.pyplot", "papermill.parameterize")
-
-
 def _helper_init(parent_pid: int) -> None:
+    """The helper's start: die with the builder, then import what computing the indicators needs."""
     import importlib
 
     from cpanalysis.safe_output import die_with_parent
 
     die_with_parent(parent_pid)
-    for name in HELPER_IMPORTS:
+    for name in ("cpanalysis.linkage", "cpanalysis.indicators.registry"):
         importlib.import_module(name)
-    import io
-
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots()  # the first chart drawn in a process loads the fonts (about 0.5 s): do it now
-    ax.set_title("warm-up")
-    fig.savefig(io.BytesIO(), format="svg")
-    plt.close(fig)
 
 
 def helper_pool() -> ProcessPoolExecutor:
-    """The in-process build's second process on a machine with two or more cores. It is spawned when the build
-    starts, so its imports overlap the builder's reading of the data; it then computes every other year's
-    indicators (:func:`cpanalysis.linkage.compute`) and runs its share of the notebooks. The evidence reaches it
-    through a pipe, never a file, and it dies with the builder."""
+    """A second process for a build that must compute its indicators, on a machine with two or more cores. It is
+    spawned before the return is read, so its imports overlap the reading, then computes every other year's
+    indicators (:func:`cpanalysis.linkage.compute`); the data reaches it through a pipe, never a file, and it
+    dies with the builder. The notebooks all run in the builder: their findings are worked out once and shared
+    (memoised on the evidence), and a second process working half of them out again was measured no faster on
+    this 2-core machine."""
     pool = ProcessPoolExecutor(max_workers=1, mp_context=_MP, initializer=_helper_init, initargs=(os.getpid(),))
     pool.submit(os.getpid)  # an executor starts its process at the first task: start it now
     return pool
-
-
-def _execute_share(jobs: list[Job], key: str, ctx: bytes) -> list[tuple[str, str | None]]:
-    """In the helper: run ``jobs`` in-process with the evidence (pickled by the builder a moment ago and sent
-    through the executor's pipe; never a file) under ``key``."""
-    import pickle
-
-    from cpanalysis import evidence
-
-    evidence.IN_PROCESS[key] = pickle.loads(ctx)  # noqa: S301 - bytes this build's own process just made
-    try:
-        return [_execute_inprocess(j) for j in jobs]
-    finally:
-        evidence.IN_PROCESS.pop(key, None)
-
-
-#: measured seconds of each notebook in the demo pack (in-process, idle machine, every measure's findings
-#: already worked out), to share them between two processes; a notebook not listed counts as a question
-NOTEBOOK_SECONDS = {"00_summary": 0.05, "99_annex": 0.9, "01_commissioning": 0.3, "04_stability": 0.2}
-
-
-def _split_for_helper(jobs: list[Job]) -> tuple[list[Job], list[Job]]:
-    """(the builder's share, the helper's share), by measured cost, heaviest first to the lighter side; the
-    builder also exports, so it takes the summary."""
-    mine: list[Job] = []
-    theirs: list[Job] = []
-    load = [0.0, 0.0]
-
-    def cost(job: Job) -> float:
-        return NOTEBOOK_SECONDS.get(Path(job[0]).stem, 0.15)
-
-    for job in sorted(jobs, key=cost, reverse=True):
-        side = 0 if load[0] <= load[1] else 1
-        (mine if side == 0 else theirs).append(job)
-        load[side] += cost(job)
-    return mine, theirs
 
 
 def _wait_reporting(futures, jobs: list[Job], progress: Callable[[str], None] | None) -> None:
@@ -426,15 +380,15 @@ def _wait_reporting(futures, jobs: list[Job], progress: Callable[[str], None] | 
 
 def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
                   prepare: Callable[[], None] | None = None, ready: Path | None = None,
-                  progress: Callable[[str], None] | None = None, helper: ProcessPoolExecutor | None = None,
+                  progress: Callable[[str], None] | None = None,
                   context_key: str | None = None) -> list[tuple[str, str | None]]:
     """Execute notebooks across ``workers`` processes. ``runner="warm"`` keeps one kernel per worker;
     ``"papermill"`` starts a fresh kernel per notebook (slower; the behaviour of the papermill CLI).
 
     ``prepare`` (with ``ready``, the file it signals through) is the builder's data preparation. With the
     warm runner on several workers it runs while the kernels start; otherwise it runs first. ``progress`` is
-    called with each notebook's name as it finishes. ``helper`` (in-process runner only; :func:`helper_pool`)
-    runs a share of the notebooks with the evidence prepared under ``context_key``.
+    called with each notebook's name as it finishes. ``context_key``: where the in-process runner finds the
+    evidence (and a notebook it hands back to a kernel, the evidence written for it).
     """
     workers = max(1, min(workers, len(jobs)))
     order = {j[1]: i for i, j in enumerate(jobs)}
@@ -442,29 +396,11 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
         if prepare is not None:
             prepare()
         results = []
-        if helper is not None and context_key is not None and len(jobs) > 1:
-            import pickle
-
-            from cpanalysis import evidence
-
-            mine, theirs = _split_for_helper(jobs)
-            ctx = evidence.IN_PROCESS[context_key]
-            evidence.all_evidence(ctx)  # every measure's findings, once, so neither process works them out again
-            # Pickled here, before the builder's own notebooks start (they fill the evidence's memo caches): the
-            # executor would otherwise pickle it in a background thread while it changes.
-            payload = pickle.dumps(ctx, protocol=pickle.HIGHEST_PROTOCOL)
-            future = helper.submit(_execute_share, theirs, context_key, payload)
-        else:
-            mine, theirs, future = jobs, [], None
-        for j in mine:
+        for j in jobs:
             results.append(_execute_inprocess(j))
             if progress is not None:
                 progress(Path(j[0]).stem)
-        if future is not None:
-            _wait_reporting([future], theirs, progress)
-            results += future.result()
-        results = _kernel_for_the_rest(results, jobs, context_key)
-        return sorted(results, key=lambda r: order[r[0]])
+        return _kernel_for_the_rest(results, jobs, context_key)
     if runner == "warm" and workers > 1 and prepare is not None and ready is not None:
         with _pool(workers) as pool:
             futures = [pool.submit(_execute_warm, share, str(ready)) for share in _shares(jobs, workers)]
@@ -606,8 +542,12 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
 
         started = time.perf_counter()
         bar.set_postfix_str("reading and checking the data")
-        ctx = context if context is not None else present.prepare(params, published=published, use_cache=use_cache,
-                                                                  pool=helper)
+        try:
+            ctx = context if context is not None else present.prepare(params, published=published,
+                                                                      use_cache=use_cache, helper=start_helper)
+        finally:
+            for pool in helpers:
+                pool.shutdown(wait=True, cancel_futures=True)
         _require_usable(ctx, params)
         guard_terms["terms"] = guard.terms_from(ctx.data)
         if runner == "inprocess":
@@ -619,6 +559,16 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
         bar.update(1)
         bar.set_postfix_str("running the notebooks")
 
+    # With two or more cores (and not in a batch, whose workers already use them) a build that must compute its
+    # indicators starts a helper process for half of them.
+    helpers: list[ProcessPoolExecutor] = []
+
+    def start_helper() -> ProcessPoolExecutor | None:
+        if runner != "inprocess" or (workers or os.cpu_count() or 1) < 2:
+            return None
+        helpers.append(helper_pool())
+        return helpers[-1]
+
     def notebook_done(name: str) -> None:
         bar.update(1)
         bar.set_postfix_str(f"{name} done")
@@ -628,19 +578,16 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     jobs = [(str(notebook_path(n)), str(staging / "notebooks" / f"{n}.ipynb"), nb_params, str(paths.ROOT))
             for n in names]
     workers = workers or min(len(jobs), os.cpu_count() or 2)
-    # The in-process runner on two or more cores: a second process, started now so that its imports overlap
-    # the reading of the data, computes half the indicators and runs half the notebooks.
-    helper = helper_pool() if runner == "inprocess" and workers > 1 and len(jobs) > 1 else None
     started = time.perf_counter()
     try:
         results = run_notebooks(jobs, workers, runner, prepare=prepare, ready=cache / "READY", progress=notebook_done,
-                                helper=helper, context_key=str(cache))
+                                context_key=str(cache))
     except BaseException:
         bar.close()
         raise
     finally:
-        if helper is not None:
-            helper.shutdown(wait=True, cancel_futures=True)
+        for pool in helpers:
+            pool.shutdown(wait=False, cancel_futures=True)
         evidence.IN_PROCESS.pop(str(cache), None)
         shutil.rmtree(cache, ignore_errors=True)  # the cache holds child-level data: never keep it
     timings["notebooks"] = time.perf_counter() - started

@@ -6,7 +6,7 @@ disclosure control needs), and disclosure control itself (an intruder's linear p
 Their results are kept in the user's private cache (:mod:`cpanalysis.cache`: Parquet plus a signed manifest,
 a folder only the user can write, nothing that runs code when read), keyed by a hash of:
 
-* indicators: the content of every file of the return, the years, the population, the council's code, the
+* indicators: the content of every file of the return, the reporting year, the population, the council's code, the
   postcode lookup, and the source of the whole ``cpanalysis`` package (any change to the code is a new key);
 * disclosure: the figures before disclosure control (child-level, published and local together), their set
   fingerprints, the disclosure parameters, and the package's source.
@@ -61,11 +61,12 @@ def frame_hash(df: pd.DataFrame | None, h) -> None:
     h.update(pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy().tobytes())
 
 
-def indicators_key(ssda903: Path, years: list[int], population: dict, la_code: str | None,
-                   postcodes: Path | None) -> str:
+def indicators_key(ssda903: Path, year: int, population: dict, la_code: str | None, postcodes: Path | None) -> str:
+    """The indicators' key: the return's content, the reporting year (the years computed are the return's years
+    up to it), the population, the council's code, the postcode lookup, and the package's code."""
     h = hashlib.sha256(f"indicators\n{code_hash()}\n".encode())
     _folder_hash(Path(ssda903), h)
-    h.update(json.dumps({"years": sorted(int(y) for y in years), "la_code": la_code,
+    h.update(json.dumps({"year": int(year), "la_code": la_code,
                          "population": {str(k): float(v) for k, v in sorted(population.items())}}).encode())
     if postcodes is not None:
         _folder_hash(Path(postcodes), h)
@@ -82,6 +83,12 @@ def disclosure_key(raw: pd.DataFrame, fingerprints: pd.DataFrame | None, setting
 
 def _store() -> Path | None:
     return cache.private_cache_dir() if cache.cache_limit_bytes() > 0 else None
+
+
+def has(key: str) -> bool:
+    """Whether the cache holds an entry for ``key`` (not yet checked: :func:`cached` checks it when reading)."""
+    d = _store()
+    return d is not None and (d / f"results-{key}" / "manifest.json").is_file()
 
 
 def cached(key: str, names: tuple[str, ...], compute: Callable[[], tuple[pd.DataFrame, ...]], what: str,

@@ -47,7 +47,7 @@ def test_stability_notebook_runs_through_papermill(tmp_path):
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("pack") / "demo"
     params = demo_params(out, topics=(1, 4))
-    result = pack.build_pack(params, workers=2)
+    result = pack.build_pack(params, workers=2, use_cache=False)  # in-process, with the helper process
     return result, result.html.read_text(encoding="utf-8")
 
 
@@ -181,3 +181,16 @@ def test_a_notebook_that_needs_a_kernel_is_run_in_one(tmp_path, monkeypatch, cap
     runners = {p.stem: nbformat.read(p, as_version=4).metadata["cpanalysis"].get("runner") for p in result.notebooks}
     assert runners["04_stability"] == "kernel" and runners["01_commissioning"] == "in-process"
     assert "Question 4: Stability" in result.html.read_text(encoding="utf-8")
+
+
+def test_the_helper_process_starts_only_when_the_indicators_must_be_computed(tmp_path, monkeypatch):
+    started = []
+    real = pack.helper_pool
+    monkeypatch.setattr(pack, "helper_pool", lambda: started.append(1) or real())
+    monkeypatch.setenv("CPANALYSIS_CACHE_DIR", str(tmp_path / "cache"))
+    params = demo_params(tmp_path / "out", topics=(4,))
+    first = pack.build_pack(params, workers=2)
+    assert started == [1]
+    second = pack.build_pack(params, workers=2)
+    assert started == [1]  # the figures came from the cache: no second process
+    assert _comparable(first.html.read_text(encoding="utf-8")) == _comparable(second.html.read_text(encoding="utf-8"))

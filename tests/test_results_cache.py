@@ -144,3 +144,22 @@ def test_cache_clear_removes_the_results_too(council):
     assert _entries(tmp_path)
     n, _ = cache.clear_cache(tmp_path / "cache")
     assert n >= 2 and _entries(tmp_path) == []
+
+
+def test_indicators_computed_with_a_helper_process_equal_a_serial_run(council):
+    """The pack's helper computes every other year; the rows and fingerprints come back in a serial run's order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from cpanalysis import linkage
+
+    _, params = council
+    ctx = evidence.prepare(params, use_cache=False)
+    kw = evidence._indicator_kwargs(params)
+    years = list(ctx.data.years)
+    serial = linkage.compute(ctx.data, years, kw["population"], kw["la_code"])
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        split = linkage.compute(ctx.data, years, kw["population"], kw["la_code"], pool=pool)
+    assert len(years) == 2
+    pd.testing.assert_frame_equal(serial[0], split[0])
+    pd.testing.assert_frame_equal(serial[1], split[1])
