@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -106,9 +105,9 @@ def main() -> None:
             print(f"batch of {len(res.councils)} councils on {args.workers} local workers: {res.seconds:.1f} s "
                   f"({per_min:.1f} councils a minute; {len(res.failed)} failed); peak memory per worker "
                   f"{peak:,.0f} MiB")
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS: this process {own:,.0f} MiB; largest worker, helper or kernel {kids:,.0f} MiB")
+    from cpanalysis.batch import peak_memory_mb
+
+    print(f"peak memory of this process (the builder of the single packs): {peak_memory_mb():,.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -344,7 +344,9 @@ def cmd_cache(args: argparse.Namespace) -> int:
         return EXIT_OK
     entries = pub.cache_entries(d)
     size = sum(e[1] for e in entries)
-    print(f"Cache: {d}\n{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, {size / 1024 / 1024:.1f} MB of "
+    kinds = {k: sum(1 for p, _, _ in entries if p.name.startswith(k)) for k in ("published-", "results-")}
+    print(f"Cache: {d}\n{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} ({kinds['published-']} of parsed "
+          f"published files, {kinds['results-']} of a build's figures), {size / 1024 / 1024:.1f} MB of "
           f"{pub.cache_limit_bytes() / 1024 / 1024:.0f} MB (CPANALYSIS_CACHE_MAX_MB; older entries are removed "
           "first). `cpanalysis cache clear` empties it.")
     return EXIT_OK
