@@ -237,7 +237,7 @@ def write_entry(d: Path, kind: str, key: str, frames: dict[str, pd.DataFrame], m
         raise
 
 
-def verified_manifest(d: Path, base: Path, key: str, fmt: int, parts: list[dict] | None = None) -> dict | None:
+def verified_manifest(d: Path, base: Path, key: str, fmt: int) -> dict | None:
     """The manifest of entry ``base`` if its signature, format, key and every file's hash check out; None when the
     entry is absent. Raises ValueError when it is present but fails a check (the caller discards it)."""
     mf = base / "manifest.json"
@@ -249,7 +249,7 @@ def verified_manifest(d: Path, base: Path, key: str, fmt: int, parts: list[dict]
     ok = (manifest.get("format") == fmt and manifest.get("key") == key
           and hmac.compare_digest(str(manifest.get("mac", "")), sign(hmac_key(d), manifest)))
     if ok:
-        for part in parts if parts is not None else list(manifest["frames"].values()):
+        for part in manifest["frames"].values():
             f = base / Path(part["file"]).name
             if not f.is_file() or os.path.islink(f) or file_hash(f) != part["sha256"]:
                 ok = False

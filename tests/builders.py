@@ -186,3 +186,19 @@ def demo_results(ids: list[str], year: int = 2025):
     res = registry.compute(_DEMO["data"], years=[year], ids=ids, population={year: 59600.0}, la_code="999",
                            postcodes=_DEMO["postcodes"])
     return res[res["breakdown"] == "Total"].set_index("indicator_id")["value"].to_dict()
+
+
+def stability_notebook_with(monkeypatch, folder, source: str, tags: tuple[str, ...] = ("remove_input",)):
+    """Make the pack build question 4 from a copy of its notebook with one code cell added at the end (an
+    analyst's extension); returns the copy's path."""
+    import nbformat
+
+    from cpanalysis import pack, paths
+
+    nb = nbformat.read(paths.NOTEBOOKS_DIR / "04_stability.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": list(tags)}))
+    copy = folder / "04_extended.ipynb"
+    nbformat.write(nb, copy)
+    real = pack.notebook_path
+    monkeypatch.setattr(pack, "notebook_path", lambda name: copy if name.startswith("04") else real(name))
+    return copy

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 
-import nbformat
 import pandas as pd
 import pytest
 
@@ -57,15 +56,11 @@ def test_csv_export_is_guarded(tmp_path, monkeypatch):
 
 @pytest.mark.notebook
 def test_a_cohort_audit_left_in_a_notebook_fails_the_build(tmp_path, monkeypatch):
+    from builders import stability_notebook_with
+
     from cpanalysis import config
 
-    leaky = tmp_path / "leaky.ipynb"
-    nb = nbformat.read(paths.NOTEBOOKS_DIR / "04_stability.ipynb", as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("ctx.audit('stability_3plus_placements').head(3)",
-                                              metadata={"tags": ["remove_input"]}))
-    nbformat.write(nb, leaky)
-    real = pack.notebook_path
-    monkeypatch.setattr(pack, "notebook_path", lambda name: leaky if name.startswith("04") else real(name))
+    stability_notebook_with(monkeypatch, tmp_path, "ctx.audit('stability_3plus_placements').head(3)")
     out = tmp_path / "out"
     params = config.load(paths.DEFAULT_PARAMS, {"output_dir": str(out), "topics": [4]})
     with pytest.raises(guard.IdentifyingOutputError) as err:
@@ -74,4 +69,4 @@ def test_a_cohort_audit_left_in_a_notebook_fails_the_build(tmp_path, monkeypatch
     assert "evidence-pack.html" in msg and "child identifier" in msg and "cohort audit" in msg
     assert "notebooks/04_stability.ipynb (cell" in msg
     assert not out.exists()  # nothing written, and nothing left behind
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["leaky.ipynb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["04_extended.ipynb"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from builders import stability_notebook_with
 
 from cpanalysis import config, pack, paths
 from cpanalysis.errors import PackBuildError
@@ -128,13 +129,7 @@ def test_cache_with_child_level_data_is_not_left_in_outputs(built):
 def test_failed_build_keeps_last_good_pack(built, tmp_path, monkeypatch):
     result, html = built
     good = result.html.read_bytes()
-    broken = tmp_path / "broken.ipynb"
-    nb = nbformat.read(paths.NOTEBOOKS_DIR / "04_stability.ipynb", as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('deliberate failure')",
-                                              metadata={"tags": ["remove_input"]}))
-    nbformat.write(nb, broken)
-    real = pack.notebook_path
-    monkeypatch.setattr(pack, "notebook_path", lambda name: broken if name.startswith("04") else real(name))
+    stability_notebook_with(monkeypatch, tmp_path, "raise RuntimeError('deliberate failure')")
     params = demo_params(result.out_dir, topics=(4,))
     with pytest.raises(PackBuildError, match="deliberate failure"):
         pack.build_pack(params, workers=1)
@@ -170,12 +165,7 @@ def test_every_runner_gives_the_same_pack(built, tmp_path, runner, workers):
 def test_a_notebook_that_needs_a_kernel_is_run_in_one(tmp_path, monkeypatch, capsys):
     """The in-process runner hands back a notebook using what only a kernel has (here ``%connect_info``); the
     builder runs that notebook in a Jupyter kernel and the pack is built."""
-    nb = nbformat.read(paths.NOTEBOOKS_DIR / "04_stability.ipynb", as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("%connect_info", metadata={"tags": ["remove_cell"]}))
-    special = tmp_path / "special.ipynb"
-    nbformat.write(nb, special)
-    real = pack.notebook_path
-    monkeypatch.setattr(pack, "notebook_path", lambda name: special if name.startswith("04") else real(name))
+    stability_notebook_with(monkeypatch, tmp_path, "%connect_info", tags=("remove_cell",))
     result = pack.build_pack(demo_params(tmp_path / "out", topics=(1, 4)), workers=1)
     assert "running 04_stability in a Jupyter kernel" in capsys.readouterr().err
     runners = {p.stem: nbformat.read(p, as_version=4).metadata["cpanalysis"].get("runner") for p in result.notebooks}
