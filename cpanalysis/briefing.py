@@ -28,6 +28,17 @@ TREND_SYMBOLS = {"improving": "\u2197", "worsening": "\u2198", "rising": "\u2197
 QUARTERS = {1: "lowest quarter", 2: "second quarter", 3: "third quarter", 4: "highest quarter"}
 
 
+def quarter_words(ev: MeasureEvidence, with_n: bool = True) -> str:
+    """'highest quarter of 152 (the least favourable)': which end of the quarters is good is said."""
+    if not ev.quarter:
+        return ""
+    s = QUARTERS[ev.quarter] + (f" of {ev.n_councils}" if with_n and ev.n_councils else "")
+    if ev.quarter in (1, 4) and ev.polarity in ("higher_is_better", "lower_is_better"):
+        good = (ev.quarter == 4) == (ev.polarity == "higher_is_better")
+        s += " (the most favourable)" if good else " (the least favourable)"
+    return s
+
+
 def _nan(x) -> bool:
     try:
         return x is None or pd.isna(x)
@@ -58,16 +69,25 @@ def when(ctx, ev: MeasureEvidence) -> str:
 
 
 def trend_words(ev: MeasureEvidence) -> str:
-    """'improving', 'worsening', 'rising', 'falling', 'no clear change' or 'not enough years'."""
-    d = (ev.trend or {}).get("direction", "not enough years")
+    """'improving', 'worsening' (a judged trend on a measure with a polarity), 'rising', 'falling' (a direction
+    only), 'no clear change' or 'not enough years'."""
+    t = ev.trend or {}
+    d = t.get("direction", "not enough years")
     if d in ("up", "down"):
-        bw = findings.better_or_worse(d, ev.polarity)
+        bw = findings.better_or_worse(d, ev.polarity) if t.get("judged") else ""
         return {"better": "improving", "worse": "worsening"}.get(bw, "rising" if d == "up" else "falling")
     return d if d in ("no clear change",) else "not enough years"
 
 
+def trend_symbol(ev: MeasureEvidence) -> str:
+    """The arrow shows the direction of the figure (up or down), never the judgement: a rise is always drawn
+    as a rise, whether it is better or worse."""
+    d = (ev.trend or {}).get("direction", "")
+    return {"up": "\u2197", "down": "\u2198"}.get(d, TREND_SYMBOLS.get(trend_words(ev), ""))
+
+
 def trend_sentence(ev: MeasureEvidence) -> str:
-    """One sentence from the test over every year shown, naming the years."""
+    """One sentence from the trend rule, naming the years of the window it tested."""
     t = ev.trend or {}
     if not t.get("years") or t.get("n_years", 0) < 3:
         return ""
@@ -75,35 +95,66 @@ def trend_sentence(ev: MeasureEvidence) -> str:
     first, last = t["values"][0][1], t["values"][-1][1]
     span = f"from {year_label(y0)} ({fmt(first, ev.unit)}) to {year_label(y1)} ({fmt(last, ev.unit)})"
     w = trend_words(ev)
-    if w in ("improving", "worsening", "rising", "falling"):
-        verb = {"improving": "improved", "worsening": "worsened", "rising": "rose", "falling": "fell"}[w]
-        return f"It {verb} {span}, a trend over all {t['n_years']} years that is unlikely to be chance."
-    return f"No clear trend {span}: the changes over the {t['n_years']} years could be chance."
+    flagged = [y for y in t.get("flagged") or [] if y != t.get("driver")]
+    note = ""
+    if t.get("driver") is not None:
+        note = (f" One year, {year_label(t['driver'])}, drives the apparent change: without it the direction "
+                "does not hold, so no trend is called.")
+    elif flagged:
+        note = f" {year_label(flagged[0])} (the pandemic year) is in the window; the trend holds without it."
+    vs = ""
+    ae = t.get("against_england")
+    if ae:
+        eng = f"England went from {fmt(ae['england_first'], ev.unit)} to {fmt(ae['england_last'], ev.unit)}"
+        vs = (f" {eng}; the council's change is in line with England's." if ae["direction"] == "in line" else
+              f" {eng}; the council moved {'up' if ae['direction'] == 'up' else 'down'} against England by more "
+              "than chance would explain.")
+    if w in ("improving", "worsening"):
+        verb = "improved" if w == "improving" else "worsened"
+        moved = "rising" if t.get("direction") == "up" else "falling"
+        return (f"It {verb} {span}, {moved} steadily: a test over those {t['n_years']} years supports a trend "
+                f"at the 99.8% level, with any one year left out.{note}{vs}")
+    if w in ("rising", "falling"):
+        return (f"It went {span}. The direction over those years is {w} (a rank test); DfE publishes no counts "
+                f"for it, so no trend is judged better or worse.{note}")
+    return f"No clear trend {span}: the changes over the {t['n_years']} years could be chance.{note}{vs}"
+
+
+def neighbour_words(ev: MeasureEvidence) -> str:
+    return {"above all": "above every one of its statistical neighbours",
+            "below all": "below every one of its statistical neighbours",
+            "within": "within the range of its statistical neighbours"}.get(ev.neighbour_place, "")
 
 
 def comparison_sentence(ev: MeasureEvidence) -> str:
-    """How the figure compares with its comparators, by the one comparison rule, in one sentence."""
+    """How the figure compares with England by the one comparison rule, and where it sits among its
+    neighbours and the region (described, not tested), in one or two sentences."""
     if not ev.comparators:
         return ""
     if not ev.shown:
         return "Comparators: " + "; ".join(f"{ev.comparator_names[k]} {fmt(v, ev.unit)}"
                                            for k, v in ev.comparators.items()) + "."
-    groups: dict[str, list[str]] = {}
-    for k, v in ev.comparators.items():
-        groups.setdefault(ev.verdicts.get(k, "not judged"), []).append(
-            f"{ev.comparator_names[k]} ({findings.fmt_beside(fmt, ev.value, v, ev.unit)})")
     parts = []
-    for d in ("higher", "lower"):
-        if d in groups:
+    if "england" in ev.comparators:
+        e = f"England ({findings.fmt_beside(fmt, ev.value, ev.comparators['england'], ev.unit)})"
+        d = ev.verdicts.get("england", "not judged")
+        if d in ("higher", "lower"):
             bw = findings.better_or_worse(d, ev.polarity)
-            parts.append(f"{d} than {_and(groups[d])}" + (f" ({bw})" if bw else ""))
-    if "similar" in groups:
-        parts.append(f"similar to {_and(groups['similar'])}")
-    s = ("It is " + "; ".join(parts) + ".") if parts else ""
-    if "not judged" in groups:
-        s += (" " if s else "") + ("For comparison: " + _and(groups["not judged"]) + "; no interval is available "
-                                   "for this figure, so the difference is not judged.")
-    return s
+            parts.append(f"It is {d} than {e}{f', which is {bw}' if bw else ''}: the difference is beyond the "
+                         "99.8% limits that allow for chance and for the usual spread between councils.")
+        elif d == "similar":
+            parts.append(f"It is not clearly different from {e}: the difference is within what chance and the "
+                         "usual spread between councils would explain.")
+        else:
+            parts.append(f"For comparison, {e}; the difference is not judged because {ev.not_judged or 'no test applies'}.")
+    others = [f"{ev.comparator_names[k]} {findings.fmt_beside(fmt, ev.value, ev.comparators[k], ev.unit)}"
+              for k in ("region", "sn_median") if k in ev.comparators]
+    if others:
+        nw = neighbour_words(ev)
+        parts.append("Also shown: " + _and(others) + (f"; the council is {nw}" if nw else "") + ".")
+    if not pd.isna(ev.unknown_share) and ev.unknown_share >= 5:
+        parts.append(f"DfE records {fmt(ev.unknown_share, 'percent')} of this group as not known.")
+    return " ".join(parts)
 
 
 def _and(items: list[str]) -> str:
@@ -151,7 +202,9 @@ def finding_sentence(defn, ev: MeasureEvidence, good: bool) -> str:
     of = of_phrase(defn, ev)
     if of:
         s += f" ({of})"
-    s += ", " + _and([x.words for x in sigs]) + "."
+    s += ": " + _and([x.words for x in sigs]) + "."
+    if not pd.isna(ev.unknown_share) and ev.unknown_share >= 5:
+        s += f" DfE records {fmt(ev.unknown_share, 'percent')} of this group as not known."
     other = ev.concerns if good else ev.strengths
     if other:
         s += " On the other hand it is " + _and([x.words for x in other]) + "."
@@ -187,9 +240,10 @@ def scorecard_row(ctx, ev: MeasureEvidence) -> dict:
     t = ev.target
     return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": ev.title, "question": ev.question,
             "value": value_text(ev), "of": of_phrase(defn, ev), "when": when(ctx, ev),
-            "trend": trend, "trend_symbol": TREND_SYMBOLS.get(trend, ""),
+            "trend": trend, "trend_symbol": trend_symbol(ev),
             "comparators": comps, "reading": reading, "reading_symbol": READING_SYMBOLS.get(reading, ""),
-            "quarter": QUARTERS.get(ev.quarter, "") + (f" of {ev.n_councils}" if ev.quarter else ""),
+            "quarter": quarter_words(ev),
+            "label": ev.label,
             "target": t.wording(lambda v: fmt(v, ev.unit)) if t is not None else "",
             "status": ev.target_status, "status_words": STATUS_WORDS.get(ev.target_status, ""),
             "status_symbol": STATUS_SYMBOLS.get(ev.target_status, "")}
@@ -222,8 +276,8 @@ def front(ctx) -> dict:
         enquiries.append({"question": 0, "text": f"The council's target for {t.indicator.replace('_', ' ')} cannot be "
                                                  "checked: this pack has no figure for it. Ask officers for the latest "
                                                  "position."})
-    n_concern = sum(1 for e in all_ev if e.kind == "concern")
-    n_good = sum(1 for e in all_ev if e.kind == "going well")
+    n_concern = len(findings.by_family(all_ev, "concern"))
+    n_good = len(findings.by_family(all_ev, "going well"))
     return {"year": year_label(p.year), "council": p.council.name,
             "concerns": [msg(e, False) for e in concerns], "strengths": [msg(e, True) for e in strengths],
             "more_concerns": max(0, n_concern - len(concerns)), "more_strengths": max(0, n_good - len(strengths)),
@@ -331,14 +385,14 @@ def glance_row(ctx, ev: MeasureEvidence, notes: dict[str, int]) -> dict:
         if c:
             marks.append(notes[c])
     reading = ev.comparator_verdict if ev.shown and ev.comparators else ("no comparator" if ev.shown else "")
-    extra = QUARTERS.get(ev.quarter, "")
+    extra = quarter_words(ev, with_n=False)
     return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": ev.title, "notes": marks,
             "value": value_text(ev), "of": of_phrase(defn, ev), "when": when(ctx, ev),
             **{col: findings.fmt_beside(fmt, ev.value, ev.comparators[k], ev.unit) if k in ev.comparators else "\u2013"
                for col, k in (("england", "england"), ("region", "region"), ("neighbours", "sn_median"))},
             "reading": reading, "reading_symbol": READING_SYMBOLS.get(reading, ""),
             "quarter": extra, "trend": trend_words(ev) if ev.shown else "",
-            "trend_symbol": TREND_SYMBOLS.get(trend_words(ev), "") if ev.shown else ""}
+            "trend_symbol": trend_symbol(ev) if ev.shown else ""}
 
 
 def question_heading(n: int) -> dict:
@@ -366,7 +420,8 @@ def question_brief(ctx, n: int) -> dict:
         d = evidence._definition(e.id, ctx)
         text = " ".join(x for x in (headline_sentence(d, e), comparison_sentence(e), trend_sentence(e),
                                     target_sentence(e)) if x)
-        says.append({"id": f"m-{e.id}", "annex": f"def-{e.id}", "title": e.title, "text": text, "kind": e.kind})
+        says.append({"id": f"m-{e.id}", "annex": f"def-{e.id}", "title": e.title, "text": text, "kind": e.kind,
+                     "label": e.label})
     enquiries = [enquiry_for(evidence._definition(e.id, ctx), e) for e in evs if e.kind == "concern"]
     profile, plain = [], []
     for e in evs:
@@ -445,21 +500,31 @@ def _cfmt(row: Any, key: str, unit: str) -> str:
 
 
 def rule_text() -> dict[str, str]:
-    """The stated rules, for the front section and the annex (from findings' docstring, in short)."""
+    """The stated rules, for the front section and the annex, in short (the full method with references is
+    :func:`cpanalysis.findings.how_we_judge`, generated from the code's settings)."""
+    from cpanalysis import stats
+
+    lvl = f"{stats.LEVEL_KEY:.1%}"
     return {
-        "comparison": "A figure is called higher or lower than a comparator only when a statistical test at the "
-                      "95% level supports it: for a percentage with its counts, the exact limits around the "
-                      "comparator for a group of this size (the limits of a funnel plot); otherwise the figure's "
-                      "95% interval. Figures published without counts or an interval are not judged against "
-                      "comparators.",
-        "trend": "A trend is judged by a test over every year shown (chi-square test for trend for percentages; "
-                 "Kendall's rank test otherwise), never by the first year against the last.",
-        "key": f"Key messages list measures with a clear signal: worse (or better) than England or the statistical "
-               f"neighbours by the comparison rule; in the least (or most) favourable quarter of all councils when "
-               f"no test is possible; a trend supported over all years; or the council's own target missed (or "
-               f"met). Measures that describe the service rather than an outcome are not judged. At most "
-               f"{findings.MAX_CONCERNS} concerns and {findings.MAX_STRENGTHS} strengths are listed, those with the "
-               f"most signals first; every measure is in the question sections.",
+        "comparison": f"A figure is called higher or lower than England only when a test at the {lvl} level supports "
+                      "it: for a percentage of children, pupils or care leavers with its counts, the exact chance "
+                      "of a figure this far from England for a group of this size, and the usual spread between "
+                      "councils, both. Measures of school sessions or placements (one child has several) and figures "
+                      "published without counts or an interval are not tested. The region and the statistical "
+                      "neighbours are described (where the council sits in their range), not tested.",
+        "trend": f"A trend is judged by a test over the latest {stats.TREND_WINDOW} years at the {lvl} level that must "
+                 "hold with any one year left out, so the 2020-21 pandemic year, or any single year, never drives it "
+                 "alone; the council's change is set against England's.",
+        "key": f"Key messages list measures with a clear signal: worse (or better) than England by the comparison rule; "
+               f"far from most councils when no test is possible; a trend supported by the trend rule; or the "
+               f"council's own target missed (or met). Measures that describe the service rather than an outcome are "
+               f"not judged. Variants of one fact (such as care leavers in and not in education, employment or "
+               f"training, or the distance measures) give one message. At most {findings.MAX_CONCERNS} concerns and "
+               f"{findings.MAX_STRENGTHS} strengths are listed, the strongest evidence first; every measure is in "
+               f"the question sections.",
     }
 
 
+def how_we_judge() -> list[dict]:
+    """The annex's "How we judge" table (each method, level, use and reference), from the code's settings."""
+    return findings.how_we_judge()

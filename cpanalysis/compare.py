@@ -162,3 +162,34 @@ def funnel_data(pub: PublishedData, indicator_id: str, year: int, council=None) 
     out.attrs.update({"indicator_id": indicator_id, "year": year, "centre_from": centre_from,
                       "left_out": int((~ok).sum())})
     return out
+
+
+def spread_data(pub: PublishedData, indicator_id: str, year: int) -> dict | None:
+    """Every council's published figure for one measure and year, with counts where published, and England's
+    proportion every year: what the comparison rule needs to allow for the spread between councils.
+
+    Returns dict(values, nums, dens, england_p, england_series) or None when DfE publishes no council figures
+    for the measure. ``england_p`` is the national numerator over denominator (unrounded) when published, else
+    the national figure / 100; ``england_series`` maps every year to that proportion."""
+    mids = [m.id for m in catalogue().values() if (m.indicator_id == indicator_id or m.id == indicator_id)]
+    if not mids:
+        return None
+    f = pub.figures[pub.figures["measure_id"] == mids[0]]
+    if f.empty:
+        return None
+    la = f[(f["geographic_level"] == "Local authority") & (f["year"] == year)]
+    if la.empty:
+        return None
+    sym = la["symbol"].fillna("").astype(str) if "symbol" in la else pd.Series("", index=la.index)
+    vals = la.loc[sym == "", "value"].to_numpy(dtype=float)
+    ok = la["numerator"].notna() & la["denominator"].notna() & (la["denominator"] > 0) & (sym == "")
+    nat = f[f["geographic_level"] == "National"].sort_values("year")
+    series = {}
+    for _, r in nat.iterrows():
+        if pd.notna(r.get("numerator")) and pd.notna(r.get("denominator")) and float(r["denominator"]) > 0:
+            series[int(r["year"])] = float(r["numerator"]) / float(r["denominator"])
+        elif pd.notna(r.get("value")) and catalogue()[mids[0]].unit == "percent":
+            series[int(r["year"])] = float(r["value"]) / 100.0
+    return {"values": vals, "nums": la.loc[ok, "numerator"].to_numpy(dtype=float),
+            "dens": la.loc[ok, "denominator"].to_numpy(dtype=float),
+            "england_p": series.get(int(year), math.nan), "england_series": series}

@@ -53,6 +53,67 @@ class Definition:
     counted: str = "children"
     #: one short plain-English sentence saying what the measure is, for councillors
     plain: str = ""
+    #: the family of measures this one belongs to: complements, variants and age bands of one fact share a
+    #: family, and each family gives at most one key message (default: the measure's own id)
+    family: str = ""
+    #: what one counted unit is (see UNITS_OF_ANALYSIS); blank: worked out from ``counted``
+    unit_of_analysis: str = ""
+    #: the measure giving the share of the cohort whose category is not known or not recorded (a percentage
+    #: of the same denominator), or "100 - a - b" of two sibling measures (``unknown_from``)
+    unknown_measure: str = ""
+    unknown_from: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def family_id(self) -> str:
+        return self.family or self.id
+
+    @property
+    def unit_kind(self) -> str:
+        """How the pack may judge this measure: ``independent`` (children, pupils, care leavers: one person is
+        one trial, so exact tests apply), ``population`` (a whole-population administrative figure, such as a
+        workforce rate in full-time equivalents: no sampling test, but its place among councils can be judged)
+        or ``not independent`` (school sessions, placements, incidents: several per child, so no verdict)."""
+        return UNITS_OF_ANALYSIS[unit_of_analysis(self)][0]
+
+
+#: unit of analysis -> (how it may be judged, why, in plain words)
+UNITS_OF_ANALYSIS: dict[str, tuple[str, str]] = {
+    "child": ("independent", ""),
+    "pupil": ("independent", ""),
+    "care leaver": ("independent", ""),
+    "school session": ("not independent", "it counts school sessions, and one pupil's sessions are not "
+                                          "independent of each other; absence is judged on pupils (persistent "
+                                          "absence)"),
+    "placement": ("not independent", "it counts placements, and one child can have several; placements are "
+                                     "judged on children"),
+    "incident": ("not independent", "it counts incidents, and one child can have several"),
+    "FTE social worker": ("population", ""),
+    "working day": ("population", ""),
+    "foster place": ("population", ""),
+    "pound": ("population", ""),
+}
+
+#: ``counted`` phrases (Definition.counted) and the unit of analysis they mean
+_COUNTED_UNITS = (("school session", "school session"), ("placement", "placement"), ("moves of home", "placement"),
+                  ("incident", "incident"), ("fte", "FTE social worker"), ("working day", "working day"),
+                  ("foster place", "foster place"), ("£", "pound"), ("pound", "pound"), ("child-week", "pound"),
+                  ("care leaver", "care leaver"), ("pupil", "pupil"), ("child", "child"))
+
+
+def unit_of_analysis(defn) -> str:
+    """The measure's unit of analysis: declared, or read from what it counts. Raises ValueError for a measure
+    whose unit cannot be told (an analyst adding one declares ``unit_of_analysis``)."""
+    declared = getattr(defn, "unit_of_analysis", "") or ""
+    if declared:
+        if declared not in UNITS_OF_ANALYSIS:
+            raise ValueError(f"{defn.id}: unit_of_analysis {declared!r} is not one of {', '.join(UNITS_OF_ANALYSIS)}")
+        return declared
+    counted = (getattr(defn, "counted", "") or "children").lower()
+    for phrase, unit in _COUNTED_UNITS:
+        if phrase in counted:
+            return unit
+    raise ValueError(f"{defn.id}: cannot tell the unit of analysis from counted={counted!r}; declare "
+                     f"unit_of_analysis as one of {', '.join(UNITS_OF_ANALYSIS)}")

@@ -330,11 +330,50 @@ def measure_evidence(ctx: PackContext, indicator_id: str) -> findings.MeasureEvi
         pts = funnel_points(ctx, indicator_id) if defn.unit == "percent" else None
         if pts is not None and pts.attrs.get("centre_from") == "England":
             england = float(pts["centre"].iloc[0])  # DfE's unrounded England figure (national num / den)
+        year = latest_year(ctx, indicator_id) or ctx.params.year
         cache[indicator_id] = findings.evaluate(
-            defn, _total_rows(ctx, indicator_id), _comparators_for(ctx, indicator_id),
-            latest_year(ctx, indicator_id) or ctx.params.year,
-            target=target_for(ctx, indicator_id), fmt=fmt, england_override=england)
+            defn, _total_rows(ctx, indicator_id), _comparators_for(ctx, indicator_id), year,
+            target=target_for(ctx, indicator_id), fmt=fmt, england_override=england,
+            spread=spread_for(ctx, defn, year))
     return cache[indicator_id]
+
+
+def spread_for(ctx: PackContext, defn, year: int) -> findings.Spread | None:
+    """What every council published for the measure in the year (the spread between councils), England's
+    yearly proportions and the council's not-known share: the comparison rule's reference."""
+    s = None
+    if ctx.published is not None:
+        from cpanalysis.compare import spread_data
+
+        try:
+            d = spread_data(ctx.published, getattr(defn, "published_measure", None) or defn.id, year)
+        except (KeyError, ValueError):
+            d = None
+        if d is not None:
+            s = findings.Spread(values=d["values"], nums=d["nums"], dens=d["dens"], england_p=d["england_p"],
+                                england_series=d["england_series"] if defn.unit == "percent" else {})
+    unknown = _unknown_share(ctx, defn, year)
+    if not pd.isna(unknown):
+        s = s or findings.Spread()
+        s.unknown_share = unknown
+    return s
+
+
+def _unknown_share(ctx: PackContext, defn, year: int) -> float:
+    """Percentage points of the measure's cohort whose category is not known (from the pack's own figures)."""
+    def value_of(iid: str) -> float:
+        t = _total_rows(ctx, iid)
+        t = t[t["year"] == year]
+        return float(t["value"].iloc[-1]) if len(t) and pd.notna(t["value"].iloc[-1]) else float("nan")
+
+    if getattr(defn, "unknown_measure", ""):
+        return value_of(defn.unknown_measure)
+    parts = getattr(defn, "unknown_from", ()) or ()
+    if parts:
+        vals = [value_of(i) for i in parts]
+        if not any(pd.isna(v) for v in vals):
+            return max(0.0, 100.0 - sum(vals))
+    return float("nan")
 
 
 def all_evidence(ctx: PackContext) -> list[findings.MeasureEvidence]:

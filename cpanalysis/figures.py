@@ -4,7 +4,7 @@ Rules (DESIGN section 5): a count or a sum of money is never drawn against Engla
 totals (the council is drawn alone and the comparators are stated in words); rates, percentages and
 averages are drawn with their comparators; captions say exactly what is drawn; a percentage's axis
 starts at zero. The verdict in a funnel plot's caption comes from the same comparison rule as the text
-(:func:`cpanalysis.findings.compare_with`), so the two cannot disagree.
+(:func:`cpanalysis.findings.test_against`, through the measure's evidence), so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import io
 
 import pandas as pd
 
-from cpanalysis import charts, evidence
+from cpanalysis import charts, evidence, stats
 from cpanalysis.findings import MeasureEvidence
 from cpanalysis.narrative import counted_noun, fmt, unit_label, year_label
 
@@ -73,21 +73,17 @@ def trend_figure(ctx, ev: MeasureEvidence) -> dict | None:
 
 
 def funnel_words(ev: MeasureEvidence, centre: float) -> str:
-    """The funnel plot's reading: the comparison rule's verdict against England (95% limits), with the
-    99.8% limits as the stronger test."""
-    from cpanalysis import stats
-
-    d95 = stats.compare_proportion(ev.numerator, ev.denominator, centre / 100.0, 0.95)
-    if d95 == "similar":
-        return ("This council is within the 95% limits: for a group of its size the difference from England "
-                "could be chance.")
-    d998 = stats.compare_proportion(ev.numerator, ev.denominator, centre / 100.0, 0.998)
-    side = "above" if d95 == "higher" else "below"
-    if d998 != "similar":
-        return (f"This council is {side} the 99.8% limits: a difference from England this large is very unlikely "
-                "to be chance.")
-    return (f"This council is {side} the 95% limits (but within the 99.8% limits): the difference from England is "
-            "larger than chance would usually explain.")
+    """The funnel plot's reading: the comparison rule's verdict against England (the same record the sentences
+    use), said against the drawn limits, which allow for the spread between councils."""
+    d = ev.verdicts.get("england", "not judged")
+    if d in ("higher", "lower"):
+        side = "above" if d == "higher" else "below"
+        return (f"This council is {side} the 99.8% limits: a difference from England this large is very unlikely to "
+                "be chance or the usual spread between councils.")
+    if d == "similar":
+        return ("This council is within the 99.8% limits: for a group of its size the difference from England could "
+                "be chance or the usual spread between councils.")
+    return f"The difference from England is not judged: {ev.not_judged or 'no test applies'}."
 
 
 def funnel_figure(ctx, ev: MeasureEvidence) -> dict | None:
@@ -97,6 +93,12 @@ def funnel_figure(ctx, ev: MeasureEvidence) -> dict | None:
     defn = evidence._definition(ev.id, ctx)
     others = pts[~pts["is_council"].astype(bool)]
     centre = float(pts["centre"].iloc[0])
+    tau2 = (ev.test or {}).get("tau2")
+    if tau2 and tau2 == tau2:  # draw the limits the verdict used: widened by the spread between councils
+        others = others.copy()
+        n = others["denominator"].to_numpy(dtype=float)
+        for level, lo, hi in ((0.95, "lower95", "upper95"), (0.998, "lower998", "upper998")):
+            others[lo], others[hi] = (100 * x for x in stats.overdispersed_limits(centre / 100.0, n, tau2, level))
     fig = charts.funnel_chart(others, float(ev.value), float(ev.denominator),
                               f"{defn.title}: every council, {year_label(ev.year)}")
     words = funnel_words(ev, centre)
@@ -104,8 +106,9 @@ def funnel_figure(ctx, ev: MeasureEvidence) -> dict | None:
            f"{counted_noun(defn)} in each council's group, with 95% and 99.8% limits around "
            f"England's {centre:.0f}%. This council: {fmt(ev.value, 'percent')}. {words}")
     left = pts.attrs.get("left_out", 0)
+    spread = " and the usual spread between councils" if tau2 and tau2 == tau2 else ""
     caption = (f"Each grey dot is a council's published figure for {year_label(ev.year)}; the diamond is this council. "
-               f"The lines are the limits within which a council of each size would fall by chance around "
+               f"The lines are the limits within which a council of each size would fall by chance{spread} around "
                f"{pts.attrs.get('centre_from', 'England')}'s {centre:.0f}%. {words}"
                + (f" {left} councils with suppressed figures are not shown." if left else ""))
     return {"uri": svg_uri(fig), "alt": alt, "caption": caption, "href": f"def-{ev.id}", "kind": "funnel"}

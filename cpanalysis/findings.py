@@ -1,35 +1,40 @@
 """Findings: which results deserve a committee's attention, by one stated and tested rule.
 
 Everything here works on plain tables that have already passed disclosure control (the pack's
-``results`` and ``comparators``) and returns plain data; nothing here writes HTML.
+``results`` and ``comparators``) and returns plain data; nothing here writes HTML. The settings named
+below live in :mod:`cpanalysis.stats`, and the annex's "How we judge" is generated from them
+(:func:`how_we_judge`), so the pack states exactly the rule the code applies.
 
-**The comparison rule** (one rule, used by every sentence, table, scorecard row and funnel caption):
-a percentage with its numerator and denominator is compared with a comparator by the exact binomial
-95% limits around the comparator at the council's cohort size (the limits of a funnel plot, so a
-funnel plot and a sentence can never disagree); another figure with a 95% interval is compared by
-whether the interval excludes the comparator; a figure with neither is **not judged** against
-comparators. "Higher" or "lower" is said only when the test supports it.
+**The unit of analysis.** Each measure declares what one counted unit is (``Definition.unit_of_analysis``,
+read from ``counted`` when not declared). Only measures of independent units (children, pupils, care
+leavers) are tested; a measure of school sessions, placements or incidents is never tested (one child
+gives several, so a binomial test would overstate the evidence) and the pack says why.
 
-**The trend rule**: a trend is a test over every year shown (Cochran-Armitage chi-square test for
-trend for percentages with counts; Mann-Kendall, i.e. Kendall's tau against the year, for other
-figures), never the first year against the last. With fewer than three years there is no trend.
+**The comparison with England** (one rule, used by every sentence, table, scorecard row and funnel
+caption): a percentage with its counts is "higher" or "lower" than England only when two tests agree at
+the 99.8% level: the exact binomial tail at the council's cohort size, and a z-score that adds the real
+spread between councils (Spiegelhalter's over-dispersion: a between-council variance estimated each year
+from every council's figure, Winsorised as FunnelPlotR does). A figure with an interval but no counts
+(an average over children) is compared by its interval widened by the spread of councils' figures. A
+figure with neither is not tested. The region and the statistical neighbours are described, not tested:
+their median is itself an uncertain figure, so the pack says where the council sits in the neighbours'
+range. Where DfE publishes a "not known" share that could reverse the comparison, there is no verdict.
 
-**The key-message rule.** For the reporting year, a measure whose polarity says which way is better
-raises a *concern* signal for each of:
+**Place among councils.** A figure with no test can still be a finding when it is extreme among all
+councils: a robust z-score (median and scaled median absolute deviation of every council's figure)
+beyond the 99.8% point. Quarters are descriptive and are not claimed where ties make them meaningless.
 
-1. it is worse than England, or than the statistical neighbours' median, by the comparison rule;
-2. it sits in the unfavourable quarter of all councils' published values (LAIT's banding) and no
-   comparison was possible (no interval): the judgement then rests on its position among councils;
-3. the trend test shows it worsening over all the years shown;
-4. it misses the council's own target (the whole interval is on the wrong side of the target, or, for
-   a figure with no interval, the figure itself is).
+**The trend rule** (Fingertips' recent trend, made robust): for a percentage with counts, the chi-square
+test for trend over the latest five years at 99.8%, and the same direction with any one year left out,
+so that neither 2020-21 nor any other single year drives it. The council's change is set against
+England's. Other figures get a descriptive direction (Mann-Kendall) that is never a judgement.
 
-The same four tests in the other direction give *going well* signals. A measure with a concern signal
-is a concern (its going-well signals are mentioned as mitigation); otherwise one with a going-well
-signal is going well. Suppressed figures and neutral measures (which describe the service, such as the
-number of children in care) are never findings. Concerns are ranked by the number of signals, then a
-missed target, then the strength of the statistical evidence; the pack shows at most
-``MAX_CONCERNS`` and ``MAX_STRENGTHS`` and lists the rest in the scorecard.
+**The key-message rule.** A measure with a polarity raises a *concern* for each of: worse than England by
+the comparison rule; extreme and unfavourable among councils when no test is possible; worsening by the
+trend rule; the council's own target missed. The same in the other direction gives *going well*. Each
+family of measures (complements, variants and age bands of one fact) gives at most one message, the
+strongest. Messages are ranked by the strength of evidence (the over-dispersion-adjusted z-score, or
+the robust z-score among councils), so a real outlier leads.
 """
 
 from __future__ import annotations
@@ -39,17 +44,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cpanalysis import stats
+from cpanalysis.definitions import UNITS_OF_ANALYSIS, unit_of_analysis
 
 MAX_CONCERNS = 6
 MAX_STRENGTHS = 4
 
 #: comparators in the order sentences and tables name them
 COMPARATOR_KEYS = ("england", "region", "sn_median")
-#: comparators whose verdict can make a finding (the region is shown, but neighbours are the fairer test)
-FINDING_COMPARATORS = ("england", "sn_median")
+#: the comparator that is tested (the others are described)
+TESTED_COMPARATORS = ("england",)
+#: kept for callers that name the comparators whose verdict can make a finding
+FINDING_COMPARATORS = TESTED_COMPARATORS
+#: a figure resting on fewer children than this is not called extreme among councils (its place among
+#: councils is then mostly chance)
+EXTREME_MIN_DENOMINATOR = 30
+#: a missed target ranks with a difference at the 99.8% level
+TARGET_WEIGHT = stats.KEY_Z
 
 
 def _nan(x) -> bool:
@@ -59,19 +73,67 @@ def _nan(x) -> bool:
         return False
 
 
+# --------------------------------------------------------------------------------- what a figure is drawn from
+@dataclass
+class Spread:
+    """What every council published for a measure in the year: the reference the comparison rule needs.
+
+    ``values``: every council's published figure; ``nums``/``dens``: their counts where published;
+    ``england_p``: England's proportion (a fraction, unrounded: national numerator over denominator);
+    ``england_series``: year -> England's proportion, for the trend comparison; ``unknown_share``: the
+    percentage points of this council's cohort whose category DfE records as not known."""
+
+    values: np.ndarray = field(default_factory=lambda: np.array([]))
+    nums: np.ndarray = field(default_factory=lambda: np.array([]))
+    dens: np.ndarray = field(default_factory=lambda: np.array([]))
+    england_p: float = math.nan
+    england_series: dict = field(default_factory=dict)
+    unknown_share: float = math.nan
+    _od: dict | None = None
+
+    def dispersion(self, p0: float) -> dict:
+        if self._od is None or self._od.get("p0") != p0:
+            od = stats.overdispersion(self.nums, self.dens, p0) if len(self.dens) else {"tau2": 0.0, "phi": math.nan,
+                                                                                         "n_units": 0}
+            self._od = {**od, "p0": p0}
+        return self._od
+
+
 # ------------------------------------------------------------------------------ the comparison rule
-def compare_with(value, comparator, *, unit: str = "", numerator=None, denominator=None,
-                 ci_low=None, ci_high=None) -> str:
-    """'higher', 'lower', 'similar' or 'not judged': the one comparison rule (module docstring)."""
+def test_against(value, comparator, *, unit: str = "", numerator=None, denominator=None, ci_low=None, ci_high=None,
+                 spread: Spread | None = None, level: float = stats.LEVEL_KEY, independent: bool = True) -> dict:
+    """The one comparison rule (module docstring), as a record: direction (higher/lower/similar/not judged),
+    p, z (strength of evidence), level, method and, when not judged, why."""
+    out = {"direction": "not judged", "p": math.nan, "z": math.nan, "level": level, "method": "", "why": "",
+           "tau2": math.nan, "p_exact": math.nan}
     if _nan(value) or _nan(comparator):
-        return "not judged"
+        out["why"] = "there is no figure to compare"
+        return out
+    if not independent:
+        out["why"] = "its unit is not independent"
+        return out
     if unit == "percent" and not _nan(numerator) and not _nan(denominator) and float(denominator) > 0:
-        c = float(comparator) / 100.0
-        if 0.0 <= c <= 1.0:
-            return stats.compare_proportion(float(numerator), float(denominator), c, 0.95)
+        p0 = float(comparator) / 100.0
+        if 0.0 <= p0 <= 1.0:
+            tau2 = spread.dispersion(p0)["tau2"] if spread is not None else 0.0
+            r = stats.compare_to_benchmark(float(numerator), float(denominator), p0, tau2, level)
+            out.update(direction=r["direction"], p=r["p"], z=r["z"], method=r["method"], tau2=tau2,
+                       p_exact=r["p_exact"])
+            return out
     if not _nan(ci_low) and not _nan(ci_high):
-        return stats.compare(value, ci_low, ci_high, comparator)
-    return "not judged"
+        sd = stats.robust_sd(spread.values) if spread is not None and len(spread.values) else 0.0
+        r = stats.compare_interval_spread(value, ci_low, ci_high, comparator, 0.0 if _nan(sd) else sd, level)
+        out.update(direction=r["direction"], p=r["p"], z=r["z"], method=r["method"])
+        return out
+    out["why"] = "no counts or interval are published for it"
+    return out
+
+
+def compare_with(value, comparator, *, unit: str = "", numerator=None, denominator=None,
+                 ci_low=None, ci_high=None, spread: Spread | None = None, level: float = stats.LEVEL_KEY) -> str:
+    """'higher', 'lower', 'similar' or 'not judged' by the one comparison rule (see :func:`test_against`)."""
+    return test_against(value, comparator, unit=unit, numerator=numerator, denominator=denominator,
+                        ci_low=ci_low, ci_high=ci_high, spread=spread, level=level)["direction"]
 
 
 def better_or_worse(direction: str, polarity: str) -> str:
@@ -93,19 +155,27 @@ def quarter_of(value, comp: dict | None) -> int | None:
     return 1 if v <= q1 else 2 if v <= q2 else 3 if v <= q3 else 4
 
 
-def trend_of(rows: pd.DataFrame, unit: str) -> dict:
-    """The trend test over every year shown (rows: one per year, Total breakdown, disclosure-controlled).
+def trend_of(rows: pd.DataFrame, unit: str, independent: bool = True, england: dict | None = None) -> dict:
+    """The trend of a measure (rows: one per year, Total breakdown, disclosure-controlled), by the trend rule.
 
-    Returns stats.trend's dict plus ``years`` (first and last year tested)."""
+    A percentage of independent units with counts in every year shown gets the recent-trend rule
+    (``judged``: its direction may be called improving or worsening); anything else a descriptive
+    Mann-Kendall direction (``judged`` False). Adds ``years`` (first and last year of the window) and
+    ``values`` (year, value) of the window."""
     r = rows.sort_values("year")
     sym = r["symbol"].fillna("").astype(str) if "symbol" in r else pd.Series("", index=r.index)
     r = r[r["value"].notna() & (sym == "")]
-    if unit == "percent" and r["numerator"].notna().all() and r["denominator"].notna().all() and len(r):
-        out = stats.trend(r["year"].tolist(), r["numerator"].tolist(), r["denominator"].tolist(), kind="percent")
-    elif unit == "count":
-        out = stats.trend(r["year"].tolist(), r["value"].tolist(), kind="count")
+    if unit == "percent" and independent and len(r) and r["numerator"].notna().all() and r["denominator"].notna().all():
+        out = stats.recent_trend(r["year"].tolist(), r["numerator"].tolist(), r["denominator"].tolist(),
+                                 england=england)
+        out["judged"] = True
+        r = r[r["year"].isin(out["window"])]
     else:
-        out = stats.trend(r["year"].tolist(), r["value"].tolist(), kind="mean")
+        r = r.tail(stats.TREND_WINDOW)
+        kind = "count" if unit == "count" else "mean"
+        out = stats.trend(r["year"].tolist(), r["value"].tolist(), kind=kind)
+        out.update(judged=False, window=[int(y) for y in r["year"]], driver=None, against_england=None,
+                   flagged=[int(y) for y in r["year"] if int(y) in stats.FLAGGED_YEARS])
     out["years"] = (int(r["year"].iloc[0]), int(r["year"].iloc[-1])) if len(r) else None
     out["values"] = list(zip(r["year"].astype(int), r["value"].astype(float)))
     return out
@@ -145,12 +215,23 @@ def target_status(target, value, ci_low=None, ci_high=None, symbol: str = "") ->
 
 
 # ------------------------------------------------------------------------------------ one measure
+#: the label each kind of signal gives a measure's heading ("concern: worse than England")
+SIGNAL_LABELS = {("england", False): "worse than England", ("england", True): "better than England",
+                 ("extreme", False): "extreme among councils", ("extreme", True): "among the best of all councils",
+                 ("trend", False): "worsening", ("trend", True): "improving",
+                 ("target", False): "target missed", ("target", True): "target met"}
+
+
 @dataclass
 class Signal:
-    kind: str        # "comparator", "quarter", "trend" or "target"
+    kind: str        # "england", "extreme", "trend" or "target"
     good: bool       # True: going well; False: a concern
-    words: str       # plain words, e.g. "worse than England (13%) by more than chance would explain"
-    weight: float = 1.0  # strength of evidence, for ranking (larger is stronger)
+    words: str       # plain words, e.g. "worse than England (13%), beyond the usual spread between councils"
+    weight: float = 1.0  # strength of evidence, for ranking (a z-score: larger is stronger)
+
+    @property
+    def label(self) -> str:
+        return SIGNAL_LABELS.get((self.kind, self.good), self.kind)
 
 
 @dataclass
@@ -172,8 +253,20 @@ class MeasureEvidence:
     comparators: dict[str, float] = field(default_factory=dict)     # key -> value
     comparator_names: dict[str, str] = field(default_factory=dict)  # key -> name in a sentence
     verdicts: dict[str, str] = field(default_factory=dict)          # key -> higher/lower/similar/not judged
+    #: the England test's record (stats): direction, p, z, level, method, why
+    test: dict = field(default_factory=dict)
+    #: why the figure is not tested against England, in plain words ('' when it is)
+    not_judged: str = ""
     quarter: int | None = None
     n_councils: int = 0
+    #: where the council sits among the statistical neighbours: 'above all', 'below all', 'within'
+    neighbour_place: str = ""
+    #: robust z-score among every council's figure
+    robust_z: float = math.nan
+    rank: int | None = None
+    unknown_share: float = math.nan
+    family: str = ""
+    unit_of_analysis: str = ""
     trend: dict = field(default_factory=dict)
     target: Any = None
     target_status: str = ""
@@ -197,20 +290,27 @@ class MeasureEvidence:
         return "concern" if self.concerns else "going well" if self.strengths else ""
 
     @property
+    def label(self) -> str:
+        """'concern: worse than England; worsening' (the kind and the signals it rests on), or ''."""
+        sigs = self.concerns if self.concerns else self.strengths
+        if not sigs:
+            return ""
+        return f"{self.kind}: " + "; ".join(dict.fromkeys(s.label for s in sigs))
+
+    @property
+    def strength(self) -> float:
+        """The strength of evidence for ranking: the largest weight among the signals of its kind."""
+        sigs = self.concerns if self.concerns else self.strengths
+        return max((s.weight for s in sigs), default=0.0)
+
+    @property
     def comparator_verdict(self) -> str:
-        """One reading against comparators for tables: 'better', 'worse', 'higher', 'lower', 'mixed',
-        'similar' or 'not judged' (England and the neighbours' median; the region when they are absent)."""
-        keys = [k for k in FINDING_COMPARATORS if k in self.verdicts] or list(self.verdicts)
-        ds = {self.verdicts[k] for k in keys}
-        moved = ds & {"higher", "lower"}
-        if len(moved) == 2:
-            return "mixed"
-        if moved:
-            d = moved.pop()
+        """One reading against England for tables: 'better', 'worse', 'higher', 'lower', 'similar' or
+        'not judged'."""
+        d = self.verdicts.get("england", "not judged")
+        if d in ("higher", "lower"):
             return better_or_worse(d, self.polarity) or d
-        if "similar" in ds:
-            return "similar"
-        return "not judged"
+        return d if d == "similar" else "not judged"
 
 
 def _comparator_label(key: str, comp: dict | None) -> str:
@@ -226,18 +326,23 @@ def _comparator_label(key: str, comp: dict | None) -> str:
 
 
 def evaluate(defn, rows: pd.DataFrame, comp_rows: pd.DataFrame | None, year: int, target=None,
-             fmt: Callable[[Any, str], str] | None = None, england_override: float | None = None
-             ) -> MeasureEvidence:
-    """The evidence for one measure: its figure, verdicts, quarter, trend, target status and signals.
+             fmt: Callable[[Any, str], str] | None = None, england_override: float | None = None,
+             spread: Spread | None = None) -> MeasureEvidence:
+    """The evidence for one measure: its figure, verdicts, place among councils, trend, target and signals.
 
     ``rows``: the measure's Total rows for every year (disclosure-controlled). ``comp_rows``: its
     comparator rows (Total breakdown), any years. ``england_override``: DfE's unrounded England figure
-    (numerator over denominator of the national row) when it can be computed; it then replaces the
-    rounded published one in the test (the same figure a funnel plot is centred on)."""
+    (per cent) when it can be computed. ``spread``: every council's figures for the year (:class:`Spread`)."""
     fmt = fmt or (lambda v, u: f"{v:g}")
     unit, polarity = defn.unit, defn.polarity
     ev = MeasureEvidence(id=defn.id, title=defn.title, question=int(defn.question), unit=unit,
                          polarity=polarity, year=year, target=target)
+    ev.family = (getattr(defn, "family", "") or "") or defn.id
+    try:
+        ev.unit_of_analysis = unit_of_analysis(defn)
+        kind, why_not = UNITS_OF_ANALYSIS[ev.unit_of_analysis]
+    except ValueError as e:
+        kind, why_not = "not independent", str(e)
     cur = rows[rows["year"] == year]
     if not cur.empty:
         row = cur.iloc[-1]
@@ -257,54 +362,114 @@ def evaluate(defn, rows: pd.DataFrame, comp_rows: pd.DataFrame | None, year: int
             ev.comparator_names[key] = _comparator_label(key, comp)
     if comp:
         ev.n_councils = int(comp.get("n_councils") or 0)
-    ev.trend = trend_of(rows, unit) if len(rows) else {}
+    england_series = dict(spread.england_series) if spread is not None else {}
+    if not england_series and comp_rows is not None and not comp_rows.empty and "england" in comp_rows:
+        england_series = {int(y): float(e) / 100.0 for y, e in zip(comp_rows["year"], comp_rows["england"])
+                          if not _nan(e)} if unit == "percent" else {}
+    ev.trend = trend_of(rows, unit, independent=kind == "independent", england=england_series or None) \
+        if len(rows) else {}
     if not ev.shown:
         if target is not None:
             ev.target_status = "cannot tell"
         return ev
-    for key, cval in ev.comparators.items():
-        test_value = england_override if (key == "england" and england_override is not None) else cval
-        ev.verdicts[key] = compare_with(ev.value, test_value, unit=unit, numerator=ev.numerator,
-                                        denominator=ev.denominator, ci_low=ev.ci_low, ci_high=ev.ci_high)
+    # the test against England (the region and the neighbours are described)
+    if "england" in ev.comparators:
+        test_value = england_override if england_override is not None else ev.comparators["england"]
+        ev.test = test_against(ev.value, test_value, unit=unit, numerator=ev.numerator, denominator=ev.denominator,
+                               ci_low=ev.ci_low, ci_high=ev.ci_high, spread=spread, independent=kind == "independent")
+        if ev.test["why"] == "its unit is not independent":
+            ev.not_judged = why_not
+        elif ev.test["direction"] == "not judged":
+            ev.not_judged = ev.test["why"]
+        if spread is not None and not _nan(spread.unknown_share) and ev.test["direction"] in ("higher", "lower"):
+            lo, hi = ev.value, ev.value + spread.unknown_share
+            if lo <= test_value <= hi:
+                ev.test = {**ev.test, "direction": "not judged"}
+                ev.not_judged = (f"DfE records the category of {fmt(spread.unknown_share, 'percent')} of this cohort "
+                                 "as not known, enough to reverse the comparison")
+        ev.verdicts["england"] = ev.test["direction"]
+    for key in ("region", "sn_median"):
+        if key in ev.comparators:
+            ev.verdicts[key] = "not judged"
+    if spread is not None:
+        ev.unknown_share = spread.unknown_share
+    # neighbours: the council's place in their range
+    if comp and not _nan(comp.get("sn_min")) and not _nan(comp.get("sn_max")) and int(comp.get("sn_n") or 0) >= 3:
+        lo, hi = float(comp["sn_min"]), float(comp["sn_max"])
+        ev.neighbour_place = "above all" if ev.value > hi else "below all" if ev.value < lo else "within"
+    # place among all councils
+    values = spread.values if spread is not None else np.array([])
     ev.quarter = quarter_of(ev.value, comp)
+    if ev.quarter is not None and len(values) and not stats.quarter_is_meaningful(ev.value, values):
+        ev.quarter = None
+    if len(values):
+        ev.robust_z = stats.robust_z(ev.value, values)
+        v = values[~np.isnan(values)]
+        ev.rank = int((v > ev.value).sum() + 1)  # 1 = the highest figure
     if target is not None:
         ev.target_status = target_status(target, ev.value, ev.ci_low, ev.ci_high, ev.symbol)
     if polarity not in ("higher_is_better", "lower_is_better"):
         if target is not None and ev.target_status in ("met", "not met"):
             ev.signals.append(_target_signal(ev, fmt))
         return ev
-    # 1. comparators (one signal per direction, naming every comparator that supports it)
-    for d in ("higher", "lower"):
-        keys = [k for k in FINDING_COMPARATORS if ev.verdicts.get(k) == d]
-        bw = better_or_worse(d, polarity)
-        if keys and bw:
-            names = [f"{ev.comparator_names[k]} ({fmt_beside(fmt, ev.value, ev.comparators[k], unit)})" for k in keys]
-            ev.signals.append(Signal("comparator", bw == "better",
-                                     f"{d} than {' and '.join(names)} by more than chance would explain",
-                                     2.0 * len(keys)))
-    # 2. quarter, when no comparison test was possible
-    tested = any(v in ("higher", "lower", "similar") for v in ev.verdicts.values())
-    if ev.quarter in (1, 4) and not tested and ev.n_councils >= 20:
-        high = ev.quarter == 4
+    # 1. England, by the comparison rule
+    d = ev.verdicts.get("england", "")
+    bw = better_or_worse(d, polarity)
+    if bw:
+        ev.signals.append(Signal("england", bw == "better",
+                                 f"{d} than England ({fmt_beside(fmt, ev.value, ev.comparators['england'], unit)}) by "
+                                 "more than chance or the usual spread between councils would explain",
+                                 abs(ev.test.get("z") or 0.0)))
+    # 2. extreme among councils, when no test was possible
+    tested = ev.test.get("direction") in ("higher", "lower", "similar")
+    big_enough = _nan(ev.denominator) or ev.denominator >= EXTREME_MIN_DENOMINATOR
+    n = int((~np.isnan(values)).sum()) if len(values) else 0
+    from_end = (ev.rank if not _nan(ev.robust_z) and ev.robust_z > 0 else n - (ev.rank or 0) + 1) if n else n + 1
+    if (not tested and kind != "not independent" and big_enough and not _nan(ev.robust_z)
+            and abs(ev.robust_z) >= stats.EXTREME_Z and from_end <= max(1, math.floor(stats.EXTREME_SHARE * n))):
+        high = ev.robust_z > 0
         good = high == (polarity == "higher_is_better")
-        ev.signals.append(Signal("quarter", good,
-                                 f"in the {'highest' if high else 'lowest'} quarter of {ev.n_councils} councils "
-                                 "(no interval is published for this figure, so this rests on the council's "
-                                 "position among all councils)", 1.0))
-    # 3. trend over all years
+        place = (f"the {_ordinal(ev.rank)}highest of {n} councils" if high
+                 else f"the {_ordinal(n - ev.rank + 1)}lowest of {n} councils")
+        ev.signals.append(Signal("extreme", good,
+                                 f"far {'above' if high else 'below'} most councils ({place}; England "
+                                 f"{fmt(ev.comparators['england'], unit) if 'england' in ev.comparators else 'not published'}"
+                                 "): no interval is published for this figure, so this rests on its place among all "
+                                 "councils", abs(ev.robust_z)))
+    # 3. the trend rule
     t = ev.trend
-    bw = better_or_worse(t.get("direction", ""), polarity)
+    bw = better_or_worse(t.get("direction", ""), polarity) if t.get("judged") else ""
+    if bw and not _nan(ev.unknown_share) and abs(t.get("change") or 0.0) <= ev.unknown_share:
+        # the not-known share is as large as the change: a change in recording could explain it
+        t["blocked"] = (f"DfE records {fmt(ev.unknown_share, 'percent')} of this group as not known, as much as the "
+                        "change itself, so a change in recording could explain it")
+        bw = ""
+    ae = t.get("against_england")
+    if bw and ae is not None and ae.get("direction") != t.get("direction"):
+        bw = ""  # the council moved as England did: a national change, not a finding about the council
     if bw and t.get("years"):
         y0, y1 = t["years"]
-        p = t.get("p_value", math.nan)
+        pandemic = [y for y in t.get("flagged") or [] if y in stats.FLAGGED_YEARS]
+        eng = (f", {'more' if bw == 'better' else 'faster'} than England's change from "
+               f"{fmt(ae['england_first'], unit)} to {fmt(ae['england_last'], unit)}") if ae else ""
         ev.signals.append(Signal("trend", bw == "better",
-                                 f"{'improving' if bw == 'better' else 'worsening'} over the {t['n_years']} years "
-                                 f"from {_yl(y0)} to {_yl(y1)} (a test over all the years supports a trend)",
-                                 1.0 + (0 if _nan(p) else min(2.0, -math.log10(max(p, 1e-6)) / 3))))
+                                 f"{'improving' if bw == 'better' else 'worsening'} from {_yl(y0)} to {_yl(y1)}{eng} "
+                                 f"(a test over those {t['n_years']} years that holds with any one year left out"
+                                 + (f", including {_yl(pandemic[0])}, the pandemic year" if pandemic else "") + ")",
+                                 abs(ae["z"]) if ae else abs(t.get("statistic") or 0.0)))
     # 4. the council's target
     if target is not None and ev.target_status in ("met", "not met"):
         ev.signals.append(_target_signal(ev, fmt))
     return ev
+
+
+def _ordinal(n: int | None) -> str:
+    if n is None:
+        return ""
+    if n == 1:
+        return ""  # "the highest of 152", not "the 1st highest"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix} "
 
 
 def fmt_beside(fmt, value, comparator, unit: str) -> str:
@@ -312,14 +477,17 @@ def fmt_beside(fmt, value, comparator, unit: str) -> str:
     otherwise print the same ("9% ... higher than England (9%)" reads as a contradiction)."""
     c = fmt(comparator, unit)
     if unit in ("percent", "rate_per_10k") and not _nan(value) and c == fmt(value, unit):
-        return f"{float(comparator):,.1f}" + ("%" if unit == "percent" else "")
+        from cpanalysis.narrative import round_half_away
+
+        return f"{round_half_away(float(comparator), 1):,.1f}" + ("%" if unit == "percent" else "")
     return c
 
 
 def _target_signal(ev: MeasureEvidence, fmt) -> Signal:
     words = ev.target.wording(lambda v: fmt(v, ev.unit))
     met = ev.target_status == "met"
-    return Signal("target", met, f"{'meets' if met else 'misses'} the council's target of {words}", 3.0 if not met else 1.5)
+    return Signal("target", met, f"{'meets' if met else 'misses'} the council's target of {words}",
+                  TARGET_WEIGHT if not met else TARGET_WEIGHT / 2)
 
 
 def _yl(year: int) -> str:
@@ -329,13 +497,85 @@ def _yl(year: int) -> str:
 # ----------------------------------------------------------------------------------- selection
 def rank_key(ev: MeasureEvidence, good: bool) -> tuple:
     sigs = ev.strengths if good else ev.concerns
-    return (-len(sigs), -int(any(s.kind == "target" for s in sigs)), -sum(s.weight for s in sigs), ev.question, ev.id)
+    return (-max((s.weight for s in sigs), default=0.0), -len(sigs), ev.question, ev.id)
+
+
+def by_family(evidence: list[MeasureEvidence], kind: str) -> list[MeasureEvidence]:
+    """The strongest measure of each family with a finding of ``kind``, ranked by strength of evidence."""
+    good = kind == "going well"
+    ranked = sorted((e for e in evidence if e.kind == kind), key=lambda e: rank_key(e, good))
+    seen, out = set(), []
+    for e in ranked:
+        if (e.family or e.id) in seen:
+            continue
+        seen.add(e.family or e.id)
+        out.append(e)
+    return out
 
 
 def select(evidence: list[MeasureEvidence], max_concerns: int = MAX_CONCERNS,
            max_strengths: int = MAX_STRENGTHS) -> tuple[list[MeasureEvidence], list[MeasureEvidence]]:
-    """(concerns, going well), each ranked, by the key-message rule (module docstring). One measure per
-    near-duplicate family: a measure whose title starts like an already chosen one is skipped."""
-    concerns = sorted((e for e in evidence if e.kind == "concern"), key=lambda e: rank_key(e, False))
-    strengths = sorted((e for e in evidence if e.kind == "going well"), key=lambda e: rank_key(e, True))
+    """(concerns, going well), each ranked by strength of evidence, one measure per family (the
+    strongest), at most ``max_concerns`` and ``max_strengths``. A family with both a concern and a
+    strength among its measures (for example EET low but NEET also low) gives only its concern."""
+    concerns = by_family(evidence, "concern")
+    concern_families = {e.family or e.id for e in concerns}
+    strengths = [e for e in by_family(evidence, "going well") if (e.family or e.id) not in concern_families]
     return concerns[:max_concerns], strengths[:max_strengths]
+
+
+def count_concerns(evidence: list[MeasureEvidence]) -> int:
+    """How many concerns the pack raises: families with a concern (the unit the calibration benchmark counts)."""
+    return len(by_family(evidence, "concern"))
+
+
+# ----------------------------------------------------------------------------------- the stated method
+def how_we_judge() -> list[dict]:
+    """The annex's "How we judge": each method, its level, where the pack uses it and its reference,
+    generated from the settings the code applies."""
+    lvl, d = f"{stats.LEVEL_KEY:.1%}", f"{stats.LEVEL_DESCRIBE:.0%}"
+    not_ind = sorted(u for u, (k, _) in UNITS_OF_ANALYSIS.items() if k == "not independent")
+    return [
+        {"method": "Unit of analysis", "level": "",
+         "use": "Every measure declares what one counted unit is. Only measures of children, pupils or care leavers "
+                f"are tested; measures of {', '.join(u + 's' for u in not_ind)} are never tested, because one child "
+                "gives several of them.", "reference": ""},
+        {"method": "Intervals for a council's own figure", "level": "95%",
+         "use": "Wilson score intervals for percentages, t-intervals for averages and exact Poisson limits for rates "
+                "per 10,000, beside each figure.",
+         "reference": stats.REFERENCES["wilson"] + " " + stats.REFERENCES["byar"]},
+        {"method": "Comparison with England", "level": lvl,
+         "use": f"A percentage with its counts is higher or lower than England only when the exact binomial tail at "
+                f"the council's cohort size and a z-score that adds the real spread between councils both fall beyond "
+                f"the {lvl} level. Funnel plots draw both the {d} and {lvl} limits for reference.",
+         "reference": stats.REFERENCES["exact"] + " " + stats.REFERENCES["funnel"]},
+        {"method": "Spread between councils (over-dispersion)", "level": f"Winsorised {stats.WINSOR_TRIM:.0%} each end",
+         "use": "Each year and measure, the between-council variance is estimated from every council's figure on "
+                "the arcsine scale and added to each council's own sampling variance.",
+         "reference": stats.REFERENCES["overdispersion"]},
+        {"method": "Place among all councils",
+         "level": f"the most extreme {stats.EXTREME_SHARE:.0%} at one end, robust z at least {stats.EXTREME_Z:.2f}",
+         "use": "A figure published without counts or an interval is a finding only when it is among the most extreme "
+                f"{stats.EXTREME_SHARE:.0%} of all councils at one end and far from their median (robust z-score), and "
+                f"only when it rests on at least {EXTREME_MIN_DENOMINATOR} people where the size is published. "
+                "Quarters are descriptive, and not claimed where many councils share the figure.",
+         "reference": stats.REFERENCES["robust"]},
+        {"method": "Statistical neighbours and region", "level": "not tested",
+         "use": "Described, not tested: the neighbours' median is itself uncertain, so the pack says where the "
+                "council sits in their range.", "reference": ""},
+        {"method": "Recent trend", "level": lvl,
+         "use": f"Chi-square test for trend over the latest {stats.TREND_WINDOW} years with counts; the direction "
+                f"must hold with any one year left out (at {stats.TREND_LEAVE_ONE_OUT_LEVEL:.0%}), so 2020-21 (the "
+                "pandemic year) or any other single year never drives it alone. The council's change is set "
+                f"against England's by a score test around England's yearly rates; a key message needs the council "
+                f"to move against England too (at {lvl}), so a national change is not a finding about the council.",
+         "reference": stats.REFERENCES["trend"] + " " + stats.REFERENCES["armitage"]},
+        {"method": "Many measures at once", "level": lvl,
+         "use": f"Key messages need the {lvl} level (about three standard errors), and each family of measures "
+                "(complements, variants, age bands) gives at most one. A simulated council at England's rate on "
+                "every measure gets on average fewer than 0.3 concerns (benchmarks/bench_calibration.py).",
+         "reference": stats.REFERENCES["trend"]},
+        {"method": "Not known shares", "level": "",
+         "use": "Where DfE records a share of the cohort as not known and that share could reverse a comparison, "
+                "there is no verdict and the share is stated.", "reference": ""},
+    ]

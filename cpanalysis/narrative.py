@@ -1,9 +1,9 @@
 """Plain-English sentences from results, written never to overstate.
 
-Rules: a difference from a comparator is only called "higher" or "lower" when the council's 95%
-interval excludes the comparator; "better" or "worse" is added only then, and only for indicators
-with a polarity. A change over time is only called a change when the two years' intervals do not
-overlap. Suppressed figures are said to be suppressed, never zero.
+Formatting and the sentences that state a figure. Every judgement ("higher", "worse", "worsening") comes
+from :mod:`cpanalysis.findings`, the one comparison rule, and is worded by :mod:`cpanalysis.briefing`.
+Numbers are rounded by DfE's rule (halves away from zero). Suppressed figures are said to be suppressed,
+never zero.
 """
 
 from __future__ import annotations
@@ -29,10 +29,24 @@ def _isnan(x) -> bool:
         return False
 
 
+def round_half_away(v: float, places: int = 0) -> float:
+    """DfE's rounding: halves away from zero (6.5 -> 7, -6.5 -> -7, 0.125 -> 0.13 at two places), not
+    Python's round-half-to-even. Decimal arithmetic on the shortest repr, so 2.675 rounds as written."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    q = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(float(v))).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def _r(v: float, places: int = 0) -> str:
+    """A number rounded by DfE's rule with thousands separators: _r(1234.5) -> '1,235'."""
+    return f"{round_half_away(v, places):,.{places}f}"
+
+
 def _number(v: float) -> str:
     """1234 -> '1,234'; 109.46 -> '109.5' (whole numbers without decimals, others to one place)."""
     v = float(v)
-    return f"{v:,.0f}" if round(v, 1) == round(v) else f"{v:,.1f}"
+    return _r(v) if round_half_away(v, 1) == round_half_away(v) else _r(v, 1)
 
 
 def _money_thousands(v: float) -> str:
@@ -40,8 +54,8 @@ def _money_thousands(v: float) -> str:
     v = float(v)
     sign, a = ("-" if v < 0 else ""), abs(v)
     if a >= 1000:
-        return f"{sign}£{a / 1000:,.1f}m"
-    return f"{sign}£{a:,.0f}k"
+        return f"{sign}£{_r(a / 1000, 1)}m"
+    return f"{sign}£{_r(a)}k"
 
 
 def fmt(value, unit: str, symbol: str | None = None) -> str:
@@ -57,20 +71,20 @@ def fmt(value, unit: str, symbol: str | None = None) -> str:
         return "x"
     v = float(value)
     if unit == "percent":
-        return f"{v:.0f}%"
+        return f"{_r(v)}%"
     if unit == "count":
-        return f"{v:,.0f}"
+        return _r(v)
     if unit == "rate_per_10k":
-        return f"{v:,.0f}"
+        return _r(v)
     if unit == "days":
-        return f"{v:,.0f} days"
+        return f"{_r(v)} days"
     if unit == "gbp":
-        return f"-£{-v:,.0f}" if v < 0 else f"£{v:,.0f}"
+        return f"-£{_r(-v)}" if v < 0 else f"£{_r(v)}"
     if unit == "gbp_thousands":
         return _money_thousands(v)
     if unit == "fte":
         return f"{_number(v)} FTE"
-    return f"{v:,.1f}"
+    return _r(v, 1)
 
 
 MONEY_UNITS = ("gbp", "gbp_thousands")
@@ -129,20 +143,6 @@ def unit_label(defn) -> str:
     return UNIT_LABELS.get(unit, "")
 
 
-def compare(value, ci_low, ci_high, comparator) -> str:
-    """'higher', 'lower', 'similar' or 'not comparable': :func:`cpanalysis.stats.compare`, the one rule."""
-    from cpanalysis import stats
-
-    return stats.compare(value, ci_low, ci_high, comparator)
-
-
-def judgement(direction: str, polarity: str) -> str:
-    if direction not in ("higher", "lower") or polarity == "neutral":
-        return ""
-    good = (direction == "higher") == (polarity == "higher_is_better")
-    return "better" if good else "worse"
-
-
 def headline_sentence(defn, row: pd.Series) -> str:
     """One sentence stating the figure, its cohort and its uncertainty."""
     yl = year_label(row["year"])
@@ -170,36 +170,3 @@ def headline_sentence(defn, row: pd.Series) -> str:
         s += (f" Allowing for chance variation in a group this size, the underlying figure is likely "
               f"to lie between {fmt(row['ci_low'], unit)} and {fmt(row['ci_high'], unit)} (95% interval).")
     return s
-
-
-def comparison_sentence(defn, row: pd.Series, name: str, comparator) -> str:
-    """How the council compares with one comparator, only as strongly as the interval allows."""
-    if row.get("symbol") or _isnan(row["value"]) or _isnan(comparator):
-        return ""
-    direction = compare(row["value"], row.get("ci_low"), row.get("ci_high"), comparator)
-    cval = fmt(comparator, defn.unit)
-    if direction == "not comparable":
-        return f"{name}: {cval} (no interval is available, so no judgement is made)."
-    if direction == "similar":
-        return (f"This is similar to {name} ({cval}): the difference is within what chance alone "
-                "could produce for a group of this size.")
-    j = judgement(direction, defn.polarity)
-    tail = f", which for this measure is {j}" if j else ""
-    return f"This is {direction} than {name} ({cval}), and the difference is larger than chance would explain{tail}."
-
-
-def trend_sentence(defn, rows: pd.DataFrame) -> str:
-    """Earliest versus latest published year, only calling it a change if the intervals separate."""
-    r = rows[(rows["breakdown"] == "Total")].sort_values("year")
-    r = r[r["value"].notna() & (r.get("symbol", pd.Series("", index=r.index)).fillna("") == "")]
-    if len(r) < 2:
-        return ""
-    first, last = r.iloc[0], r.iloc[-1]
-    a, b = fmt(first["value"], defn.unit), fmt(last["value"], defn.unit)
-    span = f"from {a} in {year_label(first['year'])} to {b} in {year_label(last['year'])}"
-    if any(_isnan(x) for x in (first["ci_low"], first["ci_high"], last["ci_low"], last["ci_high"])):
-        return f"Over the years available the figure went {span}."
-    if last["ci_low"] > first["ci_high"] or last["ci_high"] < first["ci_low"]:
-        direction = "rose" if last["value"] > first["value"] else "fell"
-        return f"The figure {direction} {span}; the intervals do not overlap, so this looks like a real change."
-    return (f"The figure went {span}, but the intervals overlap, so this is not clear evidence of a change.")

@@ -29,6 +29,7 @@ and the pack read the registry.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -95,6 +96,33 @@ HISTORY_UNKNOWN = "history not in the returns supplied"
 HISTORY_MATERIAL_POINTS = 5.0
 
 
+#: families of the child-level indicators (complements, variants and age bands of one fact give one key message);
+#: an indicator not listed takes its published measure's family (sources/catalogue.yaml), else its own id
+FAMILIES = {
+    **{i: "care_leavers_activity" for i in ("care_leavers_activity_not_known_19_21", "care_leavers_eet_17_18",
+                                            "care_leavers_eet_19_21", "care_leavers_neet_17_18",
+                                            "care_leavers_neet_19_21", "care_leavers_apprenticeship_17_18",
+                                            "care_leavers_apprenticeship_19_21", "care_leavers_higher_education_19_21")},
+    **{i: "care_leavers_in_touch" for i in ("care_leavers_in_touch_17_18", "care_leavers_in_touch_19_21")},
+    **{i: "sdq" for i in ("sdq_bands", "sdq_borderline", "sdq_concern", "sdq_mean", "sdq_normal", "sdq_received")},
+    **{i: "missing" for i in ("away_children", "away_incidents", "missing_children", "missing_incidents")},
+    **{i: "placement_moves" for i in ("stability_3plus_placements", "stability_3plus_placements_2yr",
+                                      "stability_3plus_by_setting", "stability_3plus_residential")},
+    **{i: "adoption_timeliness" for i in ("adoption_a10_3yr", "adoption_a1_3yr", "adoption_a2_3yr",
+                                          "adoption_days_authority_to_match", "adoption_days_decision_to_match",
+                                          "adoption_days_entry_to_adopted", "adoption_days_entry_to_placed",
+                                          "adoption_days_match_to_placed", "adoption_days_placed_to_adopted",
+                                          "adoption_placed_within_12_months", "adoption_within_18_months")},
+    **{i: "placement_distance" for i in ("placed_outside_and_over_20_miles", "placed_outside_council",
+                                         "placed_over_20_miles", "placed_within_20_miles",
+                                         "residential_out_of_area", "residential_over_20_miles")},
+    **{i: "substance" for i in ("substance_intervention_received", "substance_intervention_refused",
+                                "substance_misuse")},
+    **{i: "foster_provider" for i in ("foster_provider_other", "foster_provider_own", "foster_provider_private",
+                                      "foster_provider_voluntary")},
+}
+
+
 def indicator(definition: Definition, per_child_history: bool = False) -> Callable[[IndicatorFn], IndicatorFn]:
     """Register an indicator. An id already registered by another function is refused, naming both places;
     the same function registered again (a module reloaded, a notebook cell run twice) replaces itself."""
@@ -106,7 +134,10 @@ def indicator(definition: Definition, per_child_history: bool = False) -> Callab
             raise DuplicateIndicatorError(
                 f"indicator id {definition.id!r} is already registered by {_place(old.fn)}; it cannot also be "
                 f"registered by {_place(fn)}. Give the new indicator an id of its own.")
-        REGISTRY[definition.id] = Indicator(definition, fn, per_child_history)
+        defn = definition
+        if not defn.family and defn.id in FAMILIES:
+            defn = dataclasses.replace(defn, family=FAMILIES[defn.id])
+        REGISTRY[definition.id] = Indicator(defn, fn, per_child_history)
         return fn
 
     return register

@@ -49,6 +49,14 @@ class Measure:
     counted: str = "children"
     #: one short plain-English sentence saying what the measure is, for councillors
     plain: str = ""
+    #: complements, variants and age bands of one fact share a family (one key message at most)
+    family: str = ""
+    #: what one counted unit is (definitions.UNITS_OF_ANALYSIS); blank: read from ``counted``
+    unit_of_analysis: str = ""
+    #: a sibling measure giving the share whose category is not known (same denominator) ...
+    unknown_measure: str = ""
+    #: ... or two or more sibling measures whose shares, taken from 100%, leave the not-known share
+    unknown_from: tuple[str, ...] = ()
 
     @property
     def funnel_ok(self) -> bool:
@@ -73,6 +81,7 @@ def catalogue(path: str | None = None) -> dict[str, Measure]:
             raise ValueError(f"catalogue: measure {m['id']!r}: caveats must be a list of sentences (quote any "
                              "caveat that holds a colon or starts with a quote)")
         m["caveats"] = tuple(c.strip() for c in caveats)
+        m["unknown_from"] = tuple(m.get("unknown_from") or ())
         if m.get("unit") not in UNITS:
             raise ValueError(f"catalogue: measure {m['id']!r}: unit {m.get('unit')!r} is not one of {', '.join(UNITS)}")
         if m["id"] in out:
@@ -113,4 +122,17 @@ def definition_for(indicator_id: str) -> Definition:
         id=m.indicator_id, title=m.title, question=m.question, sub_question=m.sub_question,
         cohort=m.cohort, numerator=m.numerator_text, denominator=m.denominator_text, unit=m.unit,
         polarity=m.polarity, source=f"DfE published statistics ({m.file})", methodology=method,
-        caveats=m.caveats, published_measure=m.id, counted=m.counted, plain=m.plain)
+        caveats=m.caveats, published_measure=m.id, counted=m.counted, plain=m.plain,
+        family=_family_id(m), unit_of_analysis=m.unit_of_analysis,
+        unknown_measure=_indicator_of(m.unknown_measure), unknown_from=tuple(_indicator_of(x) for x in m.unknown_from))
+
+
+def _indicator_of(measure_id: str) -> str:
+    if not measure_id:
+        return ""
+    m = catalogue().get(measure_id)
+    return m.indicator_id if m is not None else measure_id
+
+
+def _family_id(m: Measure) -> str:
+    return m.family or m.indicator_id
