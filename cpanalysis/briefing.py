@@ -63,6 +63,19 @@ def value_text(ev: MeasureEvidence) -> str:
     return v
 
 
+def comparator_cells(ev: MeasureEvidence, keys=None) -> list[str]:
+    """The comparators printed beside the figure, at one precision: when any of them needs a decimal place to
+    differ from the council's figure, all of them get one (never "13.0%" beside "7%" in one cell)."""
+    keys = [k for k in (keys or ev.comparators) if k in ev.comparators]
+    cells = [findings.fmt_beside(fmt, ev.value, ev.comparators[k], ev.unit) for k in keys]
+    plain = [fmt(ev.comparators[k], ev.unit) for k in keys]
+    if cells != plain and ev.unit in ("percent", "rate_per_10k"):
+        from cpanalysis.narrative import round_half_away
+
+        cells = [f"{round_half_away(ev.comparators[k], 1):,.1f}" + ("%" if ev.unit == "percent" else "") for k in keys]
+    return cells
+
+
 def when(ctx, ev: MeasureEvidence) -> str:
     """'' for the pack's year; otherwise the year of the latest published figure, said in the table cell."""
     return "" if ev.year == ctx.params.year else f"{year_label(ev.year)}, latest published"
@@ -233,8 +246,8 @@ def _sub_question(defn, q) -> str:
 # --------------------------------------------------------------------------------- the front section
 def scorecard_row(ctx, ev: MeasureEvidence) -> dict:
     defn = evidence._definition(ev.id, ctx)
-    comps = [{"name": {"england": "England", "region": "Region", "sn_median": "Neighbours"}[k],
-              "value": findings.fmt_beside(fmt, ev.value, v, ev.unit)} for k, v in ev.comparators.items()]
+    comps = [{"name": {"england": "England", "region": "Region", "sn_median": "Neighbours"}[k], "value": c}
+             for k, c in zip(list(ev.comparators), comparator_cells(ev))]
     trend = trend_words(ev)
     reading = ev.comparator_verdict if ev.shown and ev.comparators else ""
     t = ev.target
@@ -386,10 +399,11 @@ def glance_row(ctx, ev: MeasureEvidence, notes: dict[str, int]) -> dict:
             marks.append(notes[c])
     reading = ev.comparator_verdict if ev.shown and ev.comparators else ("no comparator" if ev.shown else "")
     extra = quarter_words(ev, with_n=False)
+    cells = dict(zip(list(ev.comparators), comparator_cells(ev)))
     return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": ev.title, "notes": marks,
             "value": value_text(ev), "of": of_phrase(defn, ev), "when": when(ctx, ev),
-            **{col: findings.fmt_beside(fmt, ev.value, ev.comparators[k], ev.unit) if k in ev.comparators else "\u2013"
-               for col, k in (("england", "england"), ("region", "region"), ("neighbours", "sn_median"))},
+            **{col: cells.get(k, "\u2013") for col, k in (("england", "england"), ("region", "region"),
+                                                             ("neighbours", "sn_median"))},
             "reading": reading, "reading_symbol": READING_SYMBOLS.get(reading, ""),
             "quarter": extra, "trend": trend_words(ev) if ev.shown else "",
             "trend_symbol": trend_symbol(ev) if ev.shown else ""}

@@ -155,29 +155,41 @@ def quarter_of(value, comp: dict | None) -> int | None:
     return 1 if v <= q1 else 2 if v <= q2 else 3 if v <= q3 else 4
 
 
-def trend_of(rows: pd.DataFrame, unit: str, independent: bool = True, england: dict | None = None) -> dict:
+def _series(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A measure's rows as plain arrays, sorted by year, once (pandas selections per call were the slow part)."""
+    r = rows.sort_values("year") if len(rows) > 1 and not rows["year"].is_monotonic_increasing else rows
+    n = len(r)
+    out = {"year": r["year"].to_numpy(dtype=float)}
+    for k in ("value", "numerator", "denominator", "ci_low", "ci_high"):
+        out[k] = pd.to_numeric(r[k], errors="coerce").to_numpy(dtype=float, na_value=np.nan) if k in r \
+            else np.full(n, np.nan)
+    sym = r["symbol"].to_numpy(dtype=object) if "symbol" in r else np.full(n, "", dtype=object)
+    out["symbol"] = np.array([s if isinstance(s, str) else "" for s in sym], dtype=object)
+    return out
+
+
+def trend_of(rows: pd.DataFrame | dict, unit: str, independent: bool = True, england: dict | None = None) -> dict:
     """The trend of a measure (rows: one per year, Total breakdown, disclosure-controlled), by the trend rule.
 
     A percentage of independent units with counts in every year shown gets the recent-trend rule
     (``judged``: its direction may be called improving or worsening); anything else a descriptive
     Mann-Kendall direction (``judged`` False). Adds ``years`` (first and last year of the window) and
     ``values`` (year, value) of the window."""
-    r = rows.sort_values("year")
-    sym = r["symbol"].fillna("").astype(str) if "symbol" in r else pd.Series("", index=r.index)
-    r = r[r["value"].notna() & (sym == "")]
-    if unit == "percent" and independent and len(r) and r["numerator"].notna().all() and r["denominator"].notna().all():
-        out = stats.recent_trend(r["year"].tolist(), r["numerator"].tolist(), r["denominator"].tolist(),
-                                 england=england)
+    a = rows if isinstance(rows, dict) else _series(rows)
+    keep = ~np.isnan(a["value"]) & (a["symbol"] == "")
+    yrs, val, num, den = a["year"][keep], a["value"][keep], a["numerator"][keep], a["denominator"][keep]
+    if unit == "percent" and independent and len(yrs) and not np.isnan(num).any() and not np.isnan(den).any():
+        out = stats.recent_trend(yrs.tolist(), num.tolist(), den.tolist(), england=england)
         out["judged"] = True
-        r = r[r["year"].isin(out["window"])]
+        w = np.isin(yrs, out["window"])
+        yrs, val = yrs[w], val[w]
     else:
-        r = r.tail(stats.TREND_WINDOW)
-        kind = "count" if unit == "count" else "mean"
-        out = stats.trend(r["year"].tolist(), r["value"].tolist(), kind=kind)
-        out.update(judged=False, window=[int(y) for y in r["year"]], driver=None, against_england=None,
-                   flagged=[int(y) for y in r["year"] if int(y) in stats.FLAGGED_YEARS])
-    out["years"] = (int(r["year"].iloc[0]), int(r["year"].iloc[-1])) if len(r) else None
-    out["values"] = list(zip(r["year"].astype(int), r["value"].astype(float)))
+        yrs, val = yrs[-stats.TREND_WINDOW:], val[-stats.TREND_WINDOW:]
+        out = stats.trend(yrs.tolist(), val.tolist(), kind="count" if unit == "count" else "mean")
+        out.update(judged=False, window=[int(y) for y in yrs], driver=None, against_england=None, excluded=[],
+                   flagged=[int(y) for y in yrs if int(y) in stats.FLAGGED_YEARS])
+    out["years"] = (int(yrs[0]), int(yrs[-1])) if len(yrs) else None
+    out["values"] = [(int(y), float(v)) for y, v in zip(yrs, val)]
     return out
 
 
@@ -313,6 +325,10 @@ class MeasureEvidence:
         return d if d == "similar" else "not judged"
 
 
+_COMP_FIELDS = ("england", "region", "sn_median", "region_name", "sn_group", "n_councils", "la_q1", "la_median",
+                "la_q3", "sn_min", "sn_max", "sn_n")
+
+
 def _comparator_label(key: str, comp: dict | None) -> str:
     if key == "england":
         return "England"
@@ -343,18 +359,20 @@ def evaluate(defn, rows: pd.DataFrame, comp_rows: pd.DataFrame | None, year: int
         kind, why_not = UNITS_OF_ANALYSIS[ev.unit_of_analysis]
     except ValueError as e:
         kind, why_not = "not independent", str(e)
-    cur = rows[rows["year"] == year]
-    if not cur.empty:
-        row = cur.iloc[-1]
-        ev.symbol = str(row.get("symbol") or "") if not _nan(row.get("symbol")) else ""
-        for k in ("value", "numerator", "denominator", "ci_low", "ci_high"):
-            v = row.get(k)
-            setattr(ev, k, float(v) if not _nan(v) else math.nan)
+    a = _series(rows) if len(rows) else None
+    if a is not None:
+        at = np.flatnonzero(a["year"] == year)
+        if len(at):
+            i = at[-1]
+            ev.symbol = a["symbol"][i]
+            for k in ("value", "numerator", "denominator", "ci_low", "ci_high"):
+                setattr(ev, k, float(a[k][i]))
     comp = None
-    if comp_rows is not None and not comp_rows.empty:
-        c = comp_rows[comp_rows["year"] == year]
-        if not c.empty:
-            comp = c.iloc[0].to_dict()
+    have_comp = comp_rows is not None and not comp_rows.empty
+    if have_comp:
+        at = np.flatnonzero(comp_rows["year"].to_numpy() == year)
+        if len(at):
+            comp = {c: comp_rows[c].iat[at[0]] for c in _COMP_FIELDS if c in comp_rows.columns}
     for key in COMPARATOR_KEYS:
         v = (comp or {}).get(key)
         if not _nan(v):
@@ -363,11 +381,11 @@ def evaluate(defn, rows: pd.DataFrame, comp_rows: pd.DataFrame | None, year: int
     if comp:
         ev.n_councils = int(comp.get("n_councils") or 0)
     england_series = dict(spread.england_series) if spread is not None else {}
-    if not england_series and comp_rows is not None and not comp_rows.empty and "england" in comp_rows:
-        england_series = {int(y): float(e) / 100.0 for y, e in zip(comp_rows["year"], comp_rows["england"])
-                          if not _nan(e)} if unit == "percent" else {}
-    ev.trend = trend_of(rows, unit, independent=kind == "independent", england=england_series or None) \
-        if len(rows) else {}
+    if not england_series and unit == "percent" and have_comp and "england" in comp_rows.columns:
+        england_series = {int(y): float(e) / 100.0 for y, e in zip(comp_rows["year"].tolist(),
+                                                                   comp_rows["england"].tolist()) if not _nan(e)}
+    ev.trend = trend_of(a, unit, independent=kind == "independent", england=england_series or None) \
+        if a is not None else {}
     if not ev.shown:
         if target is not None:
             ev.target_status = "cannot tell"

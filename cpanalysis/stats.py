@@ -7,12 +7,14 @@ The rules this module enforces, because the pack must never overstate:
   without an import circle.
 * **Intervals.** Proportions get Wilson score intervals (good at small n and near 0 or 100%); means get
   t-intervals; rates per 10,000 get exact Poisson (Garwood) intervals.
-* **Comparisons.** A council is "higher" or "lower" than a comparator only when the comparator lies
-  outside the council's interval (:func:`compare`), or, for a proportion against a benchmark rate, when
-  the council lies outside the funnel-plot control limits at its cohort size (:func:`compare_proportion`,
-  which uses :func:`funnel_limits`). Otherwise it is "similar"; with anything missing it
-  is "not comparable".
-* **Trends.** :func:`trend` says "up" or "down" only when a test across all the years is significant:
+* **Comparisons.** A proportion is compared with a benchmark by exact binomial tails together with a
+  z-score that adds the spread between councils (:func:`compare_to_benchmark`, :func:`overdispersion`);
+  a figure with an interval by its interval widened by that spread (:func:`compare_interval_spread`).
+  Funnel-plot limits (:func:`funnel_limits`, :func:`overdispersed_limits`) are for drawing only: the
+  interpolated limits never classify.
+* **Trends.** :func:`recent_trend` is the rule for judged trends (percentages with counts; Fingertips'
+  recent trend at 99.8%, robust to any one year). :func:`trend` gives a descriptive direction otherwise; it
+  says "up" or "down" only when a test across the years is significant:
   the chi-square test for trend in proportions (Cochran-Armitage) for percentages; for counts and means,
   which are usually stocks of the same children from year to year (not independent draws), the
   Mann-Kendall test (Kendall's tau between year and value, exact p-value). Mann-Kendall cannot reach
@@ -121,47 +123,6 @@ def funnel_side(pct, lo95, hi95, lo998, hi998):
     or "" (inside the 95% limits). Arrays or scalars; the limits in per cent, at each point's cohort size."""
     return np.where(pct > hi998, "above 99.8%", np.where(pct > hi95, "above 95%",
                     np.where(pct < lo998, "below 99.8%", np.where(pct < lo95, "below 95%", ""))))
-
-
-# ------------------------------------------------------------------------------------ comparisons
-def compare(value: float, ci_low: float, ci_high: float, comparator: float) -> Comparison:
-    """Compare a figure with its interval to a comparator (England, neighbours' median, last year...).
-
-    "higher" when the comparator lies below the whole interval, "lower" when above it, "similar" when
-    the interval contains it (a comparator exactly on a limit counts as inside), and "not comparable"
-    when the value, the comparator or either interval limit is missing. Value, interval and comparator
-    must be on the same scale (all percentages, or all fractions).
-    """
-    if any(_isnan(x) for x in (value, ci_low, ci_high, comparator)):
-        return "not comparable"
-    lo, hi, c = float(ci_low), float(ci_high), float(comparator)
-    if lo > hi:
-        lo, hi = hi, lo
-    if c < lo:
-        return "higher"
-    if c > hi:
-        return "lower"
-    return "similar"
-
-
-def compare_proportion(num: float, den: float, p0: float, coverage: float = 0.95) -> Comparison:
-    """Compare an observed proportion ``num/den`` with a benchmark proportion ``p0`` (a fraction 0..1).
-
-    Uses the exact binomial funnel-plot limits around ``p0`` at cohort size ``den``
-    (:func:`funnel_limits`, Spiegelhalter 2005): "higher" when the observed
-    proportion is above the upper limit, "lower" when below the lower limit, otherwise "similar". Missing
-    inputs, a zero denominator or ``p0`` outside 0..1 give "not comparable" (a percentage such as 64
-    passed by mistake is not silently rescaled).
-    """
-    if any(_isnan(x) for x in (num, den, p0)) or float(den) <= 0 or not 0.0 <= float(p0) <= 1.0:
-        return "not comparable"
-    lo, hi = funnel_limits(float(p0), float(den), coverage)
-    p = float(num) / float(den)
-    if p > float(hi[0]):
-        return "higher"
-    if p < float(lo[0]):
-        return "lower"
-    return "similar"
 
 
 # ------------------------------------------------------------------------------------ trends
@@ -434,13 +395,14 @@ def quarter_is_meaningful(value: float, values: Sequence[float], max_tied: float
 
 def recent_trend(years: Sequence[int], nums: Sequence[float], dens: Sequence[float], *, level: float = LEVEL_KEY,
                  window: int = TREND_WINDOW, loo_level: float = TREND_LEAVE_ONE_OUT_LEVEL,
-                 england: dict | None = None) -> dict:
+                 england: dict | None = None, exclude_flagged: bool = False) -> dict:
     """Fingertips' recent trend for a proportion with counts, made robust to a single year.
 
     The latest ``window`` years with counts are tested (chi-square test for trend, Cochran-Armitage); the
     direction is "up" or "down" only when p < 1 - ``level`` and, with any one of those years left out, the
-    test still points the same way with p < 1 - ``loo_level``. A flagged year (2020-21) is named, and a trend
-    that one year drives (its omission breaks the rule) is not called. ``england`` (year -> England's
+    test still points the same way with p < 1 - ``loo_level``. A trend that one year drives (its omission breaks
+    the rule) is not called; when that year is a flagged one (2020-21), the trend is tested again without it
+    (``excluded``), and that is the trend reported. ``england`` (year -> England's
     proportion as a fraction) adds a test of the council's change against England's (a score test of the
     council's counts around England's yearly rates, weighted-centred so that a steady gap is not a trend).
     Returns trend()'s keys plus window, flagged, driver and against_england."""
@@ -459,7 +421,7 @@ def recent_trend(years: Sequence[int], nums: Sequence[float], dens: Sequence[flo
            "method": f"chi-square test for trend (Cochran-Armitage) over the latest {window} years, at the "
                      f"{level:.1%} level, and the same direction with any one year left out",
            "window": [int(y) for y in yrs], "flagged": [int(y) for y in yrs if int(y) in FLAGGED_YEARS],
-           "driver": None, "against_england": None, "level": level}
+           "driver": None, "against_england": None, "level": level, "excluded": []}
     if len(yrs) < 3:
         return out
     z, p = cochran_armitage(yrs - yrs.mean(), x, d)
@@ -475,6 +437,15 @@ def recent_trend(years: Sequence[int], nums: Sequence[float], dens: Sequence[flo
                     direction, out["driver"] = "no clear change", int(yrs[i])
                     break
     out["direction"] = direction
+    if out["driver"] in FLAGGED_YEARS and not exclude_flagged:
+        # the flagged year (2020-21) alone drove it: the trend is the one without that year, said as such
+        keep = [i for i, y in enumerate(years) if int(y) not in FLAGGED_YEARS]
+        alt = recent_trend([list(years)[i] for i in keep], [list(nums)[i] for i in keep], [list(dens)[i] for i in keep],
+                           level=level, window=window, loo_level=loo_level, england=england, exclude_flagged=True)
+        alt["excluded"] = [int(out["driver"])]
+        alt["driver"] = None
+        alt["with_flagged"] = {"direction": "up" if z > 0 else "down", "p_value": p}
+        return alt
     if england:
         pe = np.array([float(england.get(int(y), math.nan)) for y in yrs])
         if not np.isnan(pe).any() and ((pe > 0) & (pe < 1)).all():

@@ -43,30 +43,60 @@ def test_mean_interval_hand_worked():
 
 
 # ------------------------------------------------------------------------------------ compare
-@pytest.mark.parametrize(("value", "lo", "hi", "comp", "expected"), [
-    (64.0, 58.0, 70.0, 54.0, "higher"),     # comparator below the whole interval
-    (64.0, 58.0, 70.0, 72.5, "lower"),      # comparator above it
-    (64.0, 58.0, 70.0, 66.0, "similar"),    # inside
-    (64.0, 58.0, 70.0, 70.0, "similar"),    # exactly on a limit counts as inside (never overstate)
-    (64.0, math.nan, math.nan, 54.0, "not comparable"),  # no interval (e.g. a count)
-    (math.nan, 1.0, 2.0, 1.5, "not comparable"),
-    (64.0, 58.0, 70.0, None, "not comparable"),
-])
-def test_compare(value, lo, hi, comp, expected):
-    assert stats.compare(value, lo, hi, comp) == expected
+def test_binomial_tails_are_exact_and_match_scipy_binomtest():
+    # 28 of 100 against 20%: P(X >= 28) = 0.0342 by hand from the binomial sum; two-sided exact p from scipy.
+    lo, hi = stats.binomial_tails(28, 100, 0.2)
+    assert hi == pytest.approx(0.034152, abs=1e-6)
+    assert lo == pytest.approx(0.97998, abs=1e-5)
+    from scipy.stats import binomtest
+
+    # scipy's two-sided p sums the outcomes no more likely than the one seen; ours doubles the smaller tail
+    # (PHE's convention): both far from 0.05 here, and ours is never the smaller
+    assert stats.exact_two_sided(28, 100, 0.2) >= binomtest(28, 100, 0.2).pvalue - 1e-12
 
 
-def test_compare_proportion_uses_funnel_limits():
-    # p0=0.2, n=100: exact binomial 95% limits (Spiegelhalter interpolation) are 0.1197 and 0.2765
-    # (normal approximation 0.2 -/+ 1.96*0.04 = 0.1216..0.2784 as a sanity check).
-    assert stats.compare_proportion(30, 100, 0.2) == "higher"   # 0.30 > 0.2765
-    assert stats.compare_proportion(25, 100, 0.2) == "similar"
-    assert stats.compare_proportion(12, 100, 0.2) == "similar"  # 0.12 just inside 0.1197
-    assert stats.compare_proportion(11, 100, 0.2) == "lower"
-    # the 99.8% limits are wider (0.0810..0.3268): 0.30 is then similar
-    assert stats.compare_proportion(30, 100, 0.2, coverage=0.998) == "similar"
-    assert stats.compare_proportion(5, 0, 0.2) == "not comparable"
-    assert stats.compare_proportion(5, 10, 64) == "not comparable"  # a percentage passed by mistake
+def test_compare_to_benchmark_classifies_with_exact_tails_not_the_drawing_limit():
+    # 28 of 28 against 96.5%: P(X = 28) = 0.965^28 = 0.3688, so no difference at any level.
+    assert stats.compare_to_benchmark(28, 28, 0.965, level=0.95)["direction"] == "similar"
+    # 28 of 100 against 20%: P(X >= 28) = 0.034 > 0.025: similar at 95% (the interpolated limit said higher).
+    assert stats.compare_to_benchmark(28, 100, 0.2, level=0.95)["direction"] == "similar"
+    # 60 of 200 against 20%: exact two-sided p = 0.000995 < 0.002: higher at 99.8% without spread ...
+    r = stats.compare_to_benchmark(60, 200, 0.2)
+    assert r["direction"] == "higher" and r["p_exact"] == pytest.approx(0.000995, abs=2e-5)
+    # ... but not when councils really differ: tau2 = 0.005 on the arcsine scale (a between-council sd of
+    # about 7 points around 20%) makes z = (0.5796 - 0.4636) / sqrt(1/800 + 0.005) = 1.47.
+    r = stats.compare_to_benchmark(60, 200, 0.2, tau2=0.005)
+    assert r["z"] == pytest.approx(1.467, abs=0.005) and r["direction"] == "similar"
+    assert stats.compare_to_benchmark(5, 0, 0.2)["direction"] == "not comparable"
+    assert stats.compare_to_benchmark(5, 10, 64)["direction"] == "not comparable"  # a percentage by mistake
+
+
+def test_overdispersion_matches_funnelplotr_formula_and_finds_none_in_binomial_data():
+    # 150 councils drawn from Binomial(n, 0.3) exactly: no real spread, so tau2 = 0. (Winsorising at 10% and 90%
+    # shrinks the mean square of standard normal z-scores to about 0.58, as in Spiegelhalter 2005 and FunnelPlotR.)
+    rng = np.random.default_rng(3)
+    n = rng.integers(50, 800, 150).astype(float)
+    x = rng.binomial(n.astype(int), 0.3).astype(float)
+    od = stats.overdispersion(x, n, 0.3)
+    assert 0.4 < od["phi"] < 1.0 and od["tau2"] == 0.0
+    # real spread: each council's own rate varies (sd 0.08 on the arcsine scale): tau2 recovered near 0.0064
+    y = np.arcsin(np.sqrt(0.3)) + rng.normal(0, 0.08, 150)
+    x2 = rng.binomial(n.astype(int), np.sin(y) ** 2).astype(float)
+    od2 = stats.overdispersion(x2, n, 0.3)
+    assert 0.003 < od2["tau2"] < 0.010 and od2["phi"] > 2
+    # the formula by hand on Winsorised z-scores (FunnelPlotR's tau_func): (k phi - (k - 1)) / (sum w - sum w2 / sum w)
+    s = 1 / (2 * np.sqrt(n))
+    z = (np.arcsin(np.sqrt(x2 / n)) - np.arcsin(np.sqrt(0.3))) / s
+    lo, hi = np.quantile(z, [0.1, 0.9])
+    phi = float((np.clip(z, lo, hi) ** 2).mean())
+    w = 1 / s ** 2
+    assert od2["tau2"] == pytest.approx((150 * phi - 149) / (w.sum() - (w ** 2).sum() / w.sum()))
+
+
+def test_quarter_is_not_claimed_where_ties_make_it_meaningless():
+    vals = np.array([0.0] * 74 + list(np.linspace(1, 20, 78)))  # 49% of councils at 0
+    assert not stats.quarter_is_meaningful(0.0, vals)
+    assert stats.quarter_is_meaningful(15.0, np.linspace(0, 30, 150))
 
 
 # ------------------------------------------------------------------------------------ trend
