@@ -168,12 +168,18 @@ def _discover(path: Path, year: int | None, notes: list[str]) -> list[tuple[int 
                          f"{', '.join(str(y) for y, _ in sorted(year_dirs))}.")
     else:
         out = [(year, f) for f in sorted(path.iterdir()) if f.is_file()]
+        if other:
+            notes.append("Subfolders not named by a collection year were not read: " + ", ".join(f"{n}/" for n in other)
+                         + ". Name each year's folder by the year the collection ends (2025 for 2024-25).")
     skipped = [f.name for _, f in out if f.suffix.lower() not in DATA_SUFFIXES and not f.name.startswith(".")]
     if skipped:
         notes.append(f"Files that are not CSV, XLSX or XML were skipped: {', '.join(sorted(set(skipped)))}.")
     out = [(y, f) for y, f in out if f.suffix.lower() in DATA_SUFFIXES and not f.name.startswith(("~$", "."))]
     if not out:
-        raise FatalInputError(f"{path}: {RULES['FATAL-NO-FILES'].message}", "FATAL-NO-FILES", str(path))
+        ignored = [f"{p.name}/" for _, p in future] + [f"{n}/" for n in other]
+        why = (f" The subfolders {', '.join(ignored)} were not read: a return's folder is named by the year its "
+               "collection ends (2025 for 2024-25), for example 2025/ or 2024-25/." if ignored else "")
+        raise FatalInputError(f"{path}: {RULES['FATAL-NO-FILES'].message}{why}", "FATAL-NO-FILES", str(path))
     return out
 
 
@@ -251,6 +257,42 @@ _XML_GROUPS = {"AREVIEW": "reviews", "AMISSING": "missing", "OC2": "oc2", "PERMA
                "AD_PLACED": "placed_adoption"}
 
 
+def _local(node) -> str:
+    """An element's name without its namespace (``{uri}CHILD`` -> ``CHILD``)."""
+    tag = node.tag if isinstance(node.tag, str) else ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _tag(node) -> str:
+    """An element's name without namespace, upper-cased: XML exports differ in case (``<child>``, ``<Child>``)."""
+    return _local(node).strip().upper()
+
+
+def _xml_children(root) -> tuple[list, list[str]]:
+    """Every ``CHILD`` element (any case, any namespace) that holds other elements, found at any depth, and the
+    names of the container elements they were found in (other than the root)."""
+    found: list = []
+    containers: dict[str, None] = {}
+
+    stack = [(sub, ()) for sub in reversed(root)]  # depth first, in document order, without recursion
+    while stack:
+        sub, parents = stack.pop()
+        if _tag(sub) == "CHILD" and len(sub):
+            found.append(sub)
+            if parents:
+                containers["/".join(parents)] = None
+        elif len(sub):
+            stack += [(s, (*parents, _local(sub))) for s in reversed(sub)]
+    return found, list(containers)
+
+
+def _xml_tag_counts(root) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for sub in root:
+        counts[_local(sub)] = counts.get(_local(sub), 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1])[:8])
+
+
 def _read_xml(path: Path, notes: list[str]) -> dict[str, pd.DataFrame]:
     try:
         root = ET.parse(path).getroot()
@@ -258,17 +300,29 @@ def _read_xml(path: Path, notes: list[str]) -> dict[str, pd.DataFrame]:
         line, col = getattr(err, "position", (None, None))
         raise FatalInputError(f"{path.name}: not well-formed XML at line {line}, column {col} ({err}). Check the "
                               "export from the case management system.", "FATAL-UNREADABLE", path.name) from None
-    if root.tag.upper() != "EXPSSDA903":
-        raise FatalInputError(f"{path.name}: the XML root element is <{root.tag}>, not <EXPSSDA903>; this is not an "
-                              "SSDA903 submission file.", "FATAL-UNKNOWN-TABLE", path.name)
+    if _tag(root) != "EXPSSDA903":
+        raise FatalInputError(f"{path.name}: the XML root element is <{_local(root)}>, not <EXPSSDA903>; this is not "
+                              "an SSDA903 submission file.", "FATAL-UNKNOWN-TABLE", path.name)
+    if "}" in root.tag:
+        notes.append(f"{path.name}: the XML uses the namespace {root.tag[1:root.tag.index('}')]!r}; elements were "
+                     "read by name.")
     rows: dict[str, list[dict]] = {k: [] for k in TABLES}
 
     def leaves(node) -> dict[str, str | None]:
-        return {COLUMN_ALIASES.get(n.tag, n.tag): n.text for n in node.iter() if len(n) == 0}
+        return {COLUMN_ALIASES.get(t, t): n.text for n in node.iter() if len(n) == 0 for t in (_tag(n),)}
 
-    for child in root:
-        if child.tag != "CHILD":
-            continue
+    children, containers = _xml_children(root)
+    if not children and len(root):
+        found = ", ".join(f"<{t}> ({n:,})" for t, n in _xml_tag_counts(root).items())
+        raise FatalInputError(
+            f"{path.name}: no <CHILD> element was found, so no child's record could be read. The root <EXPSSDA903> "
+            f"holds {found}. In an SSDA903 submission each child is a <CHILD> element holding a <HEADER> and one "
+            "<EPISODE> per episode; export the return again from the case management system.",
+            "FATAL-UNKNOWN-TABLE", path.name)
+    if containers:
+        notes.append(f"{path.name}: the <CHILD> records sit inside {', '.join(f'<{c}>' for c in containers)} rather "
+                     "than directly under <EXPSSDA903>; they were found by name and read.")
+    for child in children:
         all_data = leaves(child)
         rows["header"].append(all_data)
         if (all_data.get("UASC") or "").strip() not in ("", "0") or all_data.get("DUC"):
@@ -278,14 +332,15 @@ def _read_xml(path: Path, notes: list[str]) -> dict[str, pd.DataFrame]:
         if all_data.get("DATE_INT") is not None:
             rows["ad1"].append(all_data)
         for part in child:
-            if part.tag == "EPISODE":
+            tag = _tag(part)
+            if tag == "EPISODE":
                 rows["episodes"].append({**all_data, **leaves(part)})
-            elif part.tag == "HEADER":
+            elif tag == "HEADER":
                 for grp in part:
-                    key = _XML_GROUPS.get(grp.tag)
+                    key = _XML_GROUPS.get(_tag(grp))
                     if key:
                         rows[key].append({**all_data, **leaves(grp)})
-            elif part.tag in ("SWEPISODE", "SW_EPISODE"):
+            elif tag in ("SWEPISODE", "SW_EPISODE"):
                 rows["sw_episodes"].append({**all_data, **leaves(part)})
     out = {}
     for key, recs in rows.items():
@@ -640,11 +695,12 @@ def load_ssda903(path: str | Path, year: int | None = None, *, repair: Repair = 
     for y, f in files:
         try:
             raws += _read_any(y, f, findings, notes)
-        except FatalInputError:
-            raise
+        except FatalInputError as err:
+            raise _naming_folder(err, f, path) from None
         except (OSError, UnicodeError, ValueError, KeyError) as err:
-            raise FatalInputError(f"{f.name}: {RULES['FATAL-UNREADABLE'].message} ({type(err).__name__}: {err})",
-                                  "FATAL-UNREADABLE", f.name) from None
+            raise _naming_folder(FatalInputError(
+                f"{f.name}: {RULES['FATAL-UNREADABLE'].message} ({type(err).__name__}: {err})", "FATAL-UNREADABLE",
+                f.name), f, path) from None
     if any(rt.year is None for rt in raws):
         inferred = _infer_year([rt for rt in raws if rt.year is None], str(path))
         for rt in raws:
@@ -681,7 +737,6 @@ def load_ssda903(path: str | Path, year: int | None = None, *, repair: Repair = 
         typed[key] = _type_table(key, df, findings, notes)
 
     run_checks(CheckContext(typed, findings, years))
-    _check_empty_episodes(typed, raws, years, findings)
     issues = _issues_frame(findings, typed)
 
     # apply actions: blank cells, quarantine rows
@@ -693,6 +748,10 @@ def load_ssda903(path: str | Path, year: int | None = None, *, repair: Repair = 
     quarantine = errs[["table", "year", "source_file", "source_row", "column", "rule_id", "severity", "message",
                        "child"]].reset_index(drop=True)
     bad_rows = {k: set(g["row_id"].tolist()) for k, g in errs.groupby("table")}
+    unusable = Findings()
+    _check_empty_episodes(typed, raws, years, findings, bad_rows.get("episodes", set()), unusable)
+    if unusable.file_level:
+        issues = pd.concat([issues, _issues_frame(unusable, typed)], ignore_index=True)
 
     tables: dict[str, pd.DataFrame] = {}
     used: dict[str, pd.DataFrame] = {}
@@ -746,25 +805,53 @@ def load_ssda903(path: str | Path, year: int | None = None, *, repair: Repair = 
     return data
 
 
+def _naming_folder(err: FatalInputError, f: Path, path: Path) -> FatalInputError:
+    """The same fatal error, naming the file by its path under the return folder (``2025/episodes.csv``), so a
+    user with several year folders knows which year's file to fix."""
+    if not path.is_dir():
+        return err
+    rel = f.relative_to(path).as_posix()
+    msg = str(err)
+    if rel == f.name:
+        return err
+    msg = rel + msg[len(f.name):] if msg.startswith(f.name) else f"{rel}: {msg}"
+    return FatalInputError(msg, err.rule_id, rel)
+
+
 def _check_empty_episodes(typed: dict[str, pd.DataFrame], raws: list[RawTable], years: list[int],
-                          findings: Findings) -> None:
-    """A year whose Header lists children but whose Episodes table is empty, header-only or absent is an error:
-    without it every figure of the year would be a false zero."""
+                          findings: Findings, quarantined: set, out: Findings) -> None:
+    """A collection year with no usable Episodes row is an error (added to ``out``): its Episodes table is empty,
+    has only its heading row, is absent (the whole year may have been exported with headings only), or every row
+    is quarantined. Without it every figure of the year (starts, endings, placements, adoptions) would be a false
+    zero."""
     hdr = typed.get("header")
     eps = typed.get("episodes")
     empty_files = {(fi["year"], fi["source_file"]) for fi in findings.file_level if fi["rule_id"] == "FILE-EMPTY"}
     for y in years:
         n_children = int((hdr["YEAR"] == y).sum()) if hdr is not None else 0
-        n_eps = int((eps["YEAR"] == y).sum()) if eps is not None else 0
-        if not n_children or n_eps:
+        in_year = (eps["YEAR"] == y).to_numpy() if eps is not None else np.zeros(0, bool)
+        n_eps = int(in_year.sum())
+        n_bad = int(eps.index[in_year].isin(list(quarantined)).sum()) if n_eps else 0
+        if n_eps and n_bad < n_eps:
             continue
         named = [rt.source_file for rt in raws if rt.key == "episodes" and int(rt.year) == y]
         named += [f for yy, f in sorted(empty_files) if yy == y and "episode" in f.lower()]
-        how = "has only its heading row" if any(rt.key == "episodes" and int(rt.year) == y for rt in raws) else (
-            "is empty" if named else "is missing")
-        findings.file_issue("FILE-EMPTY-TABLE", "episodes", y, named[0] if named else "(no Episodes file)", "",
-                            f"The Episodes table for {y} {how} while the Header for {y} lists {n_children:,} "
-                            "children.")
+        if n_eps:
+            how = f"has {n_eps:,} row(s), every one quarantined (see the errors for this table)"
+        elif any(rt.key == "episodes" and int(rt.year) == y for rt in raws):
+            how = "has only its heading row"
+        else:
+            how = "is empty" if named else "is missing"
+        if n_children:
+            who = f"while the Header for {y} lists {n_children:,} children."
+        else:
+            mine = [rt for rt in raws if int(rt.year) == y]
+            others = sorted({TABLE_TITLES[rt.key] for rt in mine if rt.key != "episodes"})
+            who = ("and no table of the year has a data row (" + ", ".join(others) + ": headings only), so the "
+                   "whole year looks exported with headings only." if others and not any(len(rt.frame) for rt in mine)
+                   else "and the Header lists no child.")
+        out.file_issue("FILE-EMPTY-TABLE", "episodes", y, named[0] if named else "(no Episodes file)", "",
+                       f"The Episodes table for {y} {how} {who}")
 
 
 def _late_share(rt: RawTable) -> tuple[float, pd.Timestamp | None]:

@@ -1,0 +1,137 @@
+"""Issue 25, "Hostile and faulty input, round two": the input items. One test (or more) for each, with the input
+the issue describes, checking the plain answer (exit 2 with a message, never exit 3). All offline and
+deterministic; nothing here starts a notebook kernel."""
+
+from __future__ import annotations
+
+import shutil
+import types
+from pathlib import Path
+
+import pytest
+
+from cpanalysis import cli, pack
+from cpanalysis.sources.ssda903 import load_ssda903
+from cpanalysis.validation import blocking_findings
+from cpanalysis.validation.errors import FatalInputError
+
+BASE = Path(__file__).parent / "malformed" / "base"
+XML = Path(__file__).parent / "malformed" / "xml" / "2025" / "return.xml"
+
+
+def run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def base_return(tmp_path: Path) -> Path:
+    ret = tmp_path / "ret"
+    shutil.copytree(BASE, ret)
+    return ret
+
+
+def refuses_pack_and_export(data, year: int = 2025) -> str:
+    """The pack's and the indicators export's check (pack._require_usable) stops with a plain message."""
+    found = blocking_findings(data, year)
+    assert found, "the year should block the pack"
+    with pytest.raises(FatalInputError, match="Episodes table") as exc:
+        pack._require_usable(types.SimpleNamespace(data=data), types.SimpleNamespace(year=year))
+    return str(exc.value)
+
+
+# ================================================================== High 2: no false zeros by any route
+def test_a_whole_year_exported_header_only_is_an_error_and_stops_the_pack(capsys, tmp_path):
+    ret = base_return(tmp_path)
+    for f in (ret / "2025").iterdir():  # every table of the year: its heading row and nothing else
+        f.write_text(f.read_text().splitlines()[0] + "\n")
+    code, out, _ = run(capsys, "validate", "--ssda903", ret, "--year", "2025")
+    assert code == 1
+    assert "RESULT: no errors" not in out and "FILE-EMPTY-TABLE" in out
+    assert "2025/episodes.csv" in out and "headings only" in out
+    msg = refuses_pack_and_export(load_ssda903(ret))
+    assert "2025/episodes.csv" in msg and "has only its heading row" in msg
+
+
+def test_a_year_whose_every_episode_is_quarantined_stops_the_pack(capsys, tmp_path):
+    ret = base_return(tmp_path)
+    eps = ret / "2025" / "episodes.csv"
+    lines = eps.read_text().splitlines()
+    # every DECOM a day that does not exist: each row fails TYPE-DATE and is quarantined
+    lines = [lines[0]] + [",".join([c.split(",")[0], "31/02/2024", *c.split(",")[2:]]) for c in lines[1:]]
+    eps.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(capsys, "validate", "--ssda903", ret, "--year", "2025")
+    assert code == 1 and "FILE-EMPTY-TABLE" in out
+    data = load_ssda903(ret)
+    assert len(data.episodes) == 0
+    msg = refuses_pack_and_export(data)
+    assert "4 row(s), every one quarantined" in msg and "3 children" in msg
+
+
+def test_a_year_with_usable_episodes_is_not_blocked(tmp_path):
+    data = load_ssda903(base_return(tmp_path))
+    assert blocking_findings(data, 2025) == []
+
+
+def test_indicators_export_refuses_a_header_only_year_with_exit_2(capsys, tmp_path):
+    ret = base_return(tmp_path)
+    for f in (ret / "2025").iterdir():
+        f.write_text(f.read_text().splitlines()[0] + "\n")
+    code, out, err = run(capsys, "indicators", "--ssda903", ret, "--year", "2025", "--out", tmp_path / "i.csv")
+    assert code == 2, out + err
+    assert "Episodes table for 2025 has only its heading row" in err and "Traceback" not in err
+    assert not (tmp_path / "i.csv").exists()
+
+
+def _xml(tmp_path: Path, text: str) -> Path:
+    d = tmp_path / "xmlret" / "2025"
+    d.mkdir(parents=True)
+    (d / "return.xml").write_text(text, encoding="utf-8")
+    return d.parent
+
+
+def episodes_read(data) -> int:
+    rec = data.reconciliation
+    return int(rec.loc[rec["table"] == "episodes", "rows_read"].sum())
+
+
+def _children_xml() -> str:
+    text = XML.read_text(encoding="utf-8")
+    return text[text.index("<CHILD>"):text.rindex("</CHILD>") + len("</CHILD>")]
+
+
+def test_xml_children_inside_a_container_element_are_found_by_name(tmp_path):
+    ret = _xml(tmp_path, f'<?xml version="1.0"?><EXPSSDA903><CHILDREN>{_children_xml()}</CHILDREN></EXPSSDA903>')
+    data = load_ssda903(ret)
+    assert sorted(data.header["CHILD"]) == ["X1", "X2"] and episodes_read(data) == 2
+    assert any("inside <CHILDREN>" in n for n in data.notes)
+    assert blocking_findings(data, 2025) == []
+
+
+@pytest.mark.parametrize("case", ["lower", "title"])
+def test_xml_child_records_in_another_case_are_read(tmp_path, case):
+    change = str.lower if case == "lower" else str.title
+    body = _children_xml()
+    for tag in ("CHILD", "HEADER", "EPISODE", "DECOM", "CHILDID", "DOB", "SEX"):
+        body = body.replace(f"<{tag}>", f"<{change(tag)}>").replace(f"</{tag}>", f"</{change(tag)}>")
+    data = load_ssda903(_xml(tmp_path, f"<EXPSSDA903>{body}</EXPSSDA903>"))
+    assert sorted(data.header["CHILD"]) == ["X1", "X2"] and episodes_read(data) == 2
+    assert data.episodes["DECOM"].notna().all()
+
+
+def test_xml_with_unrecognised_records_is_refused_naming_the_element(capsys, tmp_path):
+    body = _children_xml().replace("<CHILD>", "<PUPIL>").replace("</CHILD>", "</PUPIL>")
+    ret = _xml(tmp_path, f"<EXPSSDA903>{body}</EXPSSDA903>")
+    with pytest.raises(FatalInputError, match=r"no <CHILD> element.*<PUPIL> \(2\)"):
+        load_ssda903(ret)
+    code, out, err = run(capsys, "validate", "--ssda903", ret, "--year", "2025")
+    assert code == 2 and "<PUPIL>" in out + err and "Rows read 0" not in out + err
+
+
+def test_xml_root_with_a_default_namespace_is_read(tmp_path):
+    ret = _xml(tmp_path, '<?xml version="1.0"?><EXPSSDA903 xmlns="http://www.dfe.gov.uk/ssda903">'
+                         f"{_children_xml()}</EXPSSDA903>")
+    data = load_ssda903(ret)
+    assert sorted(data.header["CHILD"]) == ["X1", "X2"] and episodes_read(data) == 2
+    assert data.episodes["PLACE"].tolist() == ["U4"]  # <PL> is read as PLACE under the namespace too (X2's QQ
+    assert data.quarantine["column"].tolist() == ["PLACE"]  # is quarantined as an invalid code, as without one)
