@@ -7,6 +7,7 @@ is accepted (:class:`ParameterError`). Command-line options override the file (s
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -242,6 +243,70 @@ def demo_inputs(params: Params) -> list[str]:
     return out
 
 
+#: what ``cpanalysis demo-data`` writes at the top of the demonstration return's README.md
+DEMO_README_MARK = "DEMONSTRATION DATA"
+_DEMO_CHILD = re.compile(r"^999\d{6}$")  # the demonstration's child ids: its DfE number 999, then a serial number
+_UPN = re.compile(r"^[A-Z]\d{12}$")  # a UPN: check letter, the DfE number of the issuing council, 9 digits
+
+
+def demo_children(children, upns) -> bool:
+    """True when the Header's child ids and UPNs are the demonstration council's: nine of ten child ids are 999
+    and a six-digit serial (the ids ``cpanalysis demo-data`` writes for any seed) and nine of ten well-formed UPNs
+    carry the DfE number 999, which belongs to no real council. A real return's children get UPNs from real
+    councils' numbers (201 to 938), so this cannot match one."""
+    ids = [str(c).strip() for c in children if c is not None and str(c).strip() not in ("", "<NA>", "nan")]
+    well = [str(u).strip() for u in upns if u is not None and _UPN.match(str(u).strip())]
+    if len(ids) < 10 or len(well) < 5:
+        return False
+    return (sum(bool(_DEMO_CHILD.match(c)) for c in ids) >= 0.9 * len(ids)
+            and sum(u[1:4] == DEMO_COUNCIL_CODE for u in well) >= 0.9 * len(well))
+
+
+def demo_return_signature(path: Path, rows: int = 500) -> str:
+    """Why the SSDA903 return at ``path`` is the demonstration council's, read from its content wherever it was
+    copied ("" when it is not): the README ``cpanalysis demo-data`` writes, or a Header CSV whose child ids and
+    UPNs are the demonstration's (:func:`demo_children`; the first ``rows`` rows of each Header are read). A
+    workbook or XML copy is recognised once read (``cpanalysis.pack._require_usable``)."""
+    import csv
+
+    p = Path(path)
+    if not p.exists():
+        return ""
+    folder = p if p.is_dir() else p.parent
+    readme = folder / "README.md"
+    try:
+        if readme.is_file() and DEMO_README_MARK in readme.read_text(encoding="utf-8", errors="replace")[:300]:
+            return f"{readme} marks it as {DEMO_README_MARK} written by `cpanalysis demo-data`"
+    except OSError:
+        pass
+    files = [p] if p.is_file() else sorted(
+        [f for f in folder.iterdir() if f.is_file()]
+        + [f for d in sorted(folder.iterdir()) if d.is_dir() for f in d.iterdir() if f.is_file()])
+    for f in [f for f in files if f.suffix.lower() == ".csv"][:100]:
+        try:
+            with f.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+                reader = csv.reader(fh)
+                head = [h.strip().upper() for h in next(reader, [])]
+                if "CHILD" not in head or "UPN" not in head:
+                    continue
+                i, j = head.index("CHILD"), head.index("UPN")
+                got = [(r[i], r[j]) for _, r in zip(range(rows), reader) if len(r) > max(i, j)]
+        except (OSError, csv.Error):
+            continue
+        if demo_children([c for c, _ in got], [u for _, u in got]):
+            return (f"{f} holds the demonstration council's children (child ids 999000001 onwards, UPNs issued "
+                    "by the fictional council 999)")
+    return ""
+
+
+def demo_refusal(params: Params, why: str) -> ParameterError:
+    return ParameterError(
+        f"inputs ssda903 is the demonstration council's fictional return ({why}), but the council is "
+        f"{params.council.name!r}, a real council: the pack would show Demoshire's invented figures under its "
+        f"name. Give your council's own return with --ssda903 DIR, or use --council Demoshire for the "
+        "demonstration.")
+
+
 def check_not_mixed(params: Params) -> None:
     """Refuse demonstration inputs with a real council: a pack would show fictional figures under a real name."""
     if params.council.name == ANONYMOUS_COUNCIL and not (params.council.old_la_code or params.council.new_la_code):
@@ -254,6 +319,10 @@ def check_not_mixed(params: Params) -> None:
             f"figures under its name. Write a parameters file for {params.council.name} with "
             f"`cpanalysis init \"{params.council.name}\" --published DIR` (add --ssda903 DIR for your own return), "
             f"or give your own folders with --published, --ssda903, --local and --evidence.")
+    if params.inputs.ssda903 and not is_demo_council(params.council):
+        why = demo_return_signature(paths.resolve(params.inputs.ssda903))
+        if why:
+            raise demo_refusal(params, why)
     if params.demonstration and not is_demo_council(params.council):
         raise ParameterError(
             f"demonstration: true marks every page as demonstration data, but the council is "

@@ -135,3 +135,98 @@ def test_xml_root_with_a_default_namespace_is_read(tmp_path):
     assert sorted(data.header["CHILD"]) == ["X1", "X2"] and episodes_read(data) == 2
     assert data.episodes["PLACE"].tolist() == ["U4"]  # <PL> is read as PLACE under the namespace too (X2's QQ
     assert data.quarantine["column"].tolist() == ["PLACE"]  # is quarantined as an invalid code, as without one)
+
+
+# ================================================================== High 3: demonstration data known by content
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "ssda903"
+
+
+def _telford(ssda903: Path):
+    from cpanalysis import config
+
+    params = config.load(None, {"inputs.ssda903": str(ssda903)})
+    return params.model_copy(update={
+        "demonstration": False,
+        "council": config.Council(name="Telford and Wrekin", old_la_code="894", new_la_code="E06000020",
+                                  region="West Midlands"),
+        "inputs": params.inputs.model_copy(update={"published": None, "local": None, "evidence": None,
+                                                   "postcodes": None})})
+
+
+def _demo_copy(tmp_path: Path, readme: bool) -> Path:
+    dest = tmp_path / "telford-return"
+    shutil.copytree(DEMO, dest)
+    if not readme:
+        (dest / "README.md").unlink()
+    return dest
+
+
+@pytest.mark.parametrize("readme", [True, False], ids=["with_readme", "csv_only"])
+def test_a_copy_of_the_demo_return_is_refused_under_a_real_council(tmp_path, readme):
+    from cpanalysis import config
+
+    params = _telford(_demo_copy(tmp_path, readme))
+    with pytest.raises(config.ParameterError, match="demonstration council's fictional return") as exc:
+        config.check_not_mixed(params)
+    assert "Telford and Wrekin" in str(exc.value)
+    assert ("README.md" in str(exc.value)) == readme
+    with pytest.raises(config.ParameterError):  # the pack refuses before any notebook runs
+        pack.check_inputs(params)
+
+
+def test_a_copy_of_the_demo_return_is_refused_on_the_command_line(capsys, tmp_path):
+    ret = _demo_copy(tmp_path, readme=False)
+    code, out, err = run(capsys, "indicators", "--ssda903", ret, "--council", "894", "--out", tmp_path / "x.csv")
+    assert code == 2, out + err
+    assert "demonstration council's fictional return" in err and "Telford and Wrekin" in err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_demo_return_converted_to_a_workbook_is_refused_once_read(tmp_path):
+    import pandas as pd
+
+    from cpanalysis import config
+
+    book = tmp_path / "telford" / "2025" / "return.xlsx"
+    book.parent.mkdir(parents=True)
+    with pd.ExcelWriter(book) as xl:
+        for table in ("header", "episodes"):
+            pd.read_csv(DEMO / "2025" / f"{table}.csv", dtype=str).to_excel(xl, sheet_name=table, index=False)
+    params = _telford(book.parent.parent)
+    config.check_not_mixed(params)  # a workbook is not read before the build ...
+    data = load_ssda903(book.parent.parent)
+    with pytest.raises(config.ParameterError, match="demonstration council's"):  # ... but refused once read
+        pack._require_usable(types.SimpleNamespace(data=data), params)
+
+
+def test_real_looking_returns_are_not_taken_for_the_demo(tmp_path):
+    from cpanalysis import config, synth
+
+    synth.write_return(synth.generate_return(seed=3, children=40, years=1, la_code="894"), tmp_path / "s")
+    for ret in (base_return(tmp_path), tmp_path / "s"):
+        params = _telford(ret)
+        config.check_not_mixed(params)
+        pack._require_usable(types.SimpleNamespace(data=load_ssda903(ret)), params)
+    # the demonstration council itself may use its own data wherever it is copied
+    demo = config.load(None, {"inputs.ssda903": str(_demo_copy(tmp_path, readme=False))})
+    config.check_not_mixed(demo)
+
+
+def test_the_council_size_warning_fires_for_465_children_against_dfes_411():
+    import pandas as pd
+
+    from cpanalysis import evidence
+
+    results = pd.DataFrame([{"indicator_id": "cla_at_31_march", "breakdown": "Total", "year": 2025, "value": 465.0,
+                             "source": "SSDA903 Episodes and Header"}])
+    figures = pd.DataFrame([{"indicator_id": "cla_at_31_march", "geographic_level": "Local authority",
+                             "old_la_code": "894", "year": 2025, "value": 411.0}])
+    params = types.SimpleNamespace(year=2025, council=types.SimpleNamespace(old_la_code="894",
+                                                                            name="Telford and Wrekin"))
+    ctx = types.SimpleNamespace(data=object(), published=types.SimpleNamespace(figures=figures), raw_results=results,
+                                params=params)
+    assert "another council's" in evidence.return_mismatch(ctx)
+    for close in (420.0, 405.0, 16.0):  # amendments and late returns (2%); a tiny difference in children
+        ctx.raw_results = results.assign(value=close)
+        ctx.published.figures = figures.assign(value=411.0 if close > 100 else 9.0)
+        assert evidence.return_mismatch(ctx) == "", close
