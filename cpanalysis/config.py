@@ -163,6 +163,17 @@ class Params(_Strict):
             raise ValueError(f"unknown topic(s) {bad}; accepted: 1 to 10")
         return sorted(set(v))
 
+    @field_validator("population")
+    @classmethod
+    def _population_positive(cls, v: dict[int, float]) -> dict[int, float]:
+        bad = {y: n for y, n in v.items() if not math.isfinite(n) or n <= 0}
+        if bad:
+            given = ", ".join(f"{y}: {n!r}" for y, n in sorted(bad.items()))
+            raise ValueError(f"a population must be a positive number of children aged 0 to 17 (ONS mid-year "
+                             f"estimate); not {given}. Correct it or remove the year (rates per 10,000 are then "
+                             "not given for it)")
+        return v
+
     @field_validator("targets")
     @classmethod
     def _one_target_each(cls, v: list[Target]) -> list[Target]:
@@ -270,7 +281,7 @@ def demo_return_signature(path: Path, rows: int = 500) -> str:
     import csv
 
     p = Path(path)
-    if not p.exists():
+    if not (p.is_dir() or p.is_file()):
         return ""
     folder = p if p.is_dir() else p.parent
     readme = folder / "README.md"

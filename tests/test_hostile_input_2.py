@@ -230,3 +230,157 @@ def test_the_council_size_warning_fires_for_465_children_against_dfes_411():
         ctx.raw_results = results.assign(value=close)
         ctx.published.figures = figures.assign(value=411.0 if close > 100 else 9.0)
         assert evidence.return_mismatch(ctx) == "", close
+
+
+# ================================================================== Low items
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400", "-5", "lots"])
+def test_cache_size_that_is_not_a_size_gets_a_plain_answer(capsys, tmp_path, monkeypatch, value):
+    from cpanalysis import cache
+    from cpanalysis.errors import FatalError
+
+    monkeypatch.setenv("CPANALYSIS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("CPANALYSIS_CACHE_MAX_MB", value)
+    with pytest.raises(FatalError, match="CPANALYSIS_CACHE_MAX_MB"):
+        cache.cache_limit_bytes()
+    code, out, err = run(capsys, "cache", "info")
+    assert code == 2, out + err
+    assert f"CPANALYSIS_CACHE_MAX_MB={value!r} is not a size in megabytes" in err and "a fault" not in err
+
+
+def test_cache_size_limits_that_are_sizes_are_accepted(monkeypatch):
+    from cpanalysis import cache
+
+    for value, mb in (("0", 0), ("7", 7), ("2.5", 2.5), ("", cache.CACHE_MAX_MB)):
+        monkeypatch.setenv("CPANALYSIS_CACHE_MAX_MB", value)
+        assert cache.cache_limit_bytes() == int(mb * 1024 * 1024)
+
+
+def _make_key(args) -> bytes:
+    folder, barrier = args
+    from cpanalysis import cache
+
+    barrier.wait()
+    return cache.hmac_key(Path(folder))
+
+
+def _key_worker(folder, barrier, queue) -> None:
+    queue.put(_make_key((folder, barrier)))
+
+
+def test_eight_processes_creating_the_cache_key_at_once_agree_on_one_key(tmp_path):
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    for trial in range(12):
+        folder = tmp_path / f"c{trial}"
+        folder.mkdir(mode=0o700)
+        barrier, queue = ctx.Barrier(8), ctx.Queue()
+        procs = [ctx.Process(target=_key_worker, args=(str(folder), barrier, queue)) for _ in range(8)]
+        for p in procs:
+            p.start()
+        keys = [queue.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(timeout=60)
+        assert len(set(keys)) == 1, f"trial {trial}: {len(set(keys))} different keys"
+        assert (folder / "cache-key").read_bytes() == keys[0]
+        assert sorted(p.name for p in folder.iterdir()) == ["cache-key"]  # no temporary file left
+        assert (folder / "cache-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_damaged_cache_key_is_replaced(tmp_path):
+    from cpanalysis import cache
+
+    (tmp_path / "cache-key").write_bytes(b"short")
+    key = cache.hmac_key(tmp_path)
+    assert len(key) == 32 and cache.hmac_key(tmp_path) == key
+
+
+@pytest.mark.parametrize("value", ["-5000", "0", ".nan", ".inf", "-.inf"])
+def test_a_population_that_is_not_positive_and_finite_is_refused(capsys, tmp_path, value):
+    from cpanalysis import config, paths
+
+    text = paths.DEFAULT_PARAMS.read_text(encoding="utf-8").replace("2025: 59600", f"2025: {value}")
+    assert f"2025: {value}" in text
+    f = tmp_path / "p.yml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(config.ParameterError, match=r"population: a population must be a positive number of children.*not 2025"):
+        config.load(f)
+    code, _, err = run(capsys, "validate", "--params", f)
+    assert code == 2 and "population" in err and "Traceback" not in err
+
+
+def test_a_fifo_as_params_is_refused_at_once(capsys, tmp_path):
+    import os
+    import threading
+
+    fifo = tmp_path / "params.yml"
+    os.mkfifo(fifo)
+    result: dict = {}
+    t = threading.Thread(target=lambda: result.update(zip(("code", "out", "err"), run(capsys, "validate", "--params",
+                                                                                       fifo))), daemon=True)
+    t.start()
+    t.join(timeout=20)
+    if t.is_alive():  # unblock the reader so the test process can end, then fail
+        with open(fifo, "w"):
+            pass
+        pytest.fail("reading a FIFO as --params waited")
+    assert result["code"] == 2 and "not a regular file" in result["err"] and "named pipe" in result["err"]
+
+
+def test_a_fifo_as_the_return_is_refused(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "ret")
+    with pytest.raises(FatalInputError, match="not a file or a folder"):
+        load_ssda903(tmp_path / "ret")
+
+
+@pytest.mark.parametrize("sep,what", [("\t", "tabs"), (";", "semicolons")])
+def test_tab_or_semicolon_separated_903_files_are_read_and_named(tmp_path, sep, what):
+    ret = base_return(tmp_path)
+    for f in (ret / "2025").iterdir():
+        f.write_text(f.read_text().replace(",", sep))
+    data = load_ssda903(ret)
+    assert len(data.header) == 3 and len(data.episodes) == 4
+    assert any(f"episodes.csv: cells are separated by {what}, not commas" in n for n in data.notes)
+    clean = load_ssda903(base_return(tmp_path / "clean"))
+    assert not any("separated by" in n for n in clean.notes)
+
+
+def test_a_repeated_dec_heading_is_named_with_its_column_positions(capsys, tmp_path):
+    ret = base_return(tmp_path)
+    eps = ret / "2025" / "episodes.csv"
+    lines = eps.read_text().splitlines()
+    lines = [lines[0] + ",DEC"] + [line + ",01/01/2030" for line in lines[1:]]
+    eps.write_text("\n".join(lines) + "\n")
+    data = load_ssda903(ret)
+    hit = data.issues[data.issues["rule_id"] == "FILE-EXTRA-COLUMNS"]
+    assert hit["column"].tolist() == ["DEC"]  # the real heading, never pandas' "DEC.1"
+    msg = hit["message"].iloc[0]
+    assert "'DEC' appears 2 times, in columns 8 (H) and 14 (N)" in msg and "first (column 8) is used" in msg
+    assert data.episodes["DEC"].dt.year.max() < 2030  # the first DEC column was used
+    code, out, _ = run(capsys, "validate", "--ssda903", ret, "--year", "2025")
+    assert "DEC.1" not in out and "columns 8 (H) and 14 (N)" in out
+
+
+def test_fatal_messages_name_the_year_folder(capsys, tmp_path):
+    ret = base_return(tmp_path)
+    shutil.copytree(ret / "2025", ret / "2024")
+    (ret / "2024" / "episodes.csv").write_text("CHILD,DECOM,RNE,LS\nC1,01/05/2023,S,C2\n")  # lacks PLACE, DEC, REC
+    with pytest.raises(FatalInputError) as exc:
+        load_ssda903(ret)
+    assert str(exc.value).startswith("2024/episodes.csv: ")
+    assert exc.value.file == "2024/episodes.csv"
+    code, out, err = run(capsys, "validate", "--ssda903", ret)
+    assert code == 2 and "2024/episodes.csv" in out + err
+
+
+def test_a_folder_of_only_unrecognised_subfolders_lists_them(capsys, tmp_path):
+    ret = tmp_path / "ret"
+    shutil.copytree(BASE / "2025", ret / "year one")
+    shutil.copytree(BASE / "2025", ret / "backup")
+    with pytest.raises(FatalInputError, match=r"subfolders backup/, year one/ were not read") as exc:
+        load_ssda903(ret)
+    assert "2024-25/" in str(exc.value)
+    code, out, err = run(capsys, "validate", "--ssda903", ret)
+    assert code == 2 and "backup/" in out + err and "year one/" in out + err

@@ -141,6 +141,9 @@ def _discover(path: Path, year: int | None, notes: list[str]) -> list[tuple[int 
         raise FatalInputError(f"{path}: not found. {RULES['FATAL-NO-FOLDER'].message}", "FATAL-NO-FOLDER", str(path))
     if path.is_file():
         return [(year, path)]
+    if not path.is_dir():
+        raise FatalInputError(f"{path}: is not a file or a folder (a named pipe, device or socket), so it cannot hold "
+                              "a return. Give the folder of the SSDA903 files.", "FATAL-NO-FOLDER", str(path))
     subdirs = {p: _year_of_dir(p.name) for p in sorted(path.iterdir()) if p.is_dir() and not p.name.startswith(".")}
     year_dirs = [(y, p) for p, y in subdirs.items() if y is not None]
     latest_possible = pd.Timestamp.today().year + 1  # a collection year ends on 31 March of its year
@@ -214,9 +217,12 @@ def _read_csv(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np.
     if not raw.strip(b"\xef\xbb\xbf \r\n\t,"):
         return []
     text = _decode(raw, path.name, notes)
+    sep = _separator(text, path.name, notes)
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
-                         header=0, engine="c")
+        # header=None: pandas would rename a repeated heading (DEC, DEC.1), hiding that the file repeats it
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                         header=None, engine="c")
+        df = df.iloc[1:].set_axis([str(c) for c in df.iloc[0].tolist()], axis=1).reset_index(drop=True)
     except pd.errors.ParserError as err:
         m = re.search(r"line (\d+)", str(err))
         where = f" at row {m.group(1)}" if m else ""
@@ -228,6 +234,23 @@ def _read_csv(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np.
                               path.name) from None
     rows = np.arange(len(df), dtype=np.int64) + 2
     return [(path.name, df, rows)]
+
+
+_SEPARATORS = (("\t", "tabs"), (";", "semicolons"), ("|", "vertical bars"))
+
+
+def _separator(text: str, name: str, notes: list[str]) -> str:
+    """The cell separator: a comma, unless the heading row has none and is split by tabs, semicolons (Excel's
+    "CSV" where the decimal mark is a comma) or vertical bars; then that is used and a note says so."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "," in first:
+        return ","
+    for sep, what in _SEPARATORS:
+        if first.count(sep) >= 2:
+            notes.append(f"{name}: cells are separated by {what}, not commas; read as such. Save it as "
+                         "'CSV (Comma delimited)' to avoid this.")
+            return sep
+    return ","
 
 
 def _read_xlsx(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
@@ -405,10 +428,12 @@ def _to_raw(name: str, df: pd.DataFrame, rows: np.ndarray, year: int | None, fin
     keep = [i for i, c in enumerate(df.columns)
             if not ((c == "" or c.startswith("UNNAMED:")) and (df.iloc[:, i].astype(str).str.strip() == "").all())]
     df = df.iloc[:, keep]
+    repeated: dict[str, list[int]] = {}
     if df.columns.duplicated().any():
-        dups = sorted(set(df.columns[df.columns.duplicated()]))
-        notes.append(f"{name}: column(s) {', '.join(dups)} appear more than once; the first is used.")
+        for c in sorted(set(df.columns[df.columns.duplicated()])):
+            repeated[c] = [keep[i] + 1 for i, n in enumerate(df.columns) if n == c]  # 1-based, as in a spreadsheet
         df = df.loc[:, ~df.columns.duplicated()]
+    headings = {c: sorted({original[i - 1].strip() for i in pos}) for c, pos in repeated.items()}
     key, missing, extra = _recognise(list(df.columns), name, original)
     if key is None:
         notes.append(f"{name}: a Deprivation of Liberty (DoLo) table with {len(df)} rows; recognised but not used "
@@ -427,7 +452,22 @@ def _to_raw(name: str, df: pd.DataFrame, rows: np.ndarray, year: int | None, fin
     for c in extra:
         if c and not c.startswith("UNNAMED:"):
             findings.file_issue("FILE-EXTRA-COLUMNS", key, year, name, c)
+    for c, pos in repeated.items():
+        where = " and ".join(f"{n} ({_letter(n)})" for n in pos)
+        given = " / ".join(f"'{h}'" for h in headings[c])
+        findings.file_issue("FILE-EXTRA-COLUMNS", key, year, name, c,
+                            f"The heading {given} appears {len(pos)} times, in columns {where}: the first (column "
+                            f"{pos[0]}) is used and the others are ignored. Remove or rename the repeated column.")
     return RawTable(key, year, name, out, extra, missing)
+
+
+def _letter(n: int) -> str:
+    """A spreadsheet column letter: 1 -> A, 27 -> AA."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def _read_any(year: int | None, path: Path, findings: Findings, notes: list[str]) -> list[RawTable]:

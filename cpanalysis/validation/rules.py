@@ -77,8 +77,8 @@ register("FATAL-NO-YEAR", "fatal", "The collection year could not be worked out.
          "named by the year the collection ends (2025 for 2024-25) or give --year.")
 
 # ----------------------------------------------------------------------------------------------- file level
-register("FILE-EXTRA-COLUMNS", "warning", "The file has columns that are not in the SSDA903 specification; they "
-         "were ignored. Nothing to fix unless a heading is misspelt.")
+register("FILE-EXTRA-COLUMNS", "warning", "The file has columns that are not in the SSDA903 specification, or a "
+         "heading repeated; they were ignored. Nothing to fix unless a heading is misspelt or repeated.")
 register("FILE-MISSING-COLUMNS", "warning", "The file lacks optional columns; they were treated as blank. Re-export "
          "with every column if you want figures that use them.")
 register("FILE-EMPTY", "warning", "The file is empty and was skipped. If it should hold data, export it again.")
