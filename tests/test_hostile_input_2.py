@@ -384,3 +384,64 @@ def test_a_folder_of_only_unrecognised_subfolders_lists_them(capsys, tmp_path):
     assert "2024-25/" in str(exc.value)
     code, out, err = run(capsys, "validate", "--ssda903", ret)
     assert code == 2 and "backup/" in out + err and "year one/" in out + err
+
+
+def _workbook(tmp_path: Path) -> Path:
+    """The base return as one workbook written by openpyxl (which saves formulas without a value, as tools that
+    do not calculate do): Episodes with C1's two rows' CHILD cells merged (A2:A3) and a formula in PLACE_PROVIDER
+    of row 4; Header on a hidden sheet."""
+    import csv
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for table in ("header", "episodes"):
+        ws = wb.create_sheet(table)
+        with (BASE / "2025" / f"{table}.csv").open(newline="") as fh:
+            for row in csv.reader(fh):
+                ws.append(row)
+    eps = wb["episodes"]
+    eps["G4"] = '=CONCATENATE("PR","4")'
+    eps.merge_cells("A2:A3")
+    wb["header"].sheet_state = "hidden"
+    book = tmp_path / "wb" / "2025" / "return.xlsx"
+    book.parent.mkdir(parents=True)
+    wb.save(book)
+    return book.parent.parent
+
+
+def test_xlsx_formulas_without_values_merged_child_cells_and_hidden_sheets_are_named(capsys, tmp_path):
+    ret = _workbook(tmp_path)
+    data = load_ssda903(ret)
+    notes = "\n".join(data.notes)
+    assert "return.xlsx#header: the sheet is hidden in the workbook" in notes
+    assert "return.xlsx#episodes: 1 merged cell range(s) (A2:A3)" in notes
+    assert "including the CHILD column (A2:A3)" in notes
+    assert "return.xlsx#episodes: 1 cell(s) hold a formula with no saved value (G4)" in notes
+    assert "return.xlsx#header: 1 merged" not in notes and "#header: 1 cell(s)" not in notes
+    # what the notes say is what happened: row 3 has no child id and is quarantined; G4 is blank
+    q = data.quarantine
+    assert 3 in set(q.loc[q["source_file"] == "return.xlsx#episodes", "source_row"])
+    assert data.episodes.loc[data.episodes["SOURCE_ROW"] == 4, "PLACE_PROVIDER"].isna().all()
+    code, out, _ = run(capsys, "validate", "--ssda903", ret, "--year", "2025")
+    assert "formula with no saved value (G4)" in out and "hidden in the workbook" in out
+
+
+def test_a_plain_workbook_has_no_such_notes(tmp_path):
+    import csv
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for table in ("header", "episodes"):
+        ws = wb.create_sheet(table)
+        with (BASE / "2025" / f"{table}.csv").open(newline="") as fh:
+            for row in csv.reader(fh):
+                ws.append(row)
+    book = tmp_path / "2025" / "return.xlsx"
+    book.parent.mkdir(parents=True)
+    wb.save(book)
+    notes = " ".join(load_ssda903(tmp_path).notes)
+    assert "hidden" not in notes and "merged" not in notes and "formula" not in notes

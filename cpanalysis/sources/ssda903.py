@@ -260,8 +260,13 @@ def _read_xlsx(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np
         raise FatalInputError(f"{path.name}: the workbook could not be opened ({type(err).__name__}: {err}). "
                               "Open it in Excel and save it again as .xlsx, or export each table as CSV.",
                               "FATAL-UNREADABLE", path.name) from None
+    try:
+        quirks = _xlsx_quirks(path)
+    except Exception:  # noqa: BLE001 - the inspection is only for the notes; pandas read the workbook
+        quirks = {}
     out = []
     for sheet, df in sheets.items():
+        _note_quirks(path.name if len(sheets) == 1 else f"{path.name}#{sheet}", df, quirks.get(sheet), notes)
         df = df.fillna("")
         nonblank = (df != "").any(axis=1).to_numpy()
         if not nonblank.any():
@@ -273,6 +278,78 @@ def _read_xlsx(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np
         name = path.name if len(sheets) == 1 else f"{path.name}#{sheet}"
         out.append((name, body, rows))
     return out
+
+
+_CELL = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_MERGE = re.compile(rb'<mergeCell\b[^>]*\bref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
+
+
+def _xlsx_quirks(path: Path) -> dict[str, dict]:
+    """What the values pandas reads do not show, read from the workbook's XML: per sheet name, ``hidden`` (the
+    sheet is hidden or very hidden), ``merged`` (merged ranges, e.g. ``A3:A5``) and ``uncached`` (cells holding a
+    formula with no saved value, which read as blank)."""
+    import zipfile
+
+    def attr(tag: bytes, name: bytes) -> str | None:
+        m = re.search(rb'\b' + name + rb'="([^"]*)"', tag)
+        return m.group(1).decode("utf-8", "replace") if m else None
+
+    out: dict[str, dict] = {}
+    with zipfile.ZipFile(path) as z:
+        book = z.read("xl/workbook.xml")
+        rels = z.read("xl/_rels/workbook.xml.rels")
+        targets = {attr(t, b"Id"): attr(t, b"Target") for t in re.findall(rb"<Relationship\b[^>]*>", rels)}
+        for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", book):
+            name = attr(tag, b"name")
+            target = targets.get(attr(tag, b"r:id") or "") or ""
+            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            if name is None:
+                continue
+            name = name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            info = {"hidden": (attr(tag, b"state") or "visible") != "visible", "merged": [], "uncached": []}
+            try:
+                xml = z.read(member)
+            except KeyError:
+                out[name] = info
+                continue
+            info["merged"] = [m.decode() for m in _MERGE.findall(xml)]
+            if b"<f" in xml:
+                for m in _CELL.finditer(xml):
+                    body = m.group(3) or b""
+                    if b"<f" in body and not re.search(rb"<v>[^<]+</v>", body):
+                        ref = _REF.search(m.group(1))
+                        if ref:
+                            info["uncached"].append((ref.group(1) + ref.group(2)).decode())
+            out[name] = info
+    return out
+
+
+def _note_quirks(name: str, df: pd.DataFrame, info: dict | None, notes: list[str]) -> None:
+    if not info:
+        return
+    if info["hidden"]:
+        notes.append(f"{name}: the sheet is hidden in the workbook; it was read like the others. Unhide it to check "
+                     "it, or delete it if it is not part of the return.")
+    if info["merged"]:
+        heading = ""
+        nonblank = df.fillna("").astype(str).ne("").any(axis=1).to_numpy()
+        if nonblank.any():
+            row = df.iloc[int(np.argmax(nonblank))].fillna("").astype(str).str.strip().str.upper().tolist()
+            if "CHILD" in row or "CHILDID" in row:
+                heading = _letter((row.index("CHILD") if "CHILD" in row else row.index("CHILDID")) + 1)
+        child = [r for r in info["merged"] if heading and re.fullmatch(rf"{heading}\d+(?::{heading}\d+)?", r)]
+        shown = ", ".join(info["merged"][:6]) + (" ..." if len(info["merged"]) > 6 else "")
+        notes.append(f"{name}: {len(info['merged'])} merged cell range(s) ({shown}); only the first cell of a merged "
+                     "range holds its value, so the others read as blank"
+                     + (f", including the CHILD column ({', '.join(child[:6])}): those rows have no child id and "
+                        "are quarantined" if child else "")
+                     + ". Unmerge the cells and fill the value in on every row.")
+    if info["uncached"]:
+        cells = info["uncached"]
+        notes.append(f"{name}: {len(cells)} cell(s) hold a formula with no saved value ({', '.join(cells[:6])}"
+                     + (" ..." if len(cells) > 6 else "") + "), so they read as blank: the workbook was written by a "
+                     "program that does not calculate formulas. Open it in Excel and save it, or paste the values.")
 
 
 # XML layout (reference 1.1 and the DfE validator's reader): groups under HEADER and their tables.
