@@ -356,30 +356,59 @@ def from_dict(raw: dict[str, Any], source: str = "parameters",
 
 #: a parameters file is a few kilobytes; anything much larger is not one
 MAX_PARAMS_BYTES = 1_000_000
-#: YAML aliases (``*name``) a parameters file may use; a few are handy, thousands are an "alias bomb"
-MAX_ALIASES = 50
+#: values a parameters file may hold once its aliases (``*name``) are expanded: a real file has a few hundred. The
+#: expanded size is what is limited, not the number of aliases: 49 aliases, each a list of the one before, expand a
+#: 23 KB file into billions of values (the "billion laughs" of YAML).
+MAX_EXPANDED_VALUES = 100_000
 
 
 class _LimitedLoader(yaml.SafeLoader):
-    """SafeLoader (no ``!!python`` tags) that refuses more than MAX_ALIASES alias uses, so a tiny file cannot
-    expand into gigabytes (the "billion laughs" of YAML)."""
+    """SafeLoader (no ``!!python`` tags) that refuses a document whose aliases expand it beyond
+    MAX_EXPANDED_VALUES values, or that refers to itself, before any Python object is built."""
 
-    def __init__(self, stream) -> None:
-        super().__init__(stream)
-        self._aliases = 0
+    def compose_document(self):
+        node = super().compose_document()
+        if node is not None:
+            _check_expanded_size(node)
+        return node
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                event = self.peek_event()
-                raise yaml.YAMLError(f"more than {MAX_ALIASES} YAML aliases (*name) at line "
-                                     f"{event.start_mark.line + 1}; write the values out instead")
-        return super().compose_node(parent, index)
+
+def _check_expanded_size(root) -> None:
+    """Count the values of the composed document as if every alias were written out, in time linear in the
+    file (each node is counted once, its expanded size remembered)."""
+    def kids(node) -> list:
+        if isinstance(node, yaml.SequenceNode):
+            return node.value
+        if isinstance(node, yaml.MappingNode):
+            return [n for pair in node.value for n in pair]
+        return []
+
+    size: dict[int, int] = {}
+    open_: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_.discard(key)
+            size[key] = min(1 + sum(size[id(k)] for k in kids(node)), MAX_EXPANDED_VALUES + 1)
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            raise yaml.YAMLError(f"an alias (*name) at line {node.start_mark.line + 1} refers to a value that "
+                                 "contains it; write the values out instead")
+        open_.add(key)
+        stack.append((node, True))
+        stack += [(k, False) for k in kids(node) if id(k) not in size]
+    if size[id(root)] > MAX_EXPANDED_VALUES:
+        raise yaml.YAMLError(f"its aliases (*name) expand it to more than {MAX_EXPANDED_VALUES:,} values, far more "
+                             "than a parameters file holds; write the values out instead")
 
 
 def read_yaml(p: Path, what: str = "parameters file") -> Any:
-    """Read a small YAML file safely: size limit, UTF-8 (with or without BOM), safe tags only, few aliases.
+    """Read a small YAML file safely: size limit, UTF-8 (with or without BOM), safe tags only, a limit on the
+    size its aliases expand it to.
     Raises :class:`ParameterError` with the file and the fix."""
     if not p.exists() and not p.is_dir():
         raise ParameterError(f"{p}: {what} not found. Give --params with a file from parameters/, "

@@ -445,3 +445,49 @@ def test_a_plain_workbook_has_no_such_notes(tmp_path):
     wb.save(book)
     notes = " ".join(load_ssda903(tmp_path).notes)
     assert "hidden" not in notes and "merged" not in notes and "formula" not in notes
+
+
+def _alias_bomb(aliases: int = 49) -> str:
+    """A parameters file of about 23 KB whose 49 aliases (under the old cap of 50) each stand for a list of
+    the value before: 7 levels of 7 aliases expand it to 7**7 = 823,543 lists."""
+    lines = ['a0: &a0 ["' + "lol" * 3000 + '"]']
+    per, level = 7, 0
+    while (level + 1) * per <= aliases:
+        lines.append(f"a{level + 1}: &a{level + 1} [" + ",".join([f"*a{level}"] * per) + "]")
+        level += 1
+    lines.append("council: {name: Demoshire}")  # a7, an unknown key, is shown back to the user: 823,543 lists
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_file_whose_aliases_expand_hugely_is_refused_quickly(capsys, tmp_path):
+    import time
+
+    from cpanalysis import config
+
+    f = tmp_path / "bomb.yml"
+    f.write_text(_alias_bomb())
+    text = f.read_text()
+    assert text.count("*a") == 49 and 8_000 < len(text) < 30_000
+    started = time.perf_counter()
+    with pytest.raises(config.ParameterError, match="expand it to more than 100,000 values"):
+        config.read_yaml(f)
+    code, _, err = run(capsys, "validate", "--params", f)
+    assert code == 2 and "aliases" in err and "Traceback" not in err
+    assert time.perf_counter() - started < 10
+
+
+def test_a_yaml_alias_that_refers_to_itself_is_refused(tmp_path):
+    from cpanalysis import config
+
+    f = tmp_path / "loop.yml"
+    f.write_text("a: &a [1, *a]\n")
+    with pytest.raises(config.ParameterError, match="refers to a value that contains it"):
+        config.read_yaml(f)
+
+
+def test_a_parameters_file_with_many_small_aliases_is_still_read(tmp_path):
+    from cpanalysis import config
+
+    f = tmp_path / "ok.yml"
+    f.write_text("base: &b {x: 1}\n" + "".join(f"k{i}: *b\n" for i in range(200)))  # 200 aliases, 601 values
+    assert config.read_yaml(f)["k199"] == {"x": 1}
