@@ -491,3 +491,40 @@ def test_a_parameters_file_with_many_small_aliases_is_still_read(tmp_path):
     f = tmp_path / "ok.yml"
     f.write_text("base: &b {x: 1}\n" + "".join(f"k{i}: *b\n" for i in range(200)))  # 200 aliases, 601 values
     assert config.read_yaml(f)["k199"] == {"x": 1}
+
+
+def test_duplicate_table_and_damaged_file_notes_are_said_on_cached_runs_and_in_the_pack(capsys, tmp_path,
+                                                                                     monkeypatch):
+    import gzip
+
+    import pandas as pd
+
+    from cpanalysis import cache, paths, present
+    from cpanalysis.sources import published
+
+    monkeypatch.setenv("CPANALYSIS_CACHE_DIR", str(tmp_path / "cache"))
+    data = tmp_path / "published"
+    name = "la_cla_placement_stability_synthetic.csv.gz"
+    for release in ("release-2025", "release-2024"):
+        (data / release).mkdir(parents=True)
+    full = pd.read_csv(paths.DEMO_PUBLISHED_DIR / "ees" / name, dtype=str, keep_default_na=False)
+    latest = full["time_period"].astype(int).max()
+    full.to_csv(data / "release-2025" / name, index=False)
+    full[full["time_period"].astype(int) < latest].to_csv(data / "release-2024" / name, index=False)
+    good = gzip.compress(b"time_period,geographic_level,count\n2025,National,5\n" * 2000)
+    (data / "la_cla_swcount_synthetic.csv.gz").write_bytes(good[: len(good) // 2])  # cut short
+
+    said = []
+    for run_no in range(2):
+        cache._WARNED.clear()  # a new run is a new process
+        if run_no:  # the second run is served from the cache: no file is read again
+            monkeypatch.setattr(published, "read_table", lambda *a, **k: pytest.fail("read, not cached"))
+        pub = published.load_published(data)
+        err = capsys.readouterr().err
+        said.append(err)
+        assert "release-2025" in err and "la_cla_swcount_synthetic.csv.gz" in err, f"run {run_no}: {err!r}"
+        assert any("release-2025" in w for w in pub.warnings)
+        assert any("la_cla_swcount_synthetic.csv.gz" in w for w in pub.warnings)
+    notes = present.published_notes(types.SimpleNamespace(published=pub))
+    assert any("release-2025/" + name in n for n in notes) and all(str(data) not in n for n in notes)
+    assert any("la_cla_swcount_synthetic.csv.gz" in n for n in notes)
