@@ -10,10 +10,14 @@
   the latest episode start or other event date, and a note says so); or
 * a single file: an XLSX workbook (one sheet per table), a 903 XML submission, or one CSV table.
 
-**Files.** CSV in UTF-8, UTF-8 with BOM, UTF-16 (with BOM) or Windows-1252 (detected; the fallback is noted);
-XLSX (``.xlsx``/``.xlsm``; one sheet per table or one file per table); XML in the DfE layout (root
-``EXPSSDA903``, one ``CHILD`` per child with a ``HEADER`` and repeated ``EPISODE``; ``CHILDID`` is CHILD and
-``PL`` is PLACE). A table is recognised by its columns, never by its file name: headings are matched ignoring
+**Files.** CSV in UTF-8, UTF-8 with BOM, UTF-16 (with BOM) or Windows-1252 (detected; the fallback is noted),
+separated by commas (or, noted, by tabs, semicolons or vertical bars when the heading row has no comma);
+XLSX (``.xlsx``/``.xlsm``; one sheet per table or one file per table; hidden sheets, merged cells and formulas
+with no saved value are named in the notes); XML in the DfE layout (root ``EXPSSDA903``, one ``CHILD`` per child
+with a ``HEADER`` and repeated ``EPISODE``; ``CHILDID`` is CHILD and ``PL`` is PLACE). XML elements are found by
+name in any case and namespace, and ``CHILD`` records at any depth (inside a container element, noted); a file
+with no ``CHILD`` record is refused naming the elements it holds. A heading repeated in a file is reported with its
+column positions and the first is used. A table is recognised by its columns, never by its file name: headings are matched ignoring
 case, surrounding spaces and order; extra columns are reported and ignored; optional columns that are absent
 are reported and treated as blank; trailing blank rows and columns are ignored. A Deprivation of Liberty
 (DoLo, 2026-27) file is recognised and noted but not used yet. Other files in the folder (README, .txt) are
@@ -31,7 +35,9 @@ column of the quarantine identifies the ``CHILD`` element.
 **Validation.** The rules in :mod:`cpanalysis.validation.rules` run on each year's rows with that year's code
 lists. Rows failing an ``error`` rule are quarantined (``CLAData.quarantine``, one line per row and rule);
 ``warning`` findings keep the row (some blank the bad value) and are listed in ``CLAData.issues`` (an extra
-attribute holding every finding, all severities). ``CLAData.reconciliation`` counts rows read, used and
+attribute holding every finding, all severities). A collection year with no usable Episodes row (empty,
+headings only, absent, or every row quarantined) is the error FILE-EMPTY-TABLE, which stops a pack or an export
+for that reporting year (:func:`cpanalysis.validation.blocking_findings`): its figures would be false zeros. ``CLAData.reconciliation`` counts rows read, used and
 quarantined by table and year (read = used + quarantined), plus ``rows_superseded``: used rows replaced by a
 later return's copy of the same record in the multi-year merge below.
 
