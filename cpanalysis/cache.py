@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -34,6 +35,8 @@ import pandas as pd
 #: the cache's size limit unless ``$CPANALYSIS_CACHE_MAX_MB`` says otherwise; one entry for all of DfE's files in
 #: ../shared/data is about 8 MB and one council's results well under 1 MB, so this keeps dozens of entries
 CACHE_MAX_MB = 500
+#: the largest limit accepted (1 TB); anything larger is a typing slip
+MAX_CACHE_MB = 1_000_000
 #: what cpanalysis writes in the cache folder (entries, the earlier pickle format, unfinished writes): only these
 #: are ever evicted or cleared
 _ENTRY = re.compile(r"^((published|results)-[0-9a-f]{16,64}(\.pkl)?|\.(published|results)-[0-9a-f]{16,64}-.+)$")
@@ -83,12 +86,19 @@ def private_cache_dir() -> Path | None:
 def cache_limit_bytes() -> int:
     """The cache's size limit: ``$CPANALYSIS_CACHE_MAX_MB`` megabytes (0 turns caching off), else CACHE_MAX_MB."""
     env = os.environ.get("CPANALYSIS_CACHE_MAX_MB", "").strip()
+    if not env:
+        return CACHE_MAX_MB * 1024 * 1024
     try:
-        mb = float(env) if env else CACHE_MAX_MB
+        mb = float(env)
     except ValueError:
-        warn(f"CPANALYSIS_CACHE_MAX_MB={env!r} is not a number of megabytes; using {CACHE_MAX_MB}.")
-        mb = CACHE_MAX_MB
-    return max(0, int(mb * 1024 * 1024))
+        mb = math.nan
+    if not math.isfinite(mb) or mb < 0 or mb > MAX_CACHE_MB:  # nan, inf and 1e400 (= inf) are not sizes
+        from cpanalysis.errors import FatalError
+
+        raise FatalError(f"CPANALYSIS_CACHE_MAX_MB={env!r} is not a size in megabytes. Give a number from 0 (no "
+                         f"cache) to {MAX_CACHE_MB:,} (1 TB), for example {CACHE_MAX_MB}, or unset it for the "
+                         f"default ({CACHE_MAX_MB} MB).")
+    return int(mb * 1024 * 1024)
 
 
 def _size(path: Path) -> int:
@@ -161,22 +171,46 @@ def clear_cache(d: Path | None = None) -> tuple[int, int]:
 
 
 def hmac_key(d: Path) -> bytes:
-    """A random per-user key (file mode 0600) that authenticates cache manifests."""
+    """A random per-user key (file mode 0600) that authenticates cache manifests.
+
+    Created atomically: the key is written in full to a private temporary file, which is then hard-linked to
+    ``cache-key``; a link fails if the name exists, so when several processes start at once exactly one key
+    wins and the others read it. A key of the wrong length (damaged) is replaced."""
     import secrets
 
     key = d / "cache-key"
-    try:
-        data = key.read_bytes()
-        if len(data) == 32:
-            return data
-    except OSError:
-        pass
-    data = secrets.token_bytes(32)
-    fd = os.open(key.with_suffix(f".{os.getpid()}.tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(key.with_suffix(f".{os.getpid()}.tmp"), key)
-    return data
+    for _ in range(5):
+        try:
+            data = key.read_bytes()
+            if len(data) == 32:
+                return data
+            damaged = True
+        except FileNotFoundError:
+            damaged = False
+        except OSError:
+            damaged = True
+        new = secrets.token_bytes(32)
+        tmp = d / f"cache-key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(new)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if damaged:
+                os.replace(tmp, key)
+                return new
+            try:
+                os.link(tmp, key)
+                return new
+            except FileExistsError:
+                continue  # another process made the key first: read it
+            except OSError:  # a file system without hard links: replace (the old, non-atomic way)
+                os.replace(tmp, key)
+                return new
+        finally:
+            tmp.unlink(missing_ok=True)
+    raise OSError(f"{key}: the cache key could not be read or created")
 
 
 def sign(key: bytes, manifest: dict) -> str:

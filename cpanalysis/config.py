@@ -7,6 +7,7 @@ is accepted (:class:`ParameterError`). Command-line options override the file (s
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -162,6 +163,17 @@ class Params(_Strict):
             raise ValueError(f"unknown topic(s) {bad}; accepted: 1 to 10")
         return sorted(set(v))
 
+    @field_validator("population")
+    @classmethod
+    def _population_positive(cls, v: dict[int, float]) -> dict[int, float]:
+        bad = {y: n for y, n in v.items() if not math.isfinite(n) or n <= 0}
+        if bad:
+            given = ", ".join(f"{y}: {n!r}" for y, n in sorted(bad.items()))
+            raise ValueError(f"a population must be a positive number of children aged 0 to 17 (ONS mid-year "
+                             f"estimate); not {given}. Correct it or remove the year (rates per 10,000 are then "
+                             "not given for it)")
+        return v
+
     @field_validator("targets")
     @classmethod
     def _one_target_each(cls, v: list[Target]) -> list[Target]:
@@ -242,6 +254,70 @@ def demo_inputs(params: Params) -> list[str]:
     return out
 
 
+#: what ``cpanalysis demo-data`` writes at the top of the demonstration return's README.md
+DEMO_README_MARK = "DEMONSTRATION DATA"
+_DEMO_CHILD = re.compile(r"^999\d{6}$")  # the demonstration's child ids: its DfE number 999, then a serial number
+_UPN = re.compile(r"^[A-Z]\d{12}$")  # a UPN: check letter, the DfE number of the issuing council, 9 digits
+
+
+def demo_children(children, upns) -> bool:
+    """True when the Header's child ids and UPNs are the demonstration council's: nine of ten child ids are 999
+    and a six-digit serial (the ids ``cpanalysis demo-data`` writes for any seed) and nine of ten well-formed UPNs
+    carry the DfE number 999, which belongs to no real council. A real return's children get UPNs from real
+    councils' numbers (201 to 938), so this cannot match one."""
+    ids = [str(c).strip() for c in children if c is not None and str(c).strip() not in ("", "<NA>", "nan")]
+    well = [str(u).strip() for u in upns if u is not None and _UPN.match(str(u).strip())]
+    if len(ids) < 10 or len(well) < 5:
+        return False
+    return (sum(bool(_DEMO_CHILD.match(c)) for c in ids) >= 0.9 * len(ids)
+            and sum(u[1:4] == DEMO_COUNCIL_CODE for u in well) >= 0.9 * len(well))
+
+
+def demo_return_signature(path: Path, rows: int = 500) -> str:
+    """Why the SSDA903 return at ``path`` is the demonstration council's, read from its content wherever it was
+    copied ("" when it is not): the README ``cpanalysis demo-data`` writes, or a Header CSV whose child ids and
+    UPNs are the demonstration's (:func:`demo_children`; the first ``rows`` rows of each Header are read). A
+    workbook or XML copy is recognised once read (``cpanalysis.pack._require_usable``)."""
+    import csv
+
+    p = Path(path)
+    if not (p.is_dir() or p.is_file()):
+        return ""
+    folder = p if p.is_dir() else p.parent
+    readme = folder / "README.md"
+    try:
+        if readme.is_file() and DEMO_README_MARK in readme.read_text(encoding="utf-8", errors="replace")[:300]:
+            return f"{readme} marks it as {DEMO_README_MARK} written by `cpanalysis demo-data`"
+    except OSError:
+        pass
+    files = [p] if p.is_file() else sorted(
+        [f for f in folder.iterdir() if f.is_file()]
+        + [f for d in sorted(folder.iterdir()) if d.is_dir() for f in d.iterdir() if f.is_file()])
+    for f in [f for f in files if f.suffix.lower() == ".csv"][:100]:
+        try:
+            with f.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+                reader = csv.reader(fh)
+                head = [h.strip().upper() for h in next(reader, [])]
+                if "CHILD" not in head or "UPN" not in head:
+                    continue
+                i, j = head.index("CHILD"), head.index("UPN")
+                got = [(r[i], r[j]) for _, r in zip(range(rows), reader) if len(r) > max(i, j)]
+        except (OSError, csv.Error):
+            continue
+        if demo_children([c for c, _ in got], [u for _, u in got]):
+            return (f"{f} holds the demonstration council's children (child ids 999000001 onwards, UPNs issued "
+                    "by the fictional council 999)")
+    return ""
+
+
+def demo_refusal(params: Params, why: str) -> ParameterError:
+    return ParameterError(
+        f"inputs ssda903 is the demonstration council's fictional return ({why}), but the council is "
+        f"{params.council.name!r}, a real council: the pack would show Demoshire's invented figures under its "
+        f"name. Give your council's own return with --ssda903 DIR, or use --council Demoshire for the "
+        "demonstration.")
+
+
 def check_not_mixed(params: Params) -> None:
     """Refuse demonstration inputs with a real council: a pack would show fictional figures under a real name."""
     if params.council.name == ANONYMOUS_COUNCIL and not (params.council.old_la_code or params.council.new_la_code):
@@ -254,6 +330,10 @@ def check_not_mixed(params: Params) -> None:
             f"figures under its name. Write a parameters file for {params.council.name} with "
             f"`cpanalysis init \"{params.council.name}\" --published DIR` (add --ssda903 DIR for your own return), "
             f"or give your own folders with --published, --ssda903, --local and --evidence.")
+    if params.inputs.ssda903 and not is_demo_council(params.council):
+        why = demo_return_signature(paths.resolve(params.inputs.ssda903))
+        if why:
+            raise demo_refusal(params, why)
     if params.demonstration and not is_demo_council(params.council):
         raise ParameterError(
             f"demonstration: true marks every page as demonstration data, but the council is "
@@ -276,30 +356,59 @@ def from_dict(raw: dict[str, Any], source: str = "parameters",
 
 #: a parameters file is a few kilobytes; anything much larger is not one
 MAX_PARAMS_BYTES = 1_000_000
-#: YAML aliases (``*name``) a parameters file may use; a few are handy, thousands are an "alias bomb"
-MAX_ALIASES = 50
+#: values a parameters file may hold once its aliases (``*name``) are expanded: a real file has a few hundred. The
+#: expanded size is what is limited, not the number of aliases: 49 aliases, each a list of the one before, expand a
+#: 23 KB file into billions of values (the "billion laughs" of YAML).
+MAX_EXPANDED_VALUES = 100_000
 
 
 class _LimitedLoader(yaml.SafeLoader):
-    """SafeLoader (no ``!!python`` tags) that refuses more than MAX_ALIASES alias uses, so a tiny file cannot
-    expand into gigabytes (the "billion laughs" of YAML)."""
+    """SafeLoader (no ``!!python`` tags) that refuses a document whose aliases expand it beyond
+    MAX_EXPANDED_VALUES values, or that refers to itself, before any Python object is built."""
 
-    def __init__(self, stream) -> None:
-        super().__init__(stream)
-        self._aliases = 0
+    def compose_document(self):
+        node = super().compose_document()
+        if node is not None:
+            _check_expanded_size(node)
+        return node
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                event = self.peek_event()
-                raise yaml.YAMLError(f"more than {MAX_ALIASES} YAML aliases (*name) at line "
-                                     f"{event.start_mark.line + 1}; write the values out instead")
-        return super().compose_node(parent, index)
+
+def _check_expanded_size(root) -> None:
+    """Count the values of the composed document as if every alias were written out, in time linear in the
+    file (each node is counted once, its expanded size remembered)."""
+    def kids(node) -> list:
+        if isinstance(node, yaml.SequenceNode):
+            return node.value
+        if isinstance(node, yaml.MappingNode):
+            return [n for pair in node.value for n in pair]
+        return []
+
+    size: dict[int, int] = {}
+    open_: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_.discard(key)
+            size[key] = min(1 + sum(size[id(k)] for k in kids(node)), MAX_EXPANDED_VALUES + 1)
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            raise yaml.YAMLError(f"an alias (*name) at line {node.start_mark.line + 1} refers to a value that "
+                                 "contains it; write the values out instead")
+        open_.add(key)
+        stack.append((node, True))
+        stack += [(k, False) for k in kids(node) if id(k) not in size]
+    if size[id(root)] > MAX_EXPANDED_VALUES:
+        raise yaml.YAMLError(f"its aliases (*name) expand it to more than {MAX_EXPANDED_VALUES:,} values, far more "
+                             "than a parameters file holds; write the values out instead")
 
 
 def read_yaml(p: Path, what: str = "parameters file") -> Any:
-    """Read a small YAML file safely: size limit, UTF-8 (with or without BOM), safe tags only, few aliases.
+    """Read a small YAML file safely: size limit, UTF-8 (with or without BOM), safe tags only, a limit on the
+    size its aliases expand it to.
     Raises :class:`ParameterError` with the file and the fix."""
     if not p.exists() and not p.is_dir():
         raise ParameterError(f"{p}: {what} not found. Give --params with a file from parameters/, "

@@ -342,9 +342,13 @@ def latest_ssda903_year(folder: str | Path) -> int | None:
         years = [y for p in f.iterdir() if p.is_dir() and (y := _year_of_dir(p.name)) is not None]
         if years:
             return max(years)
+    from cpanalysis.errors import FatalError
+
     try:
         data = load_ssda903(f)
-    except Exception:  # noqa: BLE001 - an unreadable return gets its own plain error later
+    except FatalError:  # an unreadable return: its own plain message (file, year folder, fix), not "year: None"
+        raise
+    except Exception:  # noqa: BLE001 - anything else gets its own plain error later
         return None
     return max(data.years) if data.years else None
 
@@ -370,8 +374,12 @@ def fill_default_year(raw: dict, quiet: bool = False) -> None:
     if not isinstance(raw, dict) or raw.get("year") not in (None, ""):
         return
     inputs = raw.get("inputs") if isinstance(raw.get("inputs"), dict) else {}
+    from cpanalysis.errors import FatalError
+
     try:
         found = latest_year_in(inputs.get("ssda903"), inputs.get("published"))
+    except FatalError:  # the return cannot be read: say why (file, year folder, fix), not "year: None"
+        raise
     except Exception:  # noqa: BLE001 - the inputs get their own plain errors later
         found = None
     if found is None:

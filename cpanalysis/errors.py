@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+
 
 class FatalError(Exception):
     """Stops a command with exit code 2 and a plain message (no traceback)."""
@@ -17,7 +19,11 @@ def read_small_file(path, what: str, limit: int, fix: str, error: type[Exception
     if path.is_dir():
         raise error(f"{path}: is a folder, not a {what}. {fix}.")
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a named pipe (FIFO) would wait for a writer forever; a device never ends
+            raise error(f"{path}: is not a regular file (it is a {_kind(st.st_mode)}), so it is not read as a {what}. "
+                        f"{fix}.")
+        size = st.st_size
         if size > limit:
             raise error(f"{path}: is {size:,} bytes, too large for a {what} (at most {limit:,}). "
                         "Check that it is the right file.")
@@ -27,6 +33,14 @@ def read_small_file(path, what: str, limit: int, fix: str, error: type[Exception
     if b"\x00" in data:
         raise error(f"{path}: is a binary file (for example a Word or Excel document), not a text {what}. {fix}.")
     return data
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "named pipe (FIFO)"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return name
+    return "special file"
 
 
 _CONTROL = None

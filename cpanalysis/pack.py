@@ -650,11 +650,25 @@ def _require_usable(ctx, params: Params) -> None:
     data = getattr(ctx, "data", None)
     if data is None:
         return
+    _refuse_demo_children(data, params)
     blocking = blocking_findings(data, params.year)
     if blocking:
         from cpanalysis.validation.errors import FatalInputError
 
         raise FatalInputError(" ".join(blocking), "FILE-EMPTY-TABLE")
+
+
+def _refuse_demo_children(data, params: Params) -> None:
+    """The demonstration council's return under a real council's name is refused by its content, in whatever
+    format or folder it was copied (config.check_not_mixed also recognises a CSV copy before anything is read)."""
+    from cpanalysis.config import ANONYMOUS_COUNCIL, demo_children, demo_refusal, is_demo_council
+
+    council = getattr(params, "council", None)
+    header = getattr(data, "tables", {}).get("header")
+    if council is None or header is None or is_demo_council(council) or council.name == ANONYMOUS_COUNCIL:
+        return
+    if demo_children(header["CHILD"].head(500).tolist(), header["UPN"].head(500).tolist()):
+        raise demo_refusal(params, "its Header's child ids and UPNs are the demonstration council's")
 
 
 def _toc(names: list[str]) -> list[tuple[str, str]]:

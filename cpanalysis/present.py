@@ -228,7 +228,22 @@ def annex_quality(ctx: PackContext) -> None:
             parts.append(html_table(_rule_counts(warn), "Warnings (rows kept), by rule", numeric=["Rows"]))
     for note in getattr(ctx.data, "notes", []) or []:
         parts.append(f"<p class='cpa-small'>{html.escape(_note_text(str(note)))}</p>")
+    parts += [f"<p class='cpa-small'>{html.escape(n)}</p>" for n in published_notes(ctx)]
     _display_html("".join(parts))
+
+
+def published_notes(ctx: PackContext) -> list[str]:
+    """What was said about DfE's published files when they were read (a table in two releases, a damaged or
+    skipped file), with paths under the published folder, as the pack's data-quality annex shows it. The same
+    on a run served from the cache as on the run that read the files."""
+    pub = getattr(ctx, "published", None)
+    warnings = getattr(pub, "warnings", None) or []
+    folder = str(getattr(pub, "folder", "") or "")
+    out = []
+    for w in warnings:
+        text = str(w).replace(folder.rstrip("/") + "/", "") if folder else str(w)
+        out.append("Published files: " + text[:1].lower() + text[1:])
+    return out
 
 
 

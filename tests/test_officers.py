@@ -420,7 +420,9 @@ def test_a_return_that_looks_like_another_councils_is_warned_about(capsys):
                              "old_la_code": "894", "year": 2025, "value": 411.0}])
     params = SimpleNamespace(year=2025, council=SimpleNamespace(old_la_code="894", name="Telford and Wrekin"))
     ctx = SimpleNamespace(data=object(), published=SimpleNamespace(figures=figures), raw_results=results, params=params)
-    assert evidence.return_mismatch(ctx) == ""  # 465 against 411 is within a quarter
+    assert "counts 465 children" in evidence.return_mismatch(ctx)  # 13% apart (issue 25: it must fire)
+    ctx.raw_results = results.assign(value=430.0)
+    assert evidence.return_mismatch(ctx) == ""  # 5% apart: amendments and late returns
     ctx.raw_results = results.assign(value=1200.0)
     msg = evidence.return_mismatch(ctx)
     assert "counts 1,200 children" in msg and "DfE publishes 411 for Telford and Wrekin" in msg

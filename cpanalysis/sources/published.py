@@ -355,6 +355,9 @@ class PublishedData:
     files: pd.DataFrame  # one row per file: file, rows, columns, layout, notes
     seconds: float = 0.0
     _cells: pd.DataFrame | None = None
+    #: what was said about the files while reading them (a table in two releases, damaged or skipped files); kept
+    #: with the cached copy, so it is said on every run, and shown in the pack's data-quality annex
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def years(self) -> list[int]:
@@ -458,7 +461,7 @@ enforce_cache_limit = store.enforce_cache_limit
 _file_hash = store.file_hash
 _warn = store.warn
 #: bump when the cache layout changes
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4  # 4: the reading's warnings are kept in the manifest
 
 
 def _cache_key(folder: Path, files: list[Path] | None = None) -> str:
@@ -483,7 +486,8 @@ def _save_cache(pub: PublishedData, d: Path, key: str) -> None:
     tables = [{"name": n, "path": str(t.path), "filter_columns": list(t.filter_columns),
                "indicator_columns": list(t.indicator_columns), "notes": list(t.notes), "frame": f"table-{i}"}
               for i, (n, t) in enumerate(pub.tables.items())]
-    store.write_entry(d, "published", key, frames, {"folder": str(pub.folder), "tables": tables}, CACHE_FORMAT)
+    store.write_entry(d, "published", key, frames, {"folder": str(pub.folder), "tables": tables,
+                                                    "warnings": list(pub.warnings)}, CACHE_FORMAT)
 
 
 def _load_cache(d: Path, key: str, folder: Path) -> PublishedData | None:
@@ -495,7 +499,11 @@ def _load_cache(d: Path, key: str, folder: Path) -> PublishedData | None:
     frames, meta = got
     tables = {t["name"]: Table(t["name"], Path(t["path"]), frames[t["frame"]], list(t["filter_columns"]),
                                list(t["indicator_columns"]), list(t["notes"])) for t in meta["tables"]}
-    return PublishedData(folder=folder, tables=tables, figures=frames["figures"], files=frames["files"])
+    warnings = [str(w) for w in meta.get("warnings", [])]
+    for w in warnings:  # said on every run, not only the one that read the files
+        _warn(w)
+    return PublishedData(folder=folder, tables=tables, figures=frames["figures"], files=frames["files"],
+                         warnings=warnings)
 
 
 def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
@@ -530,6 +538,11 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
     tables: dict[str, Table] = {}
     info: dict[str, dict] = {}
     not_tables: list[Path] = []
+    warnings: list[str] = []
+
+    def say(message: str) -> None:
+        warnings.append(message)
+        store.warn(message)
     for p in find_files(folder):
         try:
             t = read_lait(p) if p.name.lower().endswith(".parquet") else read_table(p)
@@ -538,7 +551,7 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
             if "not an Explore Education Statistics table" in str(err):
                 not_tables.append(p)  # other files in the folder (a 903 return, say): one line for them all
             else:
-                _warn(f"skipped a published file: {err}")
+                say(f"skipped a published file: {err}")
             continue
         info[str(p)] = {"file": str(p), "rows": len(t.frame), "columns": len(t.indicator_columns),
                         "layout": "LAIT long" if p.name.lower().endswith(".parquet") else "EES",
@@ -550,12 +563,12 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
                    f"{_release_reason(keep, drop)}")
             info[str(drop.path)].update(layout="duplicate", notes=f"{why}; this copy was not used")
             info[str(keep.path)]["notes"] = "; ".join(filter(None, [info[str(keep.path)]["notes"], why]))
-            _warn(why + ".")
+            say(why + ".")
             tables[name] = keep
             continue
         tables[name] = t
     if not_tables:
-        _warn(f"skipped {len(not_tables)} file(s) in {folder} that are not DfE published tables (the first: "
+        say(f"skipped {len(not_tables)} file(s) in {folder} that are not DfE published tables (the first: "
               f"{not_tables[0].relative_to(folder) if not_tables[0].is_relative_to(folder) else not_tables[0]}); "
               "they were ignored.")
     info = list(info.values())
@@ -569,7 +582,7 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
     frames = [f for f in frames if not f.empty]
     figures = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FIGURE_COLUMNS)
     figures = _fill_regions(figures)
-    pub = PublishedData(folder=folder, tables=tables, figures=figures, files=pd.DataFrame(info))
+    pub = PublishedData(folder=folder, tables=tables, figures=figures, files=pd.DataFrame(info), warnings=warnings)
     pub.seconds = time.perf_counter() - start
     return pub
 

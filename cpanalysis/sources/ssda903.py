@@ -10,10 +10,14 @@
   the latest episode start or other event date, and a note says so); or
 * a single file: an XLSX workbook (one sheet per table), a 903 XML submission, or one CSV table.
 
-**Files.** CSV in UTF-8, UTF-8 with BOM, UTF-16 (with BOM) or Windows-1252 (detected; the fallback is noted);
-XLSX (``.xlsx``/``.xlsm``; one sheet per table or one file per table); XML in the DfE layout (root
-``EXPSSDA903``, one ``CHILD`` per child with a ``HEADER`` and repeated ``EPISODE``; ``CHILDID`` is CHILD and
-``PL`` is PLACE). A table is recognised by its columns, never by its file name: headings are matched ignoring
+**Files.** CSV in UTF-8, UTF-8 with BOM, UTF-16 (with BOM) or Windows-1252 (detected; the fallback is noted),
+separated by commas (or, noted, by tabs, semicolons or vertical bars when the heading row has no comma);
+XLSX (``.xlsx``/``.xlsm``; one sheet per table or one file per table; hidden sheets, merged cells and formulas
+with no saved value are named in the notes); XML in the DfE layout (root ``EXPSSDA903``, one ``CHILD`` per child
+with a ``HEADER`` and repeated ``EPISODE``; ``CHILDID`` is CHILD and ``PL`` is PLACE). XML elements are found by
+name in any case and namespace, and ``CHILD`` records at any depth (inside a container element, noted); a file
+with no ``CHILD`` record is refused naming the elements it holds. A heading repeated in a file is reported with its
+column positions and the first is used. A table is recognised by its columns, never by its file name: headings are matched ignoring
 case, surrounding spaces and order; extra columns are reported and ignored; optional columns that are absent
 are reported and treated as blank; trailing blank rows and columns are ignored. A Deprivation of Liberty
 (DoLo, 2026-27) file is recognised and noted but not used yet. Other files in the folder (README, .txt) are
@@ -31,7 +35,9 @@ column of the quarantine identifies the ``CHILD`` element.
 **Validation.** The rules in :mod:`cpanalysis.validation.rules` run on each year's rows with that year's code
 lists. Rows failing an ``error`` rule are quarantined (``CLAData.quarantine``, one line per row and rule);
 ``warning`` findings keep the row (some blank the bad value) and are listed in ``CLAData.issues`` (an extra
-attribute holding every finding, all severities). ``CLAData.reconciliation`` counts rows read, used and
+attribute holding every finding, all severities). A collection year with no usable Episodes row (empty,
+headings only, absent, or every row quarantined) is the error FILE-EMPTY-TABLE, which stops a pack or an export
+for that reporting year (:func:`cpanalysis.validation.blocking_findings`): its figures would be false zeros. ``CLAData.reconciliation`` counts rows read, used and
 quarantined by table and year (read = used + quarantined), plus ``rows_superseded``: used rows replaced by a
 later return's copy of the same record in the multi-year merge below.
 
@@ -141,6 +147,9 @@ def _discover(path: Path, year: int | None, notes: list[str]) -> list[tuple[int 
         raise FatalInputError(f"{path}: not found. {RULES['FATAL-NO-FOLDER'].message}", "FATAL-NO-FOLDER", str(path))
     if path.is_file():
         return [(year, path)]
+    if not path.is_dir():
+        raise FatalInputError(f"{path}: is not a file or a folder (a named pipe, device or socket), so it cannot hold "
+                              "a return. Give the folder of the SSDA903 files.", "FATAL-NO-FOLDER", str(path))
     subdirs = {p: _year_of_dir(p.name) for p in sorted(path.iterdir()) if p.is_dir() and not p.name.startswith(".")}
     year_dirs = [(y, p) for p, y in subdirs.items() if y is not None]
     latest_possible = pd.Timestamp.today().year + 1  # a collection year ends on 31 March of its year
@@ -168,12 +177,18 @@ def _discover(path: Path, year: int | None, notes: list[str]) -> list[tuple[int 
                          f"{', '.join(str(y) for y, _ in sorted(year_dirs))}.")
     else:
         out = [(year, f) for f in sorted(path.iterdir()) if f.is_file()]
+        if other:
+            notes.append("Subfolders not named by a collection year were not read: " + ", ".join(f"{n}/" for n in other)
+                         + ". Name each year's folder by the year the collection ends (2025 for 2024-25).")
     skipped = [f.name for _, f in out if f.suffix.lower() not in DATA_SUFFIXES and not f.name.startswith(".")]
     if skipped:
         notes.append(f"Files that are not CSV, XLSX or XML were skipped: {', '.join(sorted(set(skipped)))}.")
     out = [(y, f) for y, f in out if f.suffix.lower() in DATA_SUFFIXES and not f.name.startswith(("~$", "."))]
     if not out:
-        raise FatalInputError(f"{path}: {RULES['FATAL-NO-FILES'].message}", "FATAL-NO-FILES", str(path))
+        ignored = [f"{p.name}/" for _, p in future] + [f"{n}/" for n in other]
+        why = (f" The subfolders {', '.join(ignored)} were not read: a return's folder is named by the year its "
+               "collection ends (2025 for 2024-25), for example 2025/ or 2024-25/." if ignored else "")
+        raise FatalInputError(f"{path}: {RULES['FATAL-NO-FILES'].message}{why}", "FATAL-NO-FILES", str(path))
     return out
 
 
@@ -208,9 +223,12 @@ def _read_csv(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np.
     if not raw.strip(b"\xef\xbb\xbf \r\n\t,"):
         return []
     text = _decode(raw, path.name, notes)
+    sep = _separator(text, path.name, notes)
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
-                         header=0, engine="c")
+        # header=None: pandas would rename a repeated heading (DEC, DEC.1), hiding that the file repeats it
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                         header=None, engine="c")
+        df = df.iloc[1:].set_axis([str(c) for c in df.iloc[0].tolist()], axis=1).reset_index(drop=True)
     except pd.errors.ParserError as err:
         m = re.search(r"line (\d+)", str(err))
         where = f" at row {m.group(1)}" if m else ""
@@ -224,6 +242,23 @@ def _read_csv(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np.
     return [(path.name, df, rows)]
 
 
+_SEPARATORS = (("\t", "tabs"), (";", "semicolons"), ("|", "vertical bars"))
+
+
+def _separator(text: str, name: str, notes: list[str]) -> str:
+    """The cell separator: a comma, unless the heading row has none and is split by tabs, semicolons (Excel's
+    "CSV" where the decimal mark is a comma) or vertical bars; then that is used and a note says so."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "," in first:
+        return ","
+    for sep, what in _SEPARATORS:
+        if first.count(sep) >= 2:
+            notes.append(f"{name}: cells are separated by {what}, not commas; read as such. Save it as "
+                         "'CSV (Comma delimited)' to avoid this.")
+            return sep
+    return ","
+
+
 def _read_xlsx(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="openpyxl")
@@ -231,8 +266,13 @@ def _read_xlsx(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np
         raise FatalInputError(f"{path.name}: the workbook could not be opened ({type(err).__name__}: {err}). "
                               "Open it in Excel and save it again as .xlsx, or export each table as CSV.",
                               "FATAL-UNREADABLE", path.name) from None
+    try:
+        quirks = _xlsx_quirks(path)
+    except Exception:  # noqa: BLE001 - the inspection is only for the notes; pandas read the workbook
+        quirks = {}
     out = []
     for sheet, df in sheets.items():
+        _note_quirks(path.name if len(sheets) == 1 else f"{path.name}#{sheet}", df, quirks.get(sheet), notes)
         df = df.fillna("")
         nonblank = (df != "").any(axis=1).to_numpy()
         if not nonblank.any():
@@ -246,9 +286,117 @@ def _read_xlsx(path: Path, notes: list[str]) -> list[tuple[str, pd.DataFrame, np
     return out
 
 
+_CELL = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_MERGE = re.compile(rb'<mergeCell\b[^>]*\bref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
+
+
+def _xlsx_quirks(path: Path) -> dict[str, dict]:
+    """What the values pandas reads do not show, read from the workbook's XML: per sheet name, ``hidden`` (the
+    sheet is hidden or very hidden), ``merged`` (merged ranges, e.g. ``A3:A5``) and ``uncached`` (cells holding a
+    formula with no saved value, which read as blank)."""
+    import zipfile
+
+    def attr(tag: bytes, name: bytes) -> str | None:
+        m = re.search(rb'\b' + name + rb'="([^"]*)"', tag)
+        return m.group(1).decode("utf-8", "replace") if m else None
+
+    out: dict[str, dict] = {}
+    with zipfile.ZipFile(path) as z:
+        book = z.read("xl/workbook.xml")
+        rels = z.read("xl/_rels/workbook.xml.rels")
+        targets = {attr(t, b"Id"): attr(t, b"Target") for t in re.findall(rb"<Relationship\b[^>]*>", rels)}
+        for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", book):
+            name = attr(tag, b"name")
+            target = targets.get(attr(tag, b"r:id") or "") or ""
+            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            if name is None:
+                continue
+            name = name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            info = {"hidden": (attr(tag, b"state") or "visible") != "visible", "merged": [], "uncached": []}
+            try:
+                xml = z.read(member)
+            except KeyError:
+                out[name] = info
+                continue
+            info["merged"] = [m.decode() for m in _MERGE.findall(xml)]
+            if b"<f" in xml:
+                for m in _CELL.finditer(xml):
+                    body = m.group(3) or b""
+                    if b"<f" in body and not re.search(rb"<v>[^<]+</v>", body):
+                        ref = _REF.search(m.group(1))
+                        if ref:
+                            info["uncached"].append((ref.group(1) + ref.group(2)).decode())
+            out[name] = info
+    return out
+
+
+def _note_quirks(name: str, df: pd.DataFrame, info: dict | None, notes: list[str]) -> None:
+    if not info:
+        return
+    if info["hidden"]:
+        notes.append(f"{name}: the sheet is hidden in the workbook; it was read like the others. Unhide it to check "
+                     "it, or delete it if it is not part of the return.")
+    if info["merged"]:
+        heading = ""
+        nonblank = df.fillna("").astype(str).ne("").any(axis=1).to_numpy()
+        if nonblank.any():
+            row = df.iloc[int(np.argmax(nonblank))].fillna("").astype(str).str.strip().str.upper().tolist()
+            if "CHILD" in row or "CHILDID" in row:
+                heading = _letter((row.index("CHILD") if "CHILD" in row else row.index("CHILDID")) + 1)
+        child = [r for r in info["merged"] if heading and re.fullmatch(rf"{heading}\d+(?::{heading}\d+)?", r)]
+        shown = ", ".join(info["merged"][:6]) + (" ..." if len(info["merged"]) > 6 else "")
+        notes.append(f"{name}: {len(info['merged'])} merged cell range(s) ({shown}); only the first cell of a merged "
+                     "range holds its value, so the others read as blank"
+                     + (f", including the CHILD column ({', '.join(child[:6])}): those rows have no child id and "
+                        "are quarantined" if child else "")
+                     + ". Unmerge the cells and fill the value in on every row.")
+    if info["uncached"]:
+        cells = info["uncached"]
+        notes.append(f"{name}: {len(cells)} cell(s) hold a formula with no saved value ({', '.join(cells[:6])}"
+                     + (" ..." if len(cells) > 6 else "") + "), so they read as blank: the workbook was written by a "
+                     "program that does not calculate formulas. Open it in Excel and save it, or paste the values.")
+
+
 # XML layout (reference 1.1 and the DfE validator's reader): groups under HEADER and their tables.
 _XML_GROUPS = {"AREVIEW": "reviews", "AMISSING": "missing", "OC2": "oc2", "PERMANENCE": "prev_perm",
                "AD_PLACED": "placed_adoption"}
+
+
+def _local(node) -> str:
+    """An element's name without its namespace (``{uri}CHILD`` -> ``CHILD``)."""
+    tag = node.tag if isinstance(node.tag, str) else ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _tag(node) -> str:
+    """An element's name without namespace, upper-cased: XML exports differ in case (``<child>``, ``<Child>``)."""
+    return _local(node).strip().upper()
+
+
+def _xml_children(root) -> tuple[list, list[str]]:
+    """Every ``CHILD`` element (any case, any namespace) that holds other elements, found at any depth, and the
+    names of the container elements they were found in (other than the root)."""
+    found: list = []
+    containers: dict[str, None] = {}
+
+    stack = [(sub, ()) for sub in reversed(root)]  # depth first, in document order, without recursion
+    while stack:
+        sub, parents = stack.pop()
+        if _tag(sub) == "CHILD" and len(sub):
+            found.append(sub)
+            if parents:
+                containers["/".join(parents)] = None
+        elif len(sub):
+            stack += [(s, (*parents, _local(sub))) for s in reversed(sub)]
+    return found, list(containers)
+
+
+def _xml_tag_counts(root) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for sub in root:
+        counts[_local(sub)] = counts.get(_local(sub), 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1])[:8])
 
 
 def _read_xml(path: Path, notes: list[str]) -> dict[str, pd.DataFrame]:
@@ -258,17 +406,29 @@ def _read_xml(path: Path, notes: list[str]) -> dict[str, pd.DataFrame]:
         line, col = getattr(err, "position", (None, None))
         raise FatalInputError(f"{path.name}: not well-formed XML at line {line}, column {col} ({err}). Check the "
                               "export from the case management system.", "FATAL-UNREADABLE", path.name) from None
-    if root.tag.upper() != "EXPSSDA903":
-        raise FatalInputError(f"{path.name}: the XML root element is <{root.tag}>, not <EXPSSDA903>; this is not an "
-                              "SSDA903 submission file.", "FATAL-UNKNOWN-TABLE", path.name)
+    if _tag(root) != "EXPSSDA903":
+        raise FatalInputError(f"{path.name}: the XML root element is <{_local(root)}>, not <EXPSSDA903>; this is not "
+                              "an SSDA903 submission file.", "FATAL-UNKNOWN-TABLE", path.name)
+    if "}" in root.tag:
+        notes.append(f"{path.name}: the XML uses the namespace {root.tag[1:root.tag.index('}')]!r}; elements were "
+                     "read by name.")
     rows: dict[str, list[dict]] = {k: [] for k in TABLES}
 
     def leaves(node) -> dict[str, str | None]:
-        return {COLUMN_ALIASES.get(n.tag, n.tag): n.text for n in node.iter() if len(n) == 0}
+        return {COLUMN_ALIASES.get(t, t): n.text for n in node.iter() if len(n) == 0 for t in (_tag(n),)}
 
-    for child in root:
-        if child.tag != "CHILD":
-            continue
+    children, containers = _xml_children(root)
+    if not children and len(root):
+        found = ", ".join(f"<{t}> ({n:,})" for t, n in _xml_tag_counts(root).items())
+        raise FatalInputError(
+            f"{path.name}: no <CHILD> element was found, so no child's record could be read. The root <EXPSSDA903> "
+            f"holds {found}. In an SSDA903 submission each child is a <CHILD> element holding a <HEADER> and one "
+            "<EPISODE> per episode; export the return again from the case management system.",
+            "FATAL-UNKNOWN-TABLE", path.name)
+    if containers:
+        notes.append(f"{path.name}: the <CHILD> records sit inside {', '.join(f'<{c}>' for c in containers)} rather "
+                     "than directly under <EXPSSDA903>; they were found by name and read.")
+    for child in children:
         all_data = leaves(child)
         rows["header"].append(all_data)
         if (all_data.get("UASC") or "").strip() not in ("", "0") or all_data.get("DUC"):
@@ -278,14 +438,15 @@ def _read_xml(path: Path, notes: list[str]) -> dict[str, pd.DataFrame]:
         if all_data.get("DATE_INT") is not None:
             rows["ad1"].append(all_data)
         for part in child:
-            if part.tag == "EPISODE":
+            tag = _tag(part)
+            if tag == "EPISODE":
                 rows["episodes"].append({**all_data, **leaves(part)})
-            elif part.tag == "HEADER":
+            elif tag == "HEADER":
                 for grp in part:
-                    key = _XML_GROUPS.get(grp.tag)
+                    key = _XML_GROUPS.get(_tag(grp))
                     if key:
                         rows[key].append({**all_data, **leaves(grp)})
-            elif part.tag in ("SWEPISODE", "SW_EPISODE"):
+            elif tag in ("SWEPISODE", "SW_EPISODE"):
                 rows["sw_episodes"].append({**all_data, **leaves(part)})
     out = {}
     for key, recs in rows.items():
@@ -350,10 +511,12 @@ def _to_raw(name: str, df: pd.DataFrame, rows: np.ndarray, year: int | None, fin
     keep = [i for i, c in enumerate(df.columns)
             if not ((c == "" or c.startswith("UNNAMED:")) and (df.iloc[:, i].astype(str).str.strip() == "").all())]
     df = df.iloc[:, keep]
+    repeated: dict[str, list[int]] = {}
     if df.columns.duplicated().any():
-        dups = sorted(set(df.columns[df.columns.duplicated()]))
-        notes.append(f"{name}: column(s) {', '.join(dups)} appear more than once; the first is used.")
+        for c in sorted(set(df.columns[df.columns.duplicated()])):
+            repeated[c] = [keep[i] + 1 for i, n in enumerate(df.columns) if n == c]  # 1-based, as in a spreadsheet
         df = df.loc[:, ~df.columns.duplicated()]
+    headings = {c: sorted({original[i - 1].strip() for i in pos}) for c, pos in repeated.items()}
     key, missing, extra = _recognise(list(df.columns), name, original)
     if key is None:
         notes.append(f"{name}: a Deprivation of Liberty (DoLo) table with {len(df)} rows; recognised but not used "
@@ -372,7 +535,22 @@ def _to_raw(name: str, df: pd.DataFrame, rows: np.ndarray, year: int | None, fin
     for c in extra:
         if c and not c.startswith("UNNAMED:"):
             findings.file_issue("FILE-EXTRA-COLUMNS", key, year, name, c)
+    for c, pos in repeated.items():
+        where = " and ".join(f"{n} ({_letter(n)})" for n in pos)
+        given = " / ".join(f"'{h}'" for h in headings[c])
+        findings.file_issue("FILE-EXTRA-COLUMNS", key, year, name, c,
+                            f"The heading {given} appears {len(pos)} times, in columns {where}: the first (column "
+                            f"{pos[0]}) is used and the others are ignored. Remove or rename the repeated column.")
     return RawTable(key, year, name, out, extra, missing)
+
+
+def _letter(n: int) -> str:
+    """A spreadsheet column letter: 1 -> A, 27 -> AA."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def _read_any(year: int | None, path: Path, findings: Findings, notes: list[str]) -> list[RawTable]:
@@ -640,11 +818,12 @@ def load_ssda903(path: str | Path, year: int | None = None, *, repair: Repair = 
     for y, f in files:
         try:
             raws += _read_any(y, f, findings, notes)
-        except FatalInputError:
-            raise
+        except FatalInputError as err:
+            raise _naming_folder(err, f, path) from None
         except (OSError, UnicodeError, ValueError, KeyError) as err:
-            raise FatalInputError(f"{f.name}: {RULES['FATAL-UNREADABLE'].message} ({type(err).__name__}: {err})",
-                                  "FATAL-UNREADABLE", f.name) from None
+            raise _naming_folder(FatalInputError(
+                f"{f.name}: {RULES['FATAL-UNREADABLE'].message} ({type(err).__name__}: {err})", "FATAL-UNREADABLE",
+                f.name), f, path) from None
     if any(rt.year is None for rt in raws):
         inferred = _infer_year([rt for rt in raws if rt.year is None], str(path))
         for rt in raws:
@@ -681,7 +860,6 @@ def load_ssda903(path: str | Path, year: int | None = None, *, repair: Repair = 
         typed[key] = _type_table(key, df, findings, notes)
 
     run_checks(CheckContext(typed, findings, years))
-    _check_empty_episodes(typed, raws, years, findings)
     issues = _issues_frame(findings, typed)
 
     # apply actions: blank cells, quarantine rows
@@ -693,6 +871,10 @@ def load_ssda903(path: str | Path, year: int | None = None, *, repair: Repair = 
     quarantine = errs[["table", "year", "source_file", "source_row", "column", "rule_id", "severity", "message",
                        "child"]].reset_index(drop=True)
     bad_rows = {k: set(g["row_id"].tolist()) for k, g in errs.groupby("table")}
+    unusable = Findings()
+    _check_empty_episodes(typed, raws, years, findings, bad_rows.get("episodes", set()), unusable)
+    if unusable.file_level:
+        issues = pd.concat([issues, _issues_frame(unusable, typed)], ignore_index=True)
 
     tables: dict[str, pd.DataFrame] = {}
     used: dict[str, pd.DataFrame] = {}
@@ -746,25 +928,53 @@ def load_ssda903(path: str | Path, year: int | None = None, *, repair: Repair = 
     return data
 
 
+def _naming_folder(err: FatalInputError, f: Path, path: Path) -> FatalInputError:
+    """The same fatal error, naming the file by its path under the return folder (``2025/episodes.csv``), so a
+    user with several year folders knows which year's file to fix."""
+    if not path.is_dir():
+        return err
+    rel = f.relative_to(path).as_posix()
+    msg = str(err)
+    if rel == f.name:
+        return err
+    msg = rel + msg[len(f.name):] if msg.startswith(f.name) else f"{rel}: {msg}"
+    return FatalInputError(msg, err.rule_id, rel)
+
+
 def _check_empty_episodes(typed: dict[str, pd.DataFrame], raws: list[RawTable], years: list[int],
-                          findings: Findings) -> None:
-    """A year whose Header lists children but whose Episodes table is empty, header-only or absent is an error:
-    without it every figure of the year would be a false zero."""
+                          findings: Findings, quarantined: set, out: Findings) -> None:
+    """A collection year with no usable Episodes row is an error (added to ``out``): its Episodes table is empty,
+    has only its heading row, is absent (the whole year may have been exported with headings only), or every row
+    is quarantined. Without it every figure of the year (starts, endings, placements, adoptions) would be a false
+    zero."""
     hdr = typed.get("header")
     eps = typed.get("episodes")
     empty_files = {(fi["year"], fi["source_file"]) for fi in findings.file_level if fi["rule_id"] == "FILE-EMPTY"}
     for y in years:
         n_children = int((hdr["YEAR"] == y).sum()) if hdr is not None else 0
-        n_eps = int((eps["YEAR"] == y).sum()) if eps is not None else 0
-        if not n_children or n_eps:
+        in_year = (eps["YEAR"] == y).to_numpy() if eps is not None else np.zeros(0, bool)
+        n_eps = int(in_year.sum())
+        n_bad = int(eps.index[in_year].isin(list(quarantined)).sum()) if n_eps else 0
+        if n_eps and n_bad < n_eps:
             continue
         named = [rt.source_file for rt in raws if rt.key == "episodes" and int(rt.year) == y]
         named += [f for yy, f in sorted(empty_files) if yy == y and "episode" in f.lower()]
-        how = "has only its heading row" if any(rt.key == "episodes" and int(rt.year) == y for rt in raws) else (
-            "is empty" if named else "is missing")
-        findings.file_issue("FILE-EMPTY-TABLE", "episodes", y, named[0] if named else "(no Episodes file)", "",
-                            f"The Episodes table for {y} {how} while the Header for {y} lists {n_children:,} "
-                            "children.")
+        if n_eps:
+            how = f"has {n_eps:,} row(s), every one quarantined (see the errors for this table)"
+        elif any(rt.key == "episodes" and int(rt.year) == y for rt in raws):
+            how = "has only its heading row"
+        else:
+            how = "is empty" if named else "is missing"
+        if n_children:
+            who = f"while the Header for {y} lists {n_children:,} children."
+        else:
+            mine = [rt for rt in raws if int(rt.year) == y]
+            others = sorted({TABLE_TITLES[rt.key] for rt in mine if rt.key != "episodes"})
+            who = ("and no table of the year has a data row (" + ", ".join(others) + ": headings only), so the "
+                   "whole year looks exported with headings only." if others and not any(len(rt.frame) for rt in mine)
+                   else "and the Header lists no child.")
+        out.file_issue("FILE-EMPTY-TABLE", "episodes", y, named[0] if named else "(no Episodes file)", "",
+                       f"The Episodes table for {y} {how} {who}")
 
 
 def _late_share(rt: RawTable) -> tuple[float, pd.Timestamp | None]:

@@ -77,14 +77,15 @@ register("FATAL-NO-YEAR", "fatal", "The collection year could not be worked out.
          "named by the year the collection ends (2025 for 2024-25) or give --year.")
 
 # ----------------------------------------------------------------------------------------------- file level
-register("FILE-EXTRA-COLUMNS", "warning", "The file has columns that are not in the SSDA903 specification; they "
-         "were ignored. Nothing to fix unless a heading is misspelt.")
+register("FILE-EXTRA-COLUMNS", "warning", "The file has columns that are not in the SSDA903 specification, or a "
+         "heading repeated; they were ignored. Nothing to fix unless a heading is misspelt or repeated.")
 register("FILE-MISSING-COLUMNS", "warning", "The file lacks optional columns; they were treated as blank. Re-export "
          "with every column if you want figures that use them.")
 register("FILE-EMPTY", "warning", "The file is empty and was skipped. If it should hold data, export it again.")
-register("FILE-EMPTY-TABLE", "error", "The Episodes table for this collection year has no rows, but the Header "
-         "lists children, so no figure about their care (starts, endings, placements) can be computed for the year. "
-         "Export the Episodes table again with its rows and run again.")
+register("FILE-EMPTY-TABLE", "error", "The Episodes table for this collection year has no row that can be used "
+         "(it is empty, has only its heading row, is missing or every row is quarantined), so no figure about "
+         "children's care (starts, endings, placements, adoptions) can be computed for the year: each would be a "
+         "false zero. Export the return again with its rows, or correct the quarantined rows, and run again.")
 register("FILE-YEAR-MISMATCH", "warning", "Most dates in this file fall outside the collection year its folder "
          "names. Check that the folder is named by the year the collection ENDS (2025 for 2024-25).")
 
