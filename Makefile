@@ -39,6 +39,7 @@ demo-data: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pack.py
+	$(BIN)/python benchmarks/bench_calibration.py --reps 200
 
 clean:
 	rm -rf outputs/*/ .pytest_cache

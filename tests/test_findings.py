@@ -356,3 +356,11 @@ def test_comparison_uses_the_interval_without_counts_and_judges_nothing_without_
 @pytest.mark.parametrize("value,q,band", [(10.0, (10, 20, 30), 1), (20.5, (10, 20, 30), 3), (31.0, (10, 20, 30), 4)])
 def test_quarter_by_value(value, q, band):
     assert findings.quarter_of(value, {"la_q1": q[0], "la_median": q[1], "la_q3": q[2], "n_councils": 150}) == band
+
+
+def test_numbers_in_table_cells_never_break_in_print():
+    # "£216,989,/818": table cells allowed a break anywhere; cells of figures now wrap only at spaces.
+    from cpanalysis import paths
+
+    css = (paths.PACKAGE_DIR / "templates" / "scrutiny" / "index.html.j2").read_text(encoding="utf-8")
+    assert "table.cpa-table td.num, table.cpa-table td.cpa-comps { overflow-wrap: normal;" in css
