@@ -206,7 +206,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     lines = []
     for key, help_text in INPUT_HELP.items():
         if key in given:
-            lines.append(f"  {key}: {json.dumps(str(given[key]))}   # {help_text}")
+            lines.append(f"  {key}: {json.dumps(paths.for_parameters(given[key]))}   # {help_text}")
         else:
             lines.append(f"  # {key}: path/to/{key}   # optional: {help_text}")
     try:
