@@ -560,7 +560,8 @@ def test_batch_index_in_a_browser_wraps_names_only_between_words(tmp_path):
     page_file = batch.write_index(res, tmp_path / "index.html", 2025)
     try:
         with pw.sync_playwright() as p:
-            browser = p.chromium.launch()
+            exe = shutil.which("chromium") or shutil.which("chromium-browser")
+            browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox"]) if exe else p.chromium.launch()
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(page_file.as_uri())
             words = page.evaluate("""() => {
