@@ -22,9 +22,13 @@ venv: $(STAMP)
 # filter (clean) on the notebooks named in .gitattributes. Installed in this clone's git config by `make`; does
 # nothing outside a git clone (a downloaded archive). Check it with: $(BIN)/nbstripout --status
 NBSTRIPOUT_EXTRA_KEYS := metadata.language_info
+# Cell ids are kept (--keep-id): JupyterLab keeps them on save, and the pack merges notebooks whose ids must differ.
+NBSTRIPOUT := "$(abspath $(BIN))/python" -m nbstripout --keep-id
 git-filters:
 	@if git rev-parse --git-dir >/dev/null 2>&1; then \
 	  $(BIN)/nbstripout --install --attributes .gitattributes && \
+	  git config filter.nbstripout.clean '$(NBSTRIPOUT)' && \
+	  git config diff.ipynb.textconv '$(NBSTRIPOUT) -t' && \
 	  git config filter.nbstripout.extrakeys "$(NBSTRIPOUT_EXTRA_KEYS)"; \
 	fi
 
