@@ -46,7 +46,7 @@ test: $(STAMP)
 LAB_ARGS ?=
 lab: $(STAMP)
 	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
-	  --ServerApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
+	  --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check cpanalysis tests benchmarks

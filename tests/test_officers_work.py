@@ -375,7 +375,7 @@ def test_make_lab_opens_at_the_repository_with_notebooks_as_the_start_folder():
                          text=True, timeout=60)
     cmd = res.stdout
     assert f'--ServerApp.root_dir="{paths.ROOT}"' in cmd or f"--ServerApp.root_dir={paths.ROOT}" in cmd, cmd
-    assert "--ServerApp.default_url=/lab/tree/notebooks" in cmd
+    assert "--LabApp.default_url=/lab/tree/notebooks" in cmd
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess:
