@@ -293,6 +293,12 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     public = not args.unsuppressed  # the public file by default; --public is kept and changes nothing
     name = "indicators.csv" if public else "indicators-unsuppressed.csv"
     out = _from_cwd(args.out) if args.out else (default_out_dir(params) / name)
+    if not args.out and not out.parent.exists():
+        # the council's output folder, made here: marked as cpanalysis's, so a pack may be built there later
+        from cpanalysis import safe_output
+
+        out.parent.mkdir(parents=True)
+        safe_output.mark(out.parent)
     df = export_indicators(params, Path(out), public=public)
     if public:
         print(f"Wrote {len(df)} rows to {out} (disclosure-controlled: counts of 1 to "

@@ -328,6 +328,21 @@ def test_indicators_are_public_by_default_and_unsuppressed_only_on_request(tmp_p
     assert code == 2 and "opposite" in err
 
 
+def test_indicators_without_out_leave_the_council_folder_usable_for_a_pack(tmp_path, capsys, monkeypatch):
+    """Without --out the CSV goes in the council's output folder; a folder made for it is marked as cpanalysis's,
+    so the pack can still be built there (a lone indicators.csv alone would not make a folder a pack's)."""
+    frame = pd.DataFrame([{c: "" for c in export.RESULT_COLUMNS}])
+    monkeypatch.setattr(export, "indicator_frame", lambda params, public=True: frame)
+    folder = tmp_path / "council"
+    params = _params_with_out(tmp_path, folder)
+    code, out, err = run(capsys, "indicators", "--params", params)
+    assert code == 0, err
+    assert (folder / "indicators.csv").exists() and safe_output.is_marked(folder)
+    safe_output.check_replaceable(folder)
+    code, out, err = run(capsys, "indicators", "--params", params, "--unsuppressed")
+    assert code == 0 and (folder / "indicators-unsuppressed.csv").exists()  # never over the public file
+
+
 # ================================================================ issue 18, 3: JupyterLab
 def test_every_notebook_opens_with_visible_instructions():
     for nb_path in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")):
