@@ -43,6 +43,9 @@ class CouncilResult:
     seconds: float = 0.0
     pack: str = ""  # path of the pack relative to the batch folder
     key: dict[str, str] = field(default_factory=dict)  # indicator id -> value as shown
+    #: indicator id -> the reading against England by the pack's comparison rule (:func:`england_reading`)
+    reading: dict[str, str] = field(default_factory=dict)
+    region_key: dict[str, str] = field(default_factory=dict)  # indicator id -> the region's value as shown
     rows: list[dict] = field(default_factory=list)  # the council's lines of councils.csv
     peak_mb: float = 0.0
 
@@ -125,6 +128,9 @@ def build_council(published, code: str, year: int, out: Path) -> CouncilResult:
             res.rows.append(_csv_row(res, ev))
             if ev.id in INDEX_MEASURES:
                 res.key[ev.id] = fmt(ev.value, ev.unit, ev.symbol or None)
+                res.reading[ev.id] = england_reading(ev)
+                if "region" in ev.comparators:
+                    res.region_key[ev.id] = fmt(ev.comparators["region"], ev.unit)
         res.status = "ok"
     except FatalError as err:
         res.status = f"failed: {err}"
@@ -169,6 +175,21 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def england_reading(ev) -> str:
+    """The council's reading against England, as the pack's scorecard words it: 'better' or 'worse' where the
+    comparison rule (:func:`cpanalysis.findings.compare_with`, already applied in ``ev.verdicts``) supports a
+    difference on a measure with a polarity, 'higher' or 'lower' on one without, else 'similar' or 'not judged';
+    '' when the figure is not shown."""
+    from cpanalysis import findings
+
+    if not ev.shown or "england" not in ev.verdicts:
+        return ""
+    d = ev.verdicts["england"]
+    if d in ("higher", "lower"):
+        return findings.better_or_worse(d, ev.polarity) or d
+    return d
+
+
 def _csv_row(res: CouncilResult, ev) -> dict:
     def num(x):
         return "" if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)
@@ -184,13 +205,14 @@ def _csv_row(res: CouncilResult, ev) -> dict:
 
 # ------------------------------------------------------------------------------------------ the batch
 def run_batch(spec: str, published_dir: str | Path, year: int, out: str | Path, workers: int | None = None,
-              scheduler: str | None = None, progress: bool = True) -> BatchResult:
-    """Build every selected council's pack into ``out`` and write the index page and the CSV beside them."""
+              scheduler: str | None = None, progress: bool = True, timings: bool = False) -> BatchResult:
+    """Build every selected council's pack into ``out`` and write the index page and the CSV beside them
+    (``timings``: each council's build time on the index page too)."""
     from cpanalysis import safe_output
     from cpanalysis.sources.published import load_published
 
     out = Path(out).expanduser().resolve()
-    safe_output.check_replaceable(out)
+    safe_output.check_batch_folder(out)  # only a folder a batch created or marked: never a user's index.html
     t0 = time.perf_counter()
     published = load_published(Path(published_dir).expanduser().resolve())  # parsed (and cached) once
     prepare_seconds = time.perf_counter() - t0
@@ -207,7 +229,7 @@ def run_batch(spec: str, published_dir: str | Path, year: int, out: str | Path, 
     batch = BatchResult(out=out, councils=results, seconds=time.perf_counter() - t0, prepare_seconds=prepare_seconds,
                         england=_england(results))
     write_csv(batch, out / "councils.csv")
-    write_index(batch, out / "index.html", year)
+    write_index(batch, out / "index.html", year, show_seconds=timings)
     return batch
 
 
@@ -289,8 +311,8 @@ def write_csv(batch: BatchResult, path: Path) -> Path:
 SORT_SCRIPT = """
 document.querySelectorAll('#councils thead button').forEach(function (b) {
   b.addEventListener('click', function () {
-    var col = +b.dataset.col, num = b.dataset.num === '1', body = document.querySelector('#councils tbody');
-    var rows = Array.prototype.slice.call(body.rows, 1), dir = b.dataset.dir === 'asc' ? -1 : 1;
+    var col = +b.dataset.col, num = b.dataset.num === '1', body = document.querySelector('#councils tbody.cpa-councils');
+    var rows = Array.prototype.slice.call(body.rows), dir = b.dataset.dir === 'asc' ? -1 : 1;
     function key(r) { var t = r.cells[col].textContent.trim(); var v = parseFloat(t.replace(/[^0-9.\\-]/g, ''));
       return num ? (isNaN(v) ? -Infinity : v) : t.toLowerCase(); }
     rows.sort(function (x, y) { var a = key(x), c = key(y); return a < c ? -dir : a > c ? dir : 0; });
@@ -308,8 +330,24 @@ def _csp_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
 
 
-def write_index(batch: BatchResult, path: Path, year: int) -> Path:
+def _regions(results: Iterable[CouncilResult]) -> list[tuple[str, dict[str, str]]]:
+    """(region name, indicator id -> the region's value as shown) for each region of the councils built, in the
+    order the regions first appear."""
+    out: dict[str, dict[str, str]] = {}
+    for r in results:
+        if r.region and r.region_key:
+            row = out.setdefault(r.region, {})
+            for k, v in r.region_key.items():
+                row.setdefault(k, v)
+    return list(out.items())
+
+
+def write_index(batch: BatchResult, path: Path, year: int, show_seconds: bool = False) -> Path:
+    """The index page, read like the pack's scorecard: England's row and each region's row first, then every
+    council with each key figure and its reading against England (the pack's symbols and comparison rule), and
+    a key to the symbols. ``show_seconds`` adds each council's build time (``cpanalysis batch --timings``)."""
     from cpanalysis import render
+    from cpanalysis.briefing import READING_SYMBOLS, rule_text
     from cpanalysis.narrative import year_label
 
     titles = {}
@@ -317,8 +355,11 @@ def write_index(batch: BatchResult, path: Path, year: int) -> Path:
         for row in r.rows:
             titles.setdefault(row["indicator_id"], row["title"])
     measures = [(i, titles.get(i, i.replace("_", " "))) for i in INDEX_MEASURES]
+    key = [(READING_SYMBOLS[w], w) for w in ("better", "worse", "higher", "lower", "similar", "not judged")]
     html = render.render("batch_index.html.j2", year=year_label(year), councils=batch.councils, measures=measures,
-                         england=batch.england, seconds=round(batch.seconds), n_failed=len(batch.failed),
+                         england=batch.england, regions=_regions(batch.councils), seconds=round(batch.seconds),
+                         n_failed=len(batch.failed), show_seconds=show_seconds, symbols=READING_SYMBOLS,
+                         symbol_key=key, rule=rule_text()["comparison"],
                          script=SORT_SCRIPT, script_hash=_csp_hash(SORT_SCRIPT))
     path.write_text(html, encoding="utf-8")
     return path

@@ -206,7 +206,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     lines = []
     for key, help_text in INPUT_HELP.items():
         if key in given:
-            lines.append(f"  {key}: {json.dumps(str(given[key]))}   # {help_text}")
+            lines.append(f"  {key}: {json.dumps(paths.for_parameters(given[key]))}   # {help_text}")
         else:
             lines.append(f"  # {key}: path/to/{key}   # optional: {help_text}")
     try:
@@ -238,7 +238,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     params = load_params(args)
     topics = _parse_topics(args.topics)
     result = build_pack(params, topics=topics, out=args.out and _from_cwd(args.out), workers=args.workers,
-                        runner=args.runner, progress=True, use_cache=not args.no_cache)
+                        runner=args.runner, progress=True, use_cache=not args.no_cache, replace=args.replace)
     print(f"Evidence pack: {result.html}")
     print(f"Built {len(result.notebooks)} notebooks in {result.seconds:.1f} s")
     if result.report is not None:
@@ -248,13 +248,15 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from cpanalysis.pack import build_pack
+    from cpanalysis.pack import build_pack, topic_out_dir
 
     params = load_params(args)
     topic = _topic_from_name(args.topic)
-    result = build_pack(params, topics=[topic], out=args.out and _from_cwd(args.out), workers=1, summary=False,
+    # Without --out the topic goes beside the council's pack (its topics/ folder): a pack is never removed.
+    out = _from_cwd(args.out) if args.out else topic_out_dir(params, topic)
+    result = build_pack(params, topics=[topic], out=out, workers=1, summary=False,
                         html_name=f"{topic:02d}_{TOPICS[topic]}.html", progress=True,
-                        use_cache=not args.no_cache)
+                        use_cache=not args.no_cache, replace=args.replace)
     print(f"Executed notebook: {result.notebooks[-1]}")
     print(f"HTML: {result.html}")
     if result.report is not None:
@@ -285,9 +287,27 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     params = load_params(args)
     from cpanalysis.pack import default_out_dir
 
-    out = _from_cwd(args.out) if args.out else (default_out_dir(params) / "indicators.csv")
-    df = export_indicators(params, Path(out), public=args.public)
-    print(f"Wrote {len(df)} rows to {out}")
+    if args.public and args.unsuppressed:
+        raise ParameterError("--public and --unsuppressed ask for opposite files; give one of them (the public, "
+                             "disclosure-controlled file is the default)")
+    public = not args.unsuppressed  # the public file by default; --public is kept and changes nothing
+    name = "indicators.csv" if public else "indicators-unsuppressed.csv"
+    out = _from_cwd(args.out) if args.out else (default_out_dir(params) / name)
+    if not args.out and not out.parent.exists():
+        # the council's output folder, made here: marked as cpanalysis's, so a pack may be built there later
+        from cpanalysis import safe_output
+
+        out.parent.mkdir(parents=True)
+        safe_output.mark(out.parent)
+    df = export_indicators(params, Path(out), public=public)
+    if public:
+        print(f"Wrote {len(df)} rows to {out} (disclosure-controlled: counts of 1 to "
+              f"{params.disclosure.suppress_counts_up_to} children suppressed)")
+    else:
+        from cpanalysis.export import unsuppressed_warning
+
+        print(f"Wrote {len(df)} rows to {out} (UNSUPPRESSED, not for publication)")
+        print(f"cpanalysis: {unsuppressed_warning(params.disclosure.suppress_counts_up_to)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -324,7 +344,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if not args.published:
         raise ParameterError("batch needs --published: a folder of DfE published files (e.g. ../shared/data)")
     result = run_batch(args.councils, _from_cwd(args.published), args.year, _from_cwd(args.out),
-                       workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
+                       workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
+                       timings=args.timings)
     ok = len(result.councils) - len(result.failed)
     print(f"Built {ok} of {len(result.councils)} council packs in {result.seconds:.0f} s "
           f"({len(result.councils) / max(result.seconds, 1e-9) * 60:.1f} councils a minute); index: "
@@ -350,6 +371,12 @@ def cmd_cache(args: argparse.Namespace) -> int:
           f"{pub.cache_limit_bytes() / 1024 / 1024:.0f} MB (CPANALYSIS_CACHE_MAX_MB; older entries are removed "
           "first). `cpanalysis cache clear` empties it.")
     return EXIT_OK
+
+
+def _add_replace(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replace", action="store_true",
+                   help="replace an evidence pack in the output folder even with something else (one topic, fewer "
+                        "questions, another council); without it such a build stops and says so")
 
 
 def _add_no_cache(p: argparse.ArgumentParser) -> None:
@@ -384,12 +411,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "two or more cores, one helper process; warm: Jupyter kernels kept warm, one per worker; "
                         "papermill: a fresh kernel per notebook")
     _add_no_cache(p)
+    _add_replace(p)
     p.set_defaults(func=cmd_pack)
 
     p = sub.add_parser("run", help="run one topic notebook: executed copy plus its HTML")
     p.add_argument("topic", help="question number or name, e.g. 4 or stability")
-    _add_common(p)
+    _add_common(p, out_help="output folder (default: beside the council's pack, in its topics/ folder, e.g. "
+                            "outputs/demoshire/topics/04_stability)")
     _add_no_cache(p)
+    _add_replace(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check every input and print the data-quality report")
@@ -398,7 +428,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("indicators", help="write every indicator to a CSV file")
     _add_common(p, out_help="CSV file to write")
-    p.add_argument("--public", action="store_true", help="apply disclosure control (for publication)")
+    p.add_argument("--unsuppressed", action="store_true",
+                   help="write the raw figures, with counts of 1 to 5 children, for use inside the council only "
+                        "(not for publication: a warning is printed and every row is marked)")
+    p.add_argument("--public", action="store_true",
+                   help="the disclosure-controlled file, for publication (the default; kept for earlier scripts)")
     p.set_defaults(func=cmd_indicators)
 
     p = sub.add_parser("batch", help="published-data packs for many councils, with an index page and one CSV")
@@ -410,6 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--scheduler", default=None, help="address of a Dask distributed scheduler, e.g. tcp://host:8786")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--timings", action="store_true", help="show each council's build time on the index page")
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("demo-data", help="regenerate the synthetic demonstration council")
@@ -434,8 +469,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
-
     from cpanalysis.errors import FatalError, plain
 
     parser = build_parser()
@@ -452,21 +485,64 @@ def main(argv: list[str] | None = None) -> int:
         print("cpanalysis: ran out of memory. Close other programs or use fewer --workers, and run again.",
               file=sys.stderr)
         return EXIT_INTERNAL
+    except OSError as err:  # the disk or the folder, not cpanalysis: name the cause (exit 2)
+        text = disk_problem(err)
+        if text is None:
+            return _internal_fault(err)
+        print(f"cpanalysis: {plain(text)}", file=sys.stderr)
+        return EXIT_FATAL
     except Exception as err:  # noqa: BLE001 - an unexpected failure: a plain message, not a traceback
-        if os.environ.get("CPANALYSIS_DEBUG"):
-            raise
-        where = ""
-        tb = err.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        if tb is not None:
-            where = f" (in {Path(tb.tb_frame.f_code.co_filename).name}, line {tb.tb_lineno})"
-        print(f"cpanalysis: an unexpected internal error stopped the command{where}: "
-              f"{type(err).__name__}: {plain(str(err))[:500]}\n"
-              "Nothing was replaced. This is a fault in cpanalysis, not in your data as far as it can tell: please "
-              "report it with the command you ran. Run again with CPANALYSIS_DEBUG=1 for the full details.",
-              file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal_fault(err)
+
+
+#: errors of the file system that a user can act on: (cause, fix)
+_DISK_ERRORS = {
+    "ENOSPC": ("the disk is full", "Free some space, or give --out a folder on another disk, and run again."),
+    "EDQUOT": ("your disk quota is used up", "Free some space, or give --out a folder on another disk, and run again."),
+    "EROFS": ("the file system is read-only", "Give --out a folder on a disk you can write to."),
+    "EACCES": ("you do not have permission", "Check its permissions, or give --out a folder you can write to."),
+    "EPERM": ("the operation is not permitted there", "Check its permissions, or give --out a folder you can "
+              "write to."),
+    "EISDIR": ("it is a folder where a file is expected", "Give a file name, not a folder."),
+    "ENOTDIR": ("part of the path is a file, not a folder", "Check the path, or give --out a new folder."),
+    "ENAMETOOLONG": ("the path is too long", "Give --out a shorter path."),
+    "EFBIG": ("the file is too large for this file system", "Give --out a folder on another disk."),
+}
+
+
+def disk_problem(err: OSError) -> str | None:
+    """A plain message for a file-system error a user can act on (full or read-only disk, no permission, a folder
+    where a file is expected), naming the path, the cause and the fix; None for any other error."""
+    import errno
+
+    name = errno.errorcode.get(err.errno or -1, "")
+    if name not in _DISK_ERRORS:
+        return None
+    cause, fix = _DISK_ERRORS[name]
+    where = err.filename or getattr(err, "filename2", None)
+    what = f"{where}: cannot be used" if where else "cannot write the output"
+    return f"{what}: {cause} ({err.strerror or name}). {fix} Nothing was replaced."
+
+
+def _internal_fault(err: BaseException) -> int:
+    import os
+
+    from cpanalysis.errors import plain
+
+    if os.environ.get("CPANALYSIS_DEBUG"):
+        raise err
+    where = ""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" (in {Path(tb.tb_frame.f_code.co_filename).name}, line {tb.tb_lineno})"
+    print(f"cpanalysis: an unexpected internal error stopped the command{where}: "
+          f"{type(err).__name__}: {plain(str(err))[:500]}\n"
+          "Nothing was replaced. This is a fault in cpanalysis, not in your data as far as it can tell: please "
+          "report it with the command you ran. Run again with CPANALYSIS_DEBUG=1 for the full details.",
+          file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

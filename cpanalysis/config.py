@@ -406,15 +406,19 @@ def _check_expanded_size(root) -> None:
                              "than a parameters file holds; write the values out instead")
 
 
+#: the fixes a parameters-file error suggests on the command line (a notebook says them in its own terms:
+#: :func:`cpanalysis.evidence.notebook_message`)
+FIX_NOT_FOUND = "Give --params with a file from parameters/, e.g. parameters/demo.yml"
+FIX_NOT_TEXT = "Give --params a YAML text file such as parameters/demo.yml"
+
+
 def read_yaml(p: Path, what: str = "parameters file") -> Any:
     """Read a small YAML file safely: size limit, UTF-8 (with or without BOM), safe tags only, a limit on the
     size its aliases expand it to.
     Raises :class:`ParameterError` with the file and the fix."""
     if not p.exists() and not p.is_dir():
-        raise ParameterError(f"{p}: {what} not found. Give --params with a file from parameters/, "
-                             f"e.g. parameters/demo.yml")
-    data = read_small_file(p, what, MAX_PARAMS_BYTES, "Give --params a YAML text file such as parameters/demo.yml",
-                           ParameterError)
+        raise ParameterError(f"{p}: {what} not found. {FIX_NOT_FOUND}")
+    data = read_small_file(p, what, MAX_PARAMS_BYTES, FIX_NOT_TEXT, ParameterError)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from cpanalysis import config, findings, paths
 from cpanalysis.config import Params
+from cpanalysis.errors import FatalError
 
 CONTEXT_FILE = "context.pkl"
 
@@ -190,14 +191,82 @@ IN_PROCESS: dict[str, PackContext] = {}
 
 
 def open_context(params_file: str = "", params_json: str = "", cache_dir: str = "") -> PackContext:
-    """Called at the top of every notebook: the build's cached context, or a fresh one."""
+    """Called at the top of every notebook: the build's cached context, or a fresh one.
+
+    Opened by hand (JupyterLab: no ``params_json``), an error an officer can act on (a mistyped ``params_file``,
+    a wrong value in the file, a return that cannot be read) is shown as one plain paragraph naming the file and
+    the fix in notebook terms, not a traceback (:func:`install_notebook_errors`)."""
     if cache_dir in IN_PROCESS:
         return IN_PROCESS[cache_dir]
     if cache_dir and (Path(cache_dir) / CONTEXT_FILE).exists():
         with (Path(cache_dir) / CONTEXT_FILE).open("rb") as fh:
             return pickle.load(fh)
-    params = config.from_json(params_json) if params_json else config.load(params_file or None)
-    return prepare(params)
+    if params_json:
+        return prepare(config.from_json(params_json))
+    install_notebook_errors()
+    try:
+        params = config.load(params_file or None)
+    except config.ParameterError as err:
+        raise NotebookError(notebook_message(err, params_file, parameters=True)) from None
+    try:
+        return prepare(params)
+    except (config.ParameterError, FatalError) as err:
+        raise NotebookError(notebook_message(err, params_file)) from None
+
+
+class NotebookError(FatalError):
+    """An error in a notebook opened by hand, already worded for the notebook (one paragraph)."""
+
+
+#: the fix a notebook gives for a parameters file it cannot use
+NOTEBOOK_FIX = ("In the notebook's first code cell, set params_file to a parameters file in the parameters/ folder "
+                "(for example params_file: str = \"parameters/demo.yml\", or a file written by `cpanalysis init`), "
+                "then choose Run > Run All Cells")
+
+
+def notebook_message(err: Exception, params_file: str = "", parameters: bool = False) -> str:
+    """The error as one plain paragraph for a notebook: the command line's "Give --params ..." becomes what to
+    change in the notebook, and a problem with the parameters file says which ``params_file`` was used."""
+    from cpanalysis.errors import plain
+
+    text = " ".join(plain(str(err)).split())
+    for cli_fix in (config.FIX_NOT_FOUND, config.FIX_NOT_TEXT):
+        text = text.replace(cli_fix, NOTEBOOK_FIX)
+    if parameters:
+        used = params_file or str(paths.DEFAULT_PARAMS.relative_to(paths.ROOT))
+        lead = f"This notebook could not read its parameters file (params_file = {used!r}, taken from the repository folder {paths.ROOT}): "
+        if NOTEBOOK_FIX not in text:
+            text = text.rstrip(".") + f". {NOTEBOOK_FIX}"
+        text = lead + text
+    else:
+        text = "This notebook stopped: " + text
+    return text.rstrip(".") + "."
+
+
+def _plain_error(shell, etype, value, tb, tb_offset=None):  # noqa: ARG001 - IPython's handler signature
+    """IPython's handler for cpanalysis's own errors in a notebook: one red paragraph, no traceback. The cell
+    still fails (JupyterLab, Papermill and nbval see an error), but its message is the plain paragraph."""
+    text = str(value) if isinstance(value, NotebookError) else notebook_message(value)
+    stb = [f"\x1b[1;31m{etype.__name__}\x1b[0m: {text}"]
+    shell._showtraceback(etype, value, stb)
+    return None
+
+
+def install_notebook_errors() -> None:
+    """In a Jupyter or IPython session, show cpanalysis's errors (:class:`~cpanalysis.errors.FatalError` and
+    :class:`~cpanalysis.config.ParameterError`) as one plain paragraph. Does nothing elsewhere, and never in the
+    builder's own in-process shell (a build reports errors itself)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc") or getattr(shell, "_cpanalysis_build", False):
+        return
+    try:
+        shell.set_custom_exc((FatalError, config.ParameterError), _plain_error)
+    except Exception:  # noqa: BLE001 - an unusual shell keeps IPython's own tracebacks
+        pass
 
 
 def _definition(indicator_id: str, ctx: PackContext | None = None):

@@ -3,11 +3,18 @@
 One row per indicator, year and breakdown, with exactly the public columns
 ``indicator_id, title, question, year, breakdown, value, numerator, denominator, ci_low, ci_high, unit,
 source, status`` (DESIGN.md section 1). Years run from the earliest the data allows to the reporting
-year. Without ``--public`` the figures are unsuppressed, for analysts inside the council. With
-``--public`` disclosure control is applied (:mod:`cpanalysis.disclosure`): a suppressed row has no value,
-numerator, interval or (unless the same count is published in a shown row) denominator, its ``status`` says
-``suppressed (c): <reason>`` with one reason for every suppressed row, never zero, and sums behind averages
-(days, scores) are never given.
+year.
+
+By default the file is the public one: disclosure control is applied (:mod:`cpanalysis.disclosure`), a
+suppressed row prints nothing beside its status (no value, numerator, denominator or interval), its
+``status`` says ``suppressed (c): <reason>`` with one reason for every suppressed row, never zero, and sums
+behind averages (days, scores) are never given. ``--public`` is accepted and changes nothing (it was the
+option before this became the default).
+
+With ``--unsuppressed`` the figures are the raw ones, for analysts inside the council: counts of 1 to 5 are
+shown. The command then prints a warning naming the rule, and the file carries one more column,
+``publication``, saying on every row that it is not for publication (:data:`NOT_FOR_PUBLICATION`), so a row
+copied elsewhere still says so.
 """
 
 from __future__ import annotations
@@ -50,12 +57,30 @@ def _frame_and_context(params: Params, public: bool):
         hidden = sym != ""
         df.loc[hidden, "status"] = [f"suppressed ({s}): {w}" if w else f"not available ({s})"
                                     for s, w in zip(sym[hidden], why[hidden])]
+        # Nothing beside a suppressed or unavailable figure: DfE's own symbols as well as ours.
+        df.loc[hidden, [c for c in HIDDEN_BESIDE if c in df.columns]] = float("nan")
     df = df[RESULT_COLUMNS]
     order = df["breakdown"].ne("Total")
     df = (df.assign(_total_last=order).sort_values(["question", "indicator_id", "_total_last", "breakdown", "year"],
                                                    kind="stable")
           .drop(columns="_total_last").reset_index(drop=True))
     return df, ctx
+
+
+#: cells a suppressed row of the public file leaves empty
+HIDDEN_BESIDE = ("value", "numerator", "denominator", "ci_low", "ci_high")
+#: the extra column of the unsuppressed file, and its text on every row
+PUBLICATION_COLUMN = "publication"
+NOT_FOR_PUBLICATION = ("NOT FOR PUBLICATION: unsuppressed figures, counts of 1 to 5 children are shown; "
+                       "publish only the default (disclosure-controlled) file")
+
+
+def unsuppressed_warning(k: int = 5) -> str:
+    """What ``cpanalysis indicators --unsuppressed`` prints."""
+    return (f"warning: this file is NOT disclosure-controlled: counts of 1 to {k} children (and figures that would "
+            f"reveal them) are shown, which the pack's rule suppresses because they could identify a child. Keep it "
+            f"inside the council and never publish or share it; every row says so in its '{PUBLICATION_COLUMN}' "
+            "column. Leave out --unsuppressed for the public file.")
 
 
 #: a text cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets
@@ -76,17 +101,24 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def export_indicators(params: Params, out: Path, public: bool = False) -> pd.DataFrame:
-    """Write the CSV. The export guard (:mod:`cpanalysis.guard`) scans the text first: a CSV that would carry
-    a child's identifier, date of birth or postcode is not written."""
+def export_indicators(params: Params, out: Path, public: bool = True) -> pd.DataFrame:
+    """Write the CSV: the public, disclosure-controlled file unless ``public`` is False (then every row is
+    marked not for publication). The export guard (:mod:`cpanalysis.guard`) scans the text first: a CSV that
+    would carry a child's identifier, date of birth or postcode is not written. ``out`` must be a file:
+    a folder is refused with a plain message."""
     from cpanalysis import guard
+    from cpanalysis.errors import FatalError
 
+    out = Path(out)
+    if out.is_dir():
+        raise FatalError(f"{out}: is a folder; --out for `cpanalysis indicators` is the CSV file to write. Give a "
+                         f"file name, e.g. --out {out / 'indicators.csv'}")
     df = indicator_frame(params, public)
     terms = df.attrs.pop("guard_terms", None) or guard.Terms()
-    text = neutralise_formulas(df).to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    written = df if public else df.assign(**{PUBLICATION_COLUMN: NOT_FOR_PUBLICATION})
+    text = neutralise_formulas(written).to_csv(index=False, float_format="%.10g", lineterminator="\n")
     found = guard.scan_text(text, terms)
     guard.check([f"{Path(out).name}: {', '.join(found)}"] if found else [], f"The indicators CSV {Path(out).name}")
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8", newline="")
     return df

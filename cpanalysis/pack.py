@@ -443,7 +443,7 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
 def build_pack(params: Params, topics: list[int] | None = None, out: Path | None = None,
                workers: int | None = None, summary: bool = True,
                html_name: str = "evidence-pack.html", runner: str = "inprocess", published=None,
-               context=None, progress: bool = False, use_cache: bool = True) -> PackResult:
+               context=None, progress: bool = False, use_cache: bool = True, replace: bool = False) -> PackResult:
     """Build the pack into ``out`` (default :func:`default_out_dir`).
 
     ``runner``: "inprocess" (the default: no kernel, :mod:`cpanalysis.runner`; on two or more cores a helper
@@ -462,18 +462,95 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
 
     ``progress`` shows a progress bar on standard error (tqdm; shown only on a terminal). The result carries a
     :class:`BuildReport`, also written to ``build-report.txt`` in the pack folder.
+
+    A folder holding an evidence pack is replaced without ``replace`` only by a fresh build of the same pack (the
+    same council, at least the same questions); any other build (one topic, fewer questions, another council)
+    says so and stops (:func:`check_keeps_pack`). A pack rebuilt in place keeps its ``topics/`` folder (the
+    topics run on their own with ``cpanalysis run``).
     """
     from cpanalysis import safe_output
 
     out_dir = Path(out).expanduser().resolve() if out else default_out_dir(params)
     safe_output.check_replaceable(out_dir)
+    built_topics = sorted(topics or params.topics)
+    if not replace:
+        check_keeps_pack(out_dir, params, built_topics, whole=summary and html_name == PACK_HTML)
     check_inputs(params)
     with safe_output.output_lock(out_dir):
         safe_output.sweep_stale(out_dir)
         safe_output.check_replaceable(out_dir)  # again, now that no other build can be changing it
+        if not replace:
+            check_keeps_pack(out_dir, params, built_topics, whole=summary and html_name == PACK_HTML)
         with safe_output.private_staging(out_dir) as staging:
             return _build_in(staging, out_dir, params, topics, workers, summary, html_name, runner, progress,
                              published, context, use_cache)
+
+
+PACK_HTML = "evidence-pack.html"
+#: the folder inside a pack's folder where ``cpanalysis run`` writes each topic, one folder per topic
+TOPICS_DIR = "topics"
+
+
+class PackWouldBeReplaced(PackBuildError):
+    """The build would replace a folder holding an evidence pack with something else (exit code 2)."""
+
+
+def pack_in(folder: Path) -> dict | None:
+    """What evidence pack ``folder`` holds: ``{"council": name or "", "topics": [question numbers]}``, or None
+    when it holds no ``evidence-pack.html``. The council is read from the pack's figure sidecars."""
+    import json
+
+    folder = Path(folder)
+    if not (folder / PACK_HTML).is_file():
+        return None
+    nb = folder / "notebooks"
+    topics = sorted(int(p.name[:2]) for p in nb.glob("[0-9][0-9]_*.ipynb")
+                    if p.name[:2].isdigit() and int(p.name[:2]) in TOPICS) if nb.is_dir() else []
+    council = ""
+    for f in sorted((folder / "figures").glob("*.json")):
+        try:
+            council = str(json.loads(f.read_text(encoding="utf-8")).get("council") or "")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if council:
+            break
+    return {"council": council, "topics": topics}
+
+
+def check_keeps_pack(out_dir: Path, params: Params, topics: list[int], whole: bool) -> None:
+    """Raise :class:`PackWouldBeReplaced` when ``out_dir`` holds an evidence pack that this build would replace
+    with something else: one topic (``whole`` False), fewer questions, or another council's pack."""
+    held = pack_in(out_dir)
+    if held is None:
+        return
+    name = params.council.name
+    what = ("one topic's notebook" if not whole else
+            f"a pack for {name}" if held["council"] and held["council"] != name else
+            f"a pack of {len(topics)} question{'s' if len(topics) != 1 else ''}"
+            if set(held["topics"]) - set(topics) else "")
+    if not what:
+        return
+    council = f" for {held['council']}" if held["council"] else ""
+    n = len(held["topics"])
+    raise PackWouldBeReplaced(
+        f"{out_dir}: holds the evidence pack{council} ({n} question{'s' if n != 1 else ''}); this build would replace "
+        f"it with {what}, and the pack would be lost. Give --replace to replace it, or --out another folder"
+        + (" (without --out, `cpanalysis run` writes beside the pack, in its topics/ folder)." if not whole else "."))
+
+
+def topic_out_dir(params: Params, topic: int) -> Path:
+    """Where ``cpanalysis run TOPIC`` writes without ``--out``: beside the council's pack, in the pack folder's
+    ``topics/`` subfolder, one folder per topic (``outputs/demoshire/topics/04_stability``). The pack itself is
+    never touched. The pack folder must be one cpanalysis may write in (new, empty, marked or an old pack); a
+    new one is marked so the next ``cpanalysis pack`` may build there."""
+    from cpanalysis import safe_output
+
+    base = default_out_dir(params)
+    safe_output.check_replaceable(base)
+    if not safe_output.is_marked(base):
+        base.mkdir(parents=True, exist_ok=True)
+        safe_output.mark(base)
+    return base / TOPICS_DIR / notebook_name(topic)
 
 
 def default_out_dir(params: Params) -> Path:
@@ -633,9 +710,15 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
         old = old_parent / "previous"
         if out_dir.exists():
             out_dir.rename(old)
+        kept = old / TOPICS_DIR  # topics run on their own beside the pack stay beside the new pack
+        carried = kept.is_dir() and not kept.is_symlink() and not (staging / TOPICS_DIR).exists()
         try:
+            if carried:
+                kept.rename(staging / TOPICS_DIR)
             staging.rename(out_dir)
         except OSError:
+            if carried and (staging / TOPICS_DIR).exists():
+                (staging / TOPICS_DIR).rename(kept)
             if old.exists():
                 old.rename(out_dir)
             raise

@@ -24,7 +24,17 @@ SPEC_DIR = PACKAGE_DIR / "spec"
 SHARED_DATA_DIR = Path(os.environ.get("CPANALYSIS_SHARED_DATA") or ROOT.parent / "shared" / "data").expanduser()
 
 
-def resolve(path: str | Path, base: Path = ROOT) -> Path:
+def resolve(path: str | Path, base: Path | None = None) -> Path:
     """Resolve a path from a parameters file: absolute stays, relative is taken from the repo root."""
     p = Path(path).expanduser()
-    return p if p.is_absolute() else (base / p).resolve()
+    return p if p.is_absolute() else ((ROOT if base is None else base) / p).resolve()
+
+
+def for_parameters(path: Path) -> str:
+    """How a parameters file names ``path``: relative to the repository when it lies inside it (so the file moves
+    with the clone, and reads as the README shows), otherwise absolute."""
+    p = Path(path).resolve()
+    try:
+        return p.relative_to(ROOT.resolve()).as_posix()
+    except ValueError:
+        return str(p)

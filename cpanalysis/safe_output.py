@@ -2,9 +2,14 @@
 
 * :func:`check_replaceable` refuses an output folder that holds anything cpanalysis did not write. A folder
   cpanalysis writes carries the marker file :data:`MARKER`; a build may replace a folder only when it does not
-  exist, is empty, or carries the marker (or is a pack written before the marker existed: only the pack's own
-  files). The file-system root, the home folder, the repository and any folder that contains the working
-  directory are refused whatever they hold.
+  exist, is empty, or carries the marker. A folder without the marker is taken for a pack written before the
+  marker existed only when it holds exactly the files such a pack writes and nothing else (:func:`is_old_pack`):
+  a ``notebooks/`` folder of the pack's own notebooks, the pack's own HTML file, and optionally its ``figures/``
+  sidecars, ``build-report.txt`` and ``indicators.csv``. The user's own HTML files, a lone ``indicators.csv``
+  or a ``figures/`` folder holding anything else never make a folder replaceable. The file-system root, the
+  home folder, the repository, its ``tests/``, ``.git/`` and ``.venv/`` folders and any folder that contains
+  the working directory are refused whatever they hold.
+* :func:`check_batch_folder`: a batch writes its index and CSV only into a folder it created or marked.
 * :func:`output_lock` takes an exclusive lock beside the output folder, so two builds into the same folder
   cannot race: the second fails at once with a message.
 * :func:`private_staging` makes the staging folder (mode 0700, on the output's file system so the final swap is
@@ -34,8 +39,17 @@ from cpanalysis.errors import FatalError
 MARKER = ".cpanalysis-output"
 MARKER_TEXT = ("This folder was written by cpanalysis. A new build may replace everything in it.\n"
                "Delete this file if you keep your own files here.\n")
-#: what a pack folder written before the marker existed holds (accepted once, then marked)
-_LEGACY_ENTRIES = re.compile(r"^(notebooks|figures|[^/]+\.html|indicators\.csv)$")
+#: the notebooks and HTML files a pack writes (their names without the extension)
+def _pack_names() -> set[str]:
+    from cpanalysis.config import TOPICS
+
+    return {"00_summary", "99_annex"} | {f"{n:02d}_{slug}" for n, slug in TOPICS.items()}
+
+
+#: the pack's own HTML file: the whole pack, or one topic (``cpanalysis run``)
+PACK_HTML = "evidence-pack.html"
+#: loose files a pack folder may hold beside its HTML and folders
+_PACK_EXTRA_FILES = {"build-report.txt", "indicators.csv", MARKER}
 
 
 class OutputFolderError(FatalError):
@@ -53,7 +67,8 @@ def _protected(folder: Path) -> str | None:
     root = paths.ROOT.resolve()
     if folder == root or folder in root.parents:
         return "it is the cpanalysis folder itself or a folder that contains it"
-    for special in (paths.DATA_DIR, paths.NOTEBOOKS_DIR, paths.PARAMETERS_DIR, paths.PACKAGE_DIR):
+    for special in (paths.DATA_DIR, paths.NOTEBOOKS_DIR, paths.PARAMETERS_DIR, paths.PACKAGE_DIR,
+                    paths.ROOT / "tests", paths.ROOT / ".git", paths.ROOT / ".venv"):
         if folder == special.resolve() or special.resolve() in folder.parents:
             return f"it is (or is inside) the project's {special.name}/ folder"
     try:
@@ -65,14 +80,37 @@ def _protected(folder: Path) -> str | None:
     return None
 
 
-def _is_legacy_pack(folder: Path) -> bool:
+def _only_files(folder: Path, allowed: set[str]) -> bool:
+    """``folder`` is a real folder holding at least one file, and only regular files named in ``allowed``."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
     entries = list(folder.iterdir())
-    if not entries or not all(_LEGACY_ENTRIES.match(e.name) and not e.is_symlink() for e in entries):
+    return bool(entries) and all(e.name in allowed and e.is_file() and not e.is_symlink() for e in entries)
+
+
+def is_old_pack(folder: Path) -> bool:
+    """True when ``folder`` (without the marker) holds exactly what a pack writes, and nothing else: its
+    ``notebooks/`` folder (the pack's own notebooks only), exactly one of the pack's own HTML files
+    (``evidence-pack.html`` or one topic's, e.g. ``04_stability.html``), and optionally ``figures/`` (the
+    topics' JSON sidecars only), ``build-report.txt`` and ``indicators.csv``."""
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
         return False
-    if not any(e.name.endswith(".html") for e in entries):
+    names = _pack_names()
+    html = {PACK_HTML} | {f"{n}.html" for n in names if n[:2] not in ("00", "99")}
+    entries = {e.name: e for e in folder.iterdir()}
+    if "notebooks" not in entries or not _only_files(entries["notebooks"], {f"{n}.ipynb" for n in names}):
         return False
-    nb = folder / "notebooks"
-    return not nb.exists() or all(f.suffix == ".ipynb" and f.is_file() for f in nb.iterdir())
+    if "figures" in entries and not _only_files(entries["figures"], {f"{n}.json" for n in names}):
+        return False
+    pages = [n for n in entries if n in html]
+    if len(pages) != 1 or not entries[pages[0]].is_file() or entries[pages[0]].is_symlink():
+        return False
+    rest = set(entries) - {"notebooks", "figures", pages[0]}
+    return all(n in _PACK_EXTRA_FILES and entries[n].is_file() and not entries[n].is_symlink() for n in rest)
+
+
+_is_legacy_pack = is_old_pack  # the name earlier tests patch
 
 
 def check_replaceable(folder: Path) -> None:
@@ -89,7 +127,7 @@ def check_replaceable(folder: Path) -> None:
     if not folder.is_dir():
         raise OutputFolderError(f"{folder}: is a file, not a folder. Give --out a new folder, e.g. "
                                 "outputs/mycouncil.")
-    if (folder / MARKER).is_file() or not any(folder.iterdir()) or _is_legacy_pack(folder):
+    if is_marked(folder) or not any(folder.iterdir()) or _is_legacy_pack(folder):
         return
     shown = ", ".join(sorted(p.name for p in folder.iterdir())[:5])
     raise OutputFolderError(
@@ -98,8 +136,37 @@ def check_replaceable(folder: Path) -> None:
         "outputs/mycouncil.")
 
 
+def is_marked(folder: Path) -> bool:
+    m = Path(folder) / MARKER
+    return m.is_file() and not m.is_symlink()
+
+
 def mark(folder: Path) -> None:
     (Path(folder) / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+
+
+def check_batch_folder(folder: Path) -> None:
+    """A batch writes its packs, ``index.html`` and ``councils.csv`` only into a folder that is new, empty or
+    carries the marker (one it created or marked before): never beside the user's own files, so a user's
+    ``index.html`` is never overwritten. Raises :class:`OutputFolderError` otherwise."""
+    folder = Path(folder)
+    why = _protected(folder)
+    if why:
+        raise OutputFolderError(f"{folder}: will not write the batch here because {why}. Give --out a new folder, "
+                                "e.g. outputs/batch.")
+    if folder.is_symlink():
+        raise OutputFolderError(f"{folder}: is a symbolic link; give --out a real folder (a new one is best).")
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise OutputFolderError(f"{folder}: is a file, not a folder. Give --out a new folder, e.g. outputs/batch.")
+    if is_marked(folder) or not any(folder.iterdir()):
+        return
+    shown = ", ".join(sorted(p.name for p in folder.iterdir())[:5])
+    raise OutputFolderError(
+        f"{folder}: this folder already holds files that cpanalysis did not create ({shown}...). A batch writes "
+        "its packs, index.html and councils.csv into its folder, so it will not use this one. Give --out a new or "
+        "empty folder, e.g. outputs/batch.")
 
 
 # ------------------------------------------------------------------------------------------ lock

@@ -1,4 +1,5 @@
-"""JupyterLab for officers and analysts: `make lab` starts a server on notebooks/ with the project's kernel,
+"""JupyterLab for officers and analysts: `make lab` starts a server at the repository folder, opening on
+notebooks/ (parameters/ reachable beside it), with the project's kernel,
 and the notebooks execute cleanly there with their defaults (checked with nbval, in a fresh kernel as
 JupyterLab would run them).
 
@@ -36,7 +37,7 @@ def _free_port() -> int:
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 @pytest.mark.skipif(not (BIN / "jupyter-lab").exists(), reason="JupyterLab is not installed in this environment "
                                                                "(make pack or pip install -e '.[dev]' installs it)")
-def test_make_lab_starts_jupyterlab_on_the_notebooks(tmp_path):
+def test_make_lab_starts_jupyterlab_at_the_repository_opening_on_the_notebooks(tmp_path):
     port, token = _free_port(), secrets.token_hex(8)
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws")}
@@ -47,22 +48,30 @@ def test_make_lab_starts_jupyterlab_on_the_notebooks(tmp_path):
     proc = subprocess.Popen(["make", "-s", "lab", f"BIN={BIN}", "STAMP=", f"LAB_ARGS={args}"], cwd=paths.ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        listing = kernels = None
+        listing = notebooks = kernels = start = None
         deadline = time.monotonic() + 90
+        base = f"http://127.0.0.1:{port}"
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=5) as r:
+                with urllib.request.urlopen(f"{base}/api/contents?token={token}", timeout=5) as r:
                     listing = json.load(r)
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}", timeout=5) as r:
+                with urllib.request.urlopen(f"{base}/api/contents/notebooks?token={token}", timeout=5) as r:
+                    notebooks = json.load(r)
+                with urllib.request.urlopen(f"{base}/api/kernelspecs?token={token}", timeout=5) as r:
                     kernels = json.load(r)
+                with urllib.request.urlopen(f"{base}/?token={token}", timeout=10) as r:
+                    start = r.geturl()  # where the server sends a browser that opens it
                 break
             except OSError:
                 time.sleep(0.5)
         assert listing is not None, f"JupyterLab did not answer: {proc.stdout.read1().decode(errors='replace')[-2000:]}" \
             if proc.poll() is not None else "JupyterLab did not answer within 90 s"
-        names = {item["name"] for item in listing["content"]}
+        # rooted at the repository: parameters/ can be opened and written from Lab
+        assert {"notebooks", "parameters"} <= {item["name"] for item in listing["content"]}
+        names = {item["name"] for item in notebooks["content"]}
         for nb in paths.NOTEBOOKS_DIR.glob("*.ipynb"):
             assert nb.name in names
+        assert "/lab/tree/notebooks" in start  # it opens on notebooks/
         assert "python3" in kernels["kernelspecs"]
     finally:
         _stop(proc)

@@ -132,7 +132,7 @@ def test_failed_build_keeps_last_good_pack(built, tmp_path, monkeypatch):
     stability_notebook_with(monkeypatch, tmp_path, "raise RuntimeError('deliberate failure')")
     params = demo_params(result.out_dir, topics=(4,))
     with pytest.raises(PackBuildError, match="deliberate failure"):
-        pack.build_pack(params, workers=1)
+        pack.build_pack(params, workers=1, replace=True)  # one question over a pack of two: asked for
     assert result.html.read_bytes() == good
     # nothing is left beside the pack: no staging folder, no cached context with child-level data, no lock
     assert sorted(p.name for p in result.out_dir.parent.iterdir()) == [result.out_dir.name]
