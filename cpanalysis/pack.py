@@ -310,6 +310,9 @@ def _execute_inprocess(job: Job) -> tuple[str, str | None]:
         return dst, str(err)
 
 
+#: notebooks the in-process runner runs at once, each in a process forked from the builder (measured: see README)
+ISOLATED_PARALLEL = 1
+
 #: how an in-process result says its notebook must run in a Jupyter kernel instead (``runner.NeedsKernel``)
 NEEDS_KERNEL = "needs a kernel: "
 
@@ -395,11 +398,19 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
     if runner == "inprocess":
         if prepare is not None:
             prepare()
-        results = []
-        for j in jobs:
-            results.append(_execute_inprocess(j))
-            if progress is not None:
-                progress(Path(j[0]).stem)
+        from cpanalysis import runner as nbrunner
+
+        if not nbrunner.can_isolate():  # not Linux: one after the other in this process, as before
+            results = []
+            for j in jobs:
+                results.append(_execute_inprocess(j))
+                if progress is not None:
+                    progress(Path(j[0]).stem)
+            return _kernel_for_the_rest(results, jobs, context_key)
+        names = {j[1]: Path(j[0]).stem for j in jobs}
+        outcomes = nbrunner.execute_isolated([(src, dst, p) for src, dst, p, _cwd in jobs], parallel=ISOLATED_PARALLEL,
+                                             done=(lambda dst: progress(names[dst])) if progress else None)
+        results = [(dst, NEEDS_KERNEL + err if kernel else err) for dst, err, kernel in outcomes]
         return _kernel_for_the_rest(results, jobs, context_key)
     if runner == "warm" and workers > 1 and prepare is not None and ready is not None:
         with _pool(workers) as pool:
@@ -506,6 +517,7 @@ def _progress_bar(enabled: bool, total: int):
 
             from tqdm import tqdm
 
+            tqdm.monitor_interval = 0  # no monitor thread: the notebooks run in processes forked from this one
             return tqdm(total=total, desc="Building the pack", unit="step", disable=None, file=sys.stderr,
                         bar_format="{desc}: {n}/{total} {bar} {elapsed} {postfix}", leave=False)
         except ImportError:  # pragma: no cover - tqdm is a dependency
@@ -552,6 +564,8 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
         guard_terms["terms"] = guard.terms_from(ctx.data)
         if runner == "inprocess":
             evidence.IN_PROCESS[str(cache)] = ctx  # handed to the notebooks in memory, never written
+            # the findings every notebook shares, worked out once here: each notebook's process starts with them
+            evidence.all_evidence(ctx)
         else:
             present.save_context(ctx, cache)
         timings["prepare"] = time.perf_counter() - started
