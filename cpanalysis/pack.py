@@ -310,9 +310,6 @@ def _execute_inprocess(job: Job) -> tuple[str, str | None]:
         return dst, str(err)
 
 
-#: notebooks the in-process runner runs at once, each in a process forked from the builder (measured: see README)
-ISOLATED_PARALLEL = 1
-
 #: how an in-process result says its notebook must run in a Jupyter kernel instead (``runner.NeedsKernel``)
 NEEDS_KERNEL = "needs a kernel: "
 
@@ -408,7 +405,7 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
                     progress(Path(j[0]).stem)
             return _kernel_for_the_rest(results, jobs, context_key)
         names = {j[1]: Path(j[0]).stem for j in jobs}
-        outcomes = nbrunner.execute_isolated([(src, dst, p) for src, dst, p, _cwd in jobs], parallel=ISOLATED_PARALLEL,
+        outcomes = nbrunner.execute_isolated([(src, dst, p) for src, dst, p, _cwd in jobs], parallel=workers,
                                              done=(lambda dst: progress(names[dst])) if progress else None)
         results = [(dst, NEEDS_KERNEL + err if kernel else err) for dst, err, kernel in outcomes]
         return _kernel_for_the_rest(results, jobs, context_key)
