@@ -434,6 +434,8 @@ def _isolated(shell):
     try:
         with _process_globals_kept(), matplotlib.rc_context(), warnings.catch_warnings():
             builtins.__IPYTHON__, builtins.display = True, display  # as in a kernel
+            # as in a kernel's __main__ (multiprocessing's spawn reads it; a bare module has none)
+            shell.user_ns.setdefault("__spec__", None)
             try:
                 yield
             finally:
