@@ -455,7 +455,8 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     """Build the pack into ``out`` (default :func:`default_out_dir`).
 
     ``runner``: "inprocess" (the default: no kernel, :mod:`cpanalysis.runner`; on two or more cores a helper
-    process computes half the indicators and runs half the notebooks), "warm" (Jupyter kernels kept warm, one
+    process computes half the indicators; each notebook runs in a process forked from the builder, up to
+    ``workers`` at once, so no notebook can change another's figures or the export guard), "warm" (Jupyter kernels kept warm, one
     per worker) or "papermill" (a fresh kernel per notebook, the papermill CLI's behaviour).
     ``published``: DfE's files already parsed (a batch parses them once for every council); ``context``: the
     evidence already prepared for these parameters (the batch keeps it for its index and CSV).

@@ -18,6 +18,13 @@ variables, IPython's display formatters and ``present.SINK`` are restored and al
 a cell fails; a failing cell raises :class:`CellError` naming the notebook and cell. As in the warm kernel
 (``%reset -f`` between notebooks), IPython's own configuration (``%config``, ``%load_ext``) carries over.
 
+The builder runs each notebook with :func:`execute_isolated`: in a process forked from the builder after the
+data and the shared findings are prepared, so a notebook starts with everything ready (no kernel, no imports)
+and whatever its cells change (modules, the shared evidence, the export guard) dies with it; the executed
+notebook comes back through a pipe, the builder writes it and runs the export guard on it. A cell that ends or
+breaks its process (``os._exit``, a crash, ``os.fork()``, ``exit()``, running past :data:`CELL_TIMEOUT`) fails
+the build naming the notebook and the cell. :func:`execute` runs a notebook in the calling process.
+
 A notebook goes to a kernel instead when it uses what only a kernel with a frontend can do: a GUI or widget
 matplotlib backend (``%matplotlib qt``/``widget``/...), ``%gui``, ``%qtconsole``, ``%connect_info`` or the
 interactive debugger (``%debug``, ``%pdb``). For these :func:`execute` raises :class:`NeedsKernel` before any
@@ -708,9 +715,10 @@ def _child_main(fd: int, src: str, parameters: dict, parent: int) -> None:
         _NOTEBOOK_PID = os.getpid()
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)  # its own process group: everything it starts is killed with it
-        for sig in (signal.SIGTERM, signal.SIGHUP):  # not the builder's clean-up: that is the builder's to do
-            signal.signal(sig, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread (it is, after a fork)
+            for sig in (signal.SIGTERM, signal.SIGHUP):  # not the builder's clean-up: that is the builder's to do
+                signal.signal(sig, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         from cpanalysis import safe_output
 
         safe_output._CHILDREN.clear()  # the builder's kernels are the builder's
