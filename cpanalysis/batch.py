@@ -312,8 +312,23 @@ def check_scheduler(scheduler: str) -> None:
         comm = await asyncio.wait_for(connect(scheduler, timeout=timeout), timeout)
         await comm.close()
 
+    def run() -> None:  # on a thread of its own: the caller may have an event loop running (Jupyter)
+        try:
+            asyncio.run(probe())
+        except BaseException as err:  # noqa: BLE001 - raised again below, on the caller's thread
+            failed.append(err)
+
+    import threading
+
+    failed: list[BaseException] = []
+    thread = threading.Thread(target=run, name="cpanalysis-dask-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 10)
     try:
-        asyncio.run(probe())
+        if thread.is_alive():
+            raise TimeoutError
+        if failed:
+            raise failed[0]
     except TimeoutError:
         raise DaskError(f"no Dask scheduler answered at {scheduler} within {timeout:.0f} s. Check the address "
                         "(for example tcp://host:8786), that the scheduler is running and that this machine can "

@@ -58,7 +58,8 @@ narrative.fmt = lambda *a, **k: "HACKED"
 guard.check = lambda *a, **k: None
 guard.scan_files = lambda *a, **k: []
 ctx.results["value"] = 0.5
-ctx.__dict__.get("_evidence", {}).clear()
+for key in [k for k in vars(ctx) if k.startswith("_")]:  # the shared findings and groupings, worked out again
+    del ctx.__dict__[key]
 """
 
 
