@@ -62,6 +62,13 @@ class BatchResult:
     def failed(self) -> list[CouncilResult]:
         return [c for c in self.councils if c.status != "ok"]
 
+    @property
+    def exit_code(self) -> int:
+        """0 when every council's pack was built, 1 when some failed, 2 when none was built."""
+        if not self.failed:
+            return 0
+        return 2 if len(self.failed) == len(self.councils) else 1
+
 
 def select_councils(spec: str, published, year: int) -> list[str]:
     """Council codes for ``all`` (every council with published figures for ``year``), a region's name, or a
@@ -85,6 +92,24 @@ def select_councils(spec: str, published, year: int) -> list[str]:
         want = [r for r in regions.values() if spec.lower() in r.lower()]
         return [c for c, r in zip(d["old_la_code"].astype(str), d["region_name"]) if r in want and c in live]
     return [s.strip() for s in spec.split(",") if s.strip()]
+
+
+def unique_councils(specs: list[str], published, year: int) -> list[str]:
+    """The councils named, each once: names and codes of one council ("999, Demoshire") are one council, kept
+    where first named. A name that matches no council is kept (it fails alone, with its own message)."""
+    from cpanalysis import councils
+
+    seen: set[str] = set()
+    out = []
+    for spec in specs:
+        try:
+            key = "code " + str(councils.find_council(spec, published.folder, year=year)["old_la_code"])
+        except Exception:  # noqa: BLE001 - resolved again, and reported, when its pack is built
+            key = "name " + " ".join(str(spec).lower().split())
+        if key not in seen:
+            seen.add(key)
+            out.append(spec)
+    return out
 
 
 # ------------------------------------------------------------------------------------ one council
@@ -209,17 +234,29 @@ def run_batch(spec: str, published_dir: str | Path, year: int, out: str | Path, 
     """Build every selected council's pack into ``out`` and write the index page and the CSV beside them
     (``timings``: each council's build time on the index page too)."""
     from cpanalysis import safe_output
-    from cpanalysis.sources.published import load_published
 
     out = Path(out).expanduser().resolve()
     safe_output.check_batch_folder(out)  # only a folder a batch created or marked: never a user's index.html
+    # One batch at a time into a folder: a second fails at once (each council's pack has its own lock too).
+    with safe_output.output_lock(out):
+        return _run_batch(spec, published_dir, year, out, workers, scheduler, progress, timings)
+
+
+def _run_batch(spec: str, published_dir: str | Path, year: int, out: Path, workers: int | None,
+               scheduler: str | None, progress: bool, timings: bool = False) -> BatchResult:
+    from cpanalysis import safe_output
+    from cpanalysis.sources.published import load_published
+
+    if scheduler:
+        check_scheduler(scheduler)  # before the files are parsed: a wrong address fails in seconds
     t0 = time.perf_counter()
     published = load_published(Path(published_dir).expanduser().resolve())  # parsed (and cached) once
     prepare_seconds = time.perf_counter() - t0
-    codes = select_councils(spec, published, year)
+    codes = unique_councils(select_councils(spec, published, year), published, year)
     if not codes:
         raise FatalError(f"no council matches {spec!r} with published figures for {year}. Give 'all', a region "
                          "(e.g. 'West Midlands') or a comma-separated list of councils.")
+    safe_output.check_batch_folder(out)  # again, now that no other batch can be changing it
     out.mkdir(parents=True, exist_ok=True)
     safe_output.mark(out)
     results = (_on_dask(published, codes, year, out, scheduler, progress) if scheduler
@@ -266,14 +303,93 @@ def _on_local(published, codes: list[str], year: int, out: Path, workers: int | 
     return results
 
 
+class DaskError(FatalError):
+    """The Dask cluster could not be reached or failed (an error reported by Dask, not a fault in cpanalysis)."""
+
+
+#: seconds to wait for a Dask scheduler to answer (None: Dask's own ``distributed.comm.timeouts.connect``)
+CONNECT_TIMEOUT: float | None = None
+
+
+def _connect_timeout() -> float:
+    if CONNECT_TIMEOUT is not None:
+        return float(CONNECT_TIMEOUT)
+    import dask
+    from dask.utils import parse_timedelta
+
+    return float(parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), default="seconds"))
+
+
+def check_scheduler(scheduler: str) -> None:
+    """Raise :class:`DaskError` unless a Dask scheduler at ``scheduler`` completes Dask's handshake within the
+    connection timeout. ``Client()`` alone waited for ever on a port that accepts connections but never answers
+    (its timeout covers the connection, not the handshake)."""
+    import asyncio
+
+    timeout = _connect_timeout()
+
+    async def probe() -> None:
+        from distributed.comm import connect
+
+        comm = await asyncio.wait_for(connect(scheduler, timeout=timeout), timeout)
+        await comm.close()
+
+    def run() -> None:  # on a thread of its own: the caller may have an event loop running (Jupyter)
+        try:
+            asyncio.run(probe())
+        except BaseException as err:  # noqa: BLE001 - raised again below, on the caller's thread
+            failed.append(err)
+
+    import threading
+
+    failed: list[BaseException] = []
+    thread = threading.Thread(target=run, name="cpanalysis-dask-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 10)
+    try:
+        if thread.is_alive():
+            raise TimeoutError
+        if failed:
+            raise failed[0]
+    except TimeoutError:
+        raise DaskError(f"no Dask scheduler answered at {scheduler} within {timeout:.0f} s. Check the address "
+                        "(for example tcp://host:8786), that the scheduler is running and that this machine can "
+                        "reach it; or leave out --scheduler to use this machine's cores.") from None
+    except Exception as err:  # noqa: BLE001 - Dask's own error, named as Dask's
+        raise DaskError(_dask_message(scheduler, err)) from None
+
+
+def _dask_message(scheduler: str, err: BaseException) -> str:
+    return (f"Dask reported an error with the cluster at {scheduler}: {type(err).__name__}: "
+            f"{str(err)[:300] or 'no detail'}. The error is Dask's, not a fault in cpanalysis: check the address, the "
+            "scheduler and its workers (their logs say more), or leave out --scheduler to use this machine's cores.")
+
+
+def _is_dask_error(err: BaseException) -> bool:
+    mod = type(err).__module__ or ""
+    return mod.split(".")[0] in ("distributed", "dask", "tornado") or isinstance(err, (OSError, TimeoutError))
+
+
 def _on_dask(published, codes: list[str], year: int, out: Path, scheduler: str, progress: bool
              ) -> list[CouncilResult]:
-    """The same builds as tasks on a Dask cluster: the parsed files go to every worker once (scatter)."""
+    """The same builds as tasks on a Dask cluster: the parsed files go to every worker once (scatter). An error
+    from Dask itself (a lost connection, a worker killed, a task that could not be sent) stops the batch with a
+    plain :class:`DaskError`; a council's own failure is its status, as on local workers."""
+    try:
+        return _dask_builds(published, codes, year, out, scheduler, progress)
+    except Exception as err:
+        if isinstance(err, FatalError) or not _is_dask_error(err):
+            raise
+        raise DaskError(_dask_message(scheduler, err)) from err
+
+
+def _dask_builds(published, codes: list[str], year: int, out: Path, scheduler: str, progress: bool
+                 ) -> list[CouncilResult]:
     from dask.distributed import Client
     from dask.distributed import as_completed as dask_completed
 
     results, failed = [], [0]
-    with Client(scheduler) as client:
+    with Client(scheduler, timeout=_connect_timeout()) as client:
         pub = client.scatter(published, broadcast=True)
         futures = [client.submit(build_council, pub, c, year, out, pure=False) for c in codes]
         with _bar(len(codes), progress) as bar:

@@ -352,7 +352,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
           f"{result.out / 'index.html'}; every council's indicators: {result.out / 'councils.csv'}")
     for c in result.failed:
         print(f"  {c.name or c.code}: {c.status}", file=sys.stderr)
-    return EXIT_OK
+    if result.exit_code == 2:
+        print("cpanalysis: no council pack was built: every council named failed (see above).", file=sys.stderr)
+    elif result.exit_code == 1:
+        print(f"cpanalysis: {len(result.failed)} of {len(result.councils)} council packs failed (see above); the "
+              "others were built.", file=sys.stderr)
+    return result.exit_code  # 0 every pack built, 1 some failed, 2 none built
 
 
 def cmd_cache(args: argparse.Namespace) -> int:

@@ -395,11 +395,19 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
     if runner == "inprocess":
         if prepare is not None:
             prepare()
-        results = []
-        for j in jobs:
-            results.append(_execute_inprocess(j))
-            if progress is not None:
-                progress(Path(j[0]).stem)
+        from cpanalysis import runner as nbrunner
+
+        if not nbrunner.can_isolate():  # not Linux: one after the other in this process, as before
+            results = []
+            for j in jobs:
+                results.append(_execute_inprocess(j))
+                if progress is not None:
+                    progress(Path(j[0]).stem)
+            return _kernel_for_the_rest(results, jobs, context_key)
+        names = {j[1]: Path(j[0]).stem for j in jobs}
+        outcomes = nbrunner.execute_isolated([(src, dst, p) for src, dst, p, _cwd in jobs], parallel=workers,
+                                             done=(lambda dst: progress(names[dst])) if progress else None)
+        results = [(dst, NEEDS_KERNEL + err if kernel else err) for dst, err, kernel in outcomes]
         return _kernel_for_the_rest(results, jobs, context_key)
     if runner == "warm" and workers > 1 and prepare is not None and ready is not None:
         with _pool(workers) as pool:
@@ -447,7 +455,8 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
     """Build the pack into ``out`` (default :func:`default_out_dir`).
 
     ``runner``: "inprocess" (the default: no kernel, :mod:`cpanalysis.runner`; on two or more cores a helper
-    process computes half the indicators and runs half the notebooks), "warm" (Jupyter kernels kept warm, one
+    process computes half the indicators; each notebook runs in a process forked from the builder, up to
+    ``workers`` at once, so no notebook can change another's figures or the export guard), "warm" (Jupyter kernels kept warm, one
     per worker) or "papermill" (a fresh kernel per notebook, the papermill CLI's behaviour).
     ``published``: DfE's files already parsed (a batch parses them once for every council); ``context``: the
     evidence already prepared for these parameters (the batch keeps it for its index and CSV).
@@ -583,6 +592,7 @@ def _progress_bar(enabled: bool, total: int):
 
             from tqdm import tqdm
 
+            tqdm.monitor_interval = 0  # no monitor thread: the notebooks run in processes forked from this one
             return tqdm(total=total, desc="Building the pack", unit="step", disable=None, file=sys.stderr,
                         bar_format="{desc}: {n}/{total} {bar} {elapsed} {postfix}", leave=False)
         except ImportError:  # pragma: no cover - tqdm is a dependency
@@ -629,6 +639,8 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
         guard_terms["terms"] = guard.terms_from(ctx.data)
         if runner == "inprocess":
             evidence.IN_PROCESS[str(cache)] = ctx  # handed to the notebooks in memory, never written
+            # the findings every notebook shares, worked out once here: each notebook's process starts with them
+            evidence.all_evidence(ctx)
         else:
             present.save_context(ctx, cache)
         timings["prepare"] = time.perf_counter() - started
