@@ -158,7 +158,7 @@ def test_of_phrase_with_the_catalogues_own_definitions():
 @pytest.mark.parametrize("value,unit,expected", [
     (17.6, "percent", "18%"), (0, "percent", "0%"),
     (1234, "count", "1,234"), (65.4, "rate_per_10k", "65"),
-    (15.25, "mean", "15.2"), (1234.56, "mean", "1,234.6"),
+    (15.25, "mean", "15.3"), (1234.56, "mean", "1,234.6"),  # 15.25: DfE rounds halves away from zero
     (412.4, "days", "412 days"),
     (1234, "gbp", "£1,234"), (-50, "gbp", "-£50"),
     (64594, "gbp_thousands", "£64.6m"), (497839, "gbp_thousands", "£497.8m"), (850, "gbp_thousands", "£850k"),

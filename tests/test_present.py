@@ -15,27 +15,29 @@ def ev(value=11.0, num=51, den=465, unit="percent", polarity="lower_is_better", 
     return e
 
 
-def test_funnel_words_hand_worked():
-    """England 50%, cohort of 10, Binomial(10, 0.5) with Spiegelhalter's interpolation (r - a) / n.
-    Upper 97.5%: r = 8, a = (0.98926 - 0.975) / 0.04395 = 0.3244, limit 76.8%. Upper 99.9%: r = 9,
-    a = (0.99902 - 0.999) / 0.00977 = 0.0024, limit 90.0%. Lower 2.5%: r = 2, a = (0.05469 - 0.025) / 0.04395
-    = 0.6756, limit 13.2%. Lower 0.1%: r = 1, a = (0.01074 - 0.001) / 0.00977 = 0.9976, limit 0.02%."""
-    assert "within the 95% limits" in figures.funnel_words(ev(50.0, 5, 10), 50.0)
-    assert "above the 95% limits (but within the 99.8%" in figures.funnel_words(ev(80.0, 8, 10), 50.0)
-    assert "above the 99.8% limits" in figures.funnel_words(ev(100.0, 10, 10), 50.0)
-    assert "below the 95% limits (but within the 99.8%" in figures.funnel_words(ev(10.0, 1, 10), 50.0)
-    assert "below the 99.8% limits" in figures.funnel_words(ev(0.0, 0, 10), 50.0)
+def test_funnel_words_say_the_verdict_the_sentence_gives():
+    """The funnel caption reads the measure's own verdict (the comparison rule), never a second test."""
+    assert "within the 99.8% limits" in figures.funnel_words(ev(verdicts={"england": "similar"}), 50.0)
+    assert "above the 99.8% limits" in figures.funnel_words(ev(verdicts={"england": "higher"}), 50.0)
+    assert "below the 99.8% limits" in figures.funnel_words(ev(verdicts={"england": "lower"}), 50.0)
+    e = ev(verdicts={"england": "not judged"}, not_judged="it counts placements, and one child can have several")
+    assert "not judged: it counts placements" in figures.funnel_words(e, 50.0)
 
 
 def test_funnel_caption_and_sentence_agree():
-    """Telford's case from the issue: 54 of 411 (13.1%) against England near 10%. The sentence's verdict and
-    the funnel caption come from the same rule, so 'higher' in one is 'above the limits' in the other."""
-    for num, centre in ((54, 10.0), (54, 12.0), (30, 10.0)):
-        e = ev(100 * num / 411, num, 411)
-        verdict = findings.compare_with(e.value, centre, unit="percent", numerator=num, denominator=411)
+    """Telford's case: 54 of 411 (13.1%) against England near 10%. The sentence's verdict and the funnel
+    caption come from the same evidence record, so 'higher' in one is 'above the limits' in the other."""
+    for num, centre in ((54, 10.0), (54, 12.0), (80, 10.0)):
+        e = findings.evaluate(SimpleNamespace(id="m", title="t", question=4, unit="percent", polarity="lower_is_better",
+                                              counted="children"),
+                              pd.DataFrame({"year": [2025], "breakdown": "Total", "value": [100 * num / 411],
+                                            "numerator": [num], "denominator": [411], "ci_low": [float("nan")],
+                                            "ci_high": [float("nan")], "symbol": [""]}),
+                              pd.DataFrame({"year": [2025], "england": [centre]}), 2025)
         words = figures.funnel_words(e, centre)
-        assert (verdict == "higher") == words.startswith("This council is above")
-        assert (verdict == "similar") == ("within the 95% limits" in words)
+        assert (e.verdicts["england"] == "higher") == words.startswith("This council is above")
+        assert (e.verdicts["england"] == "similar") == ("within the 99.8% limits" in words)
+        assert (e.verdicts["england"] == "higher") == ("higher than England" in briefing.comparison_sentence(e))
 
 
 def test_counts_and_money_are_never_drawn_against_totals():
@@ -55,9 +57,12 @@ def test_breakdown_labels_lose_their_codes():
 
 def test_trend_sentence_names_the_years_and_uses_the_test():
     e = ev()
-    e.trend = {"direction": "up", "n_years": 5, "years": (2021, 2025), "values": [(2021, 30.0), (2025, 93.0)]}
+    e.trend = {"direction": "up", "judged": True, "n_years": 5, "years": (2021, 2025),
+               "values": [(2021, 30.0), (2025, 93.0)]}
     s = briefing.trend_sentence(e)
-    assert "worsened from 2020-21 (30%) to 2024-25 (93%)" in s and "all 5 years" in s
+    assert "worsened from 2020-21 (30%) to 2024-25 (93%)" in s and "those 5 years" in s and "99.8%" in s
+    e.trend = {**e.trend, "judged": False}
+    assert "no trend is judged better or worse" in briefing.trend_sentence(e)  # a direction only
     e.trend = {"direction": "no clear change", "n_years": 5, "years": (2021, 2025),
                "values": [(2021, 30.0), (2025, 93.0)]}
     assert briefing.trend_sentence(e).startswith("No clear trend from 2020-21")
@@ -68,12 +73,13 @@ def test_trend_sentence_names_the_years_and_uses_the_test():
 def test_comparison_sentence_follows_the_rule():
     e = ev(comparators={"england": 8.0, "sn_median": 11.0},
            comparator_names={"england": "England", "sn_median": "the statistical neighbours' median"},
-           verdicts={"england": "higher", "sn_median": "similar"})
+           verdicts={"england": "higher", "sn_median": "not judged"}, neighbour_place="within")
     s = briefing.comparison_sentence(e)
-    assert "higher than England (8%) (worse)" in s and "similar to the statistical neighbours' median (11.0%)" in s
+    assert "higher than England (8%), which is worse" in s
+    assert "the statistical neighbours' median 11.0%" in s and "within the range of its statistical neighbours" in s
     e = ev(num=float("nan"), den=float("nan"), comparators={"england": 13.0}, comparator_names={"england": "England"},
-           verdicts={"england": "not judged"})
-    assert "not judged" in briefing.comparison_sentence(e)
+           verdicts={"england": "not judged"}, not_judged="no counts or interval are published for it")
+    assert "not judged because no counts or interval are published" in briefing.comparison_sentence(e)
 
 
 def test_comparator_names_read_as_prose():
