@@ -50,19 +50,31 @@ def _number(v: float) -> str:
 
 
 def _money_thousands(v: float) -> str:
-    """Money held in £ thousands, shown as £m from £1 million and as £k below it: 64594 -> '£64.6m'."""
+    """Money held in £ thousands, shown as £bn from £1 billion, £m from £1 million and as £k below it:
+    64594 -> '£64.6m'."""
     v = float(v)
     sign, a = ("-" if v < 0 else ""), abs(v)
+    if a >= 1_000_000:
+        return f"{sign}£{_r(a / 1_000_000, 1)}bn"
     if a >= 1000:
         return f"{sign}£{_r(a / 1000, 1)}m"
     return f"{sign}£{_r(a)}k"
+
+
+def _money(v: float) -> str:
+    """Pounds: exact below £1 million ('£1,234'), then £m and £bn to one decimal place (a ten-digit sum of
+    money is not read, and would not fit a printed table cell)."""
+    v = float(v)
+    if abs(v) >= 1_000_000:
+        return _money_thousands(v / 1000)
+    return f"-£{_r(-v)}" if v < 0 else f"£{_r(v)}"
 
 
 def fmt(value, unit: str, symbol: str | None = None) -> str:
     """Format one figure for the pack. Suppressed or missing figures show their GSS symbol.
 
     Units: ``percent`` '18%'; ``count`` and ``rate_per_10k`` '1,234'; ``days`` '412 days'; ``gbp``
-    (pounds) '£1,234'; ``gbp_thousands`` (money held in £ thousands) '£64.6m' or '£850k'; ``fte``
+    (pounds) '£1,234', '£44.3m' from a million; ``gbp_thousands`` (money held in £ thousands) '£64.6m' or '£850k'; ``fte``
     (full-time equivalents) '109.5 FTE'; ``mean`` and anything else to one decimal place.
     """
     if symbol:
@@ -79,7 +91,7 @@ def fmt(value, unit: str, symbol: str | None = None) -> str:
     if unit == "days":
         return f"{_r(v)} days"
     if unit == "gbp":
-        return f"-£{_r(-v)}" if v < 0 else f"£{_r(v)}"
+        return _money(v)
     if unit == "gbp_thousands":
         return _money_thousands(v)
     if unit == "fte":

@@ -288,7 +288,7 @@ def test_a_rise_is_drawn_as_a_rise_whatever_it_means():
 # ---------------------------------------------------------------- 11. numbers
 @pytest.mark.parametrize(("value", "unit", "printed"), [
     (6.5, "percent", "7%"), (2.5, "percent", "3%"), (11.7, "percent", "12%"), (0.5, "count", "1"),
-    (12.25, "mean", "12.3"), (216989.818, "gbp", "£216,990"), (1234.5, "days", "1,235 days")])
+    (12.25, "mean", "12.3"), (216989.818, "gbp", "£216,990"), (9340049499, "gbp", "£9.3bn"), (44270040, "gbp", "£44.3m"), (1234.5, "days", "1,235 days")])
 def test_dfe_rounding_halves_away_from_zero(value, unit, printed):
     assert fmt(value, unit) == printed
 
