@@ -468,7 +468,7 @@ def evaluate(defn, rows: pd.DataFrame, comp_rows: pd.DataFrame | None, year: int
     if bw and t.get("years"):
         y0, y1 = t["years"]
         pandemic = [y for y in t.get("flagged") or [] if y in stats.FLAGGED_YEARS]
-        eng = (f", {'more' if bw == 'better' else 'faster'} than England's change from "
+        eng = (f", and {'up' if t.get('direction') == 'up' else 'down'} relative to England, which went from "
                f"{fmt(ae['england_first'], unit)} to {fmt(ae['england_last'], unit)}") if ae else ""
         ev.signals.append(Signal("trend", bw == "better",
                                  f"{'improving' if bw == 'better' else 'worsening'} from {_yl(y0)} to {_yl(y1)}{eng} "

@@ -183,7 +183,7 @@ def test_a_council_moving_with_england_is_not_a_finding():
     fast = rows([30.0, 25.0, 20.0, 15.0, 10.0], [120, 100, 80, 60, 40], [400] * 5)
     ev = findings.evaluate(defn(polarity="higher_is_better"), fast, comp(england=eng, years=years), 2025)
     trend = [s for s in ev.concerns if s.kind == "trend"]
-    assert len(trend) == 1 and "faster than England" in trend[0].words
+    assert len(trend) == 1 and "down relative to England, which went from 30% to 20%" in trend[0].words
 
 
 # ---------------------------------------------------------------- 7. one fact, one message

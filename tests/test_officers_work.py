@@ -567,7 +567,7 @@ def test_batch_index_reads_like_the_scorecard(tmp_path):
     nn = councils.split(">North Northamptonshire</a>")[1].split("</tr>")[0]
     assert f"20%<span class=\"cpa-reading\"><span aria-hidden=\"true\">{READING_SYMBOLS['worse']}</span> worse" in nn
     assert READING_SYMBOLS["better"] in councils and READING_SYMBOLS["similar"] in councils
-    assert "Key to the readings against England" in html and "95%" in html  # the rule, stated
+    assert "Key to the readings against England" in html and "99.8%" in html  # the rule, stated
     assert "Seconds" not in html and "12.3" not in html  # no build-time column by default
     assert "Seconds to build" in batch.write_index(res, tmp_path / "t.html", 2025, show_seconds=True).read_text()
     # names never wrap mid-word: no rule that breaks inside a word, and an automatic table layout
