@@ -349,7 +349,8 @@ def evaluate(defn, rows: pd.DataFrame, comp_rows: pd.DataFrame | None, year: int
     ``rows``: the measure's Total rows for every year (disclosure-controlled). ``comp_rows``: its
     comparator rows (Total breakdown), any years. ``england_override``: DfE's unrounded England figure
     (per cent) when it can be computed. ``spread``: every council's figures for the year (:class:`Spread`)."""
-    fmt = fmt or (lambda v, u: f"{v:g}")
+    if fmt is None:
+        from cpanalysis.narrative import fmt
     unit, polarity = defn.unit, defn.polarity
     ev = MeasureEvidence(id=defn.id, title=defn.title, question=int(defn.question), unit=unit,
                          polarity=polarity, year=year, target=target)
