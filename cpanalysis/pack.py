@@ -645,6 +645,9 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
             present.save_context(ctx, cache)
         timings["prepare"] = time.perf_counter() - started
         reports.append(build_report(ctx, topics))
+        from cpanalysis import pack_record
+
+        pack_record.write_record(ctx, staging)  # findings.json: scanned by the export guard with the rest
         bar.update(1)
         bar.set_postfix_str("running the notebooks")
 
