@@ -61,6 +61,8 @@ def load_params(args: argparse.Namespace):
     for key in ("ssda903", "published", "local", "evidence"):
         if getattr(args, key, None):
             overrides[f"inputs.{key}"] = str(_from_cwd(getattr(args, key)).resolve())
+    if getattr(args, "since", None):
+        overrides["since"] = str(_from_cwd(args.since).resolve())
     council = getattr(args, "council", None)
     if args.params is None and (getattr(args, "ssda903", None) or council):
         # A quick look without a parameters file: start from a neutral base, not the demo council.
@@ -415,6 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inprocess (default, fastest): no kernel, the notebooks' cells run in this process and, on "
                         "two or more cores, one helper process; warm: Jupyter kernels kept warm, one per worker; "
                         "papermill: a fresh kernel per notebook")
+    p.add_argument("--since", type=Path, default=None,
+                   help="a previous pack folder or its findings.json: adds 'What has changed since' after the key "
+                        "messages (also the since: parameter)")
     _add_no_cache(p)
     _add_replace(p)
     p.set_defaults(func=cmd_pack)

@@ -581,6 +581,10 @@ def check_inputs(params: Params) -> None:
 
     check_not_mixed(params)
     check_evidence(params)
+    if getattr(params, "since", None) is not None:
+        from cpanalysis import changes
+
+        changes.previous_record(params.since, params)  # a missing or unreadable record stops the build at once
 
 
 def _progress_bar(enabled: bool, total: int):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cpanalysis import paths
+from cpanalysis.config import ParameterError
 
 RECORD_FILE = "findings.json"
 SCHEMA = 1
@@ -139,7 +140,7 @@ def write_record(ctx, folder: Path) -> Path:
     return path
 
 
-class RecordError(ValueError):
+class RecordError(ParameterError):
     """A previous pack's record cannot be read (the message names the file and the fix)."""
 
 
