@@ -701,7 +701,7 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     started = time.perf_counter()
     bar.set_postfix_str("writing the HTML pack")
     export_html(executed, staging / html_name, title=title, demonstration=params.demonstration,
-                toc=_toc(names))
+                toc=_toc(names, params))
     timings["export"] = time.perf_counter() - started
     from cpanalysis import guard
 
@@ -773,12 +773,16 @@ def _refuse_demo_children(data, params: Params) -> None:
         raise demo_refusal(params, "its Header's child ids and UPNs are the demonstration council's")
 
 
-def _toc(names: list[str]) -> list[tuple[str, str]]:
+def _toc(names: list[str], params: Params | None = None) -> list[tuple[str, str]]:
     toc = []
     for name in names:
         if name == SUMMARY:
-            toc.extend([("key-messages", "Key messages"), ("scorecard", "Scorecard"),
-                        ("enquiry", "Lines of enquiry")])
+            toc.extend([("key-messages", "Key messages")]
+                       + ([("changes", "What has changed")] if params is not None and params.since else [])
+                       + [("scorecard", "Scorecard")]
+                       + ([("actions", "Actions since the last review")]
+                          if params is not None and params.recommendations else [])
+                       + [("enquiry", "Lines of enquiry")])
         elif name == ANNEX:
             toc.append(("annex-quality", "Technical annex A: data quality"))
             toc.append(("annex-methods", "Technical annex B: definitions, methods and sources"))
