@@ -133,3 +133,13 @@ def test_demo_ships_its_previous_record():
     assert params.since is not None
     rec = changes.previous_record(params.since, params)
     assert rec["year"] == 2024 and rec["council"]["name"] == "Demoshire" and len(rec["measures"]) > 50
+
+
+def test_since_on_the_command_line_must_be_a_pack_record(tmp_path, capsys):
+    from cpanalysis import cli
+
+    code = cli.main(["pack", "--params", str(config.paths.DEFAULT_PARAMS), "--topics", "4", "--out",
+                     str(tmp_path / "out"), "--since", str(tmp_path / "nowhere")])
+    err = capsys.readouterr().err
+    assert code == 2 and "no previous pack record found" in err and "nowhere" in err
+    assert not (tmp_path / "out" / "evidence-pack.html").exists()
