@@ -120,8 +120,9 @@ def group_change(old: dict, new: dict) -> str:
     if set(om) == set(nm):
         return ""
     kept = len(set(om) & set(nm))
-    model = f" ({o.get('label') or o.get('model')} to {n.get('label') or n.get('model')})" if o.get("model") != n.get(
-        "model") else ""
+    names = {"2025": "DfE's May 2025 model", "2021": "DfE's April 2021 model", "custom": "the council's own group"}
+    model = (f" from {names.get(str(o.get('model')), o.get('model'))} to {names.get(str(n.get('model')), n.get('model'))}"
+             if o.get("model") != n.get("model") else "")
     return (f"the neighbour group changed{model}: {kept} of its {len(nm)} neighbours were in the group before"
             if nm else "the pack no longer compares with a neighbour group")
 
