@@ -127,8 +127,8 @@ def build_record(ctx) -> dict:
             "council": {"name": p.council.name, "old_la_code": p.council.old_la_code,
                         "new_la_code": p.council.new_la_code},
             "year": p.year, "demonstration": p.demonstration, "topics": list(p.topics),
-            "inputs": {"ssda903": str(ssda) if ssda else None,
-                       "published": str(p.inputs.published) if p.inputs.published else None},
+            "inputs": {"ssda903": _shown_name(paths.resolve(ssda)) if ssda else None,
+                       "published": _shown_name(paths.resolve(p.inputs.published)) if p.inputs.published else None},
             "comparators": comparator_group(ctx), "sources": source_files(ctx), "measures": measures}
 
 
