@@ -582,7 +582,13 @@ def data_now_words(ev: MeasureEvidence | None, iid: str = "") -> str:
     """What the data now says about a linked measure: its title, figure, reading against England, trend and
     target status, from its evidence record ('no figure in this pack' when there is none)."""
     if ev is None:
-        return f"{iid.replace('_', ' ')}: no figure in this pack"
+        from cpanalysis.evidence import _definition
+
+        try:
+            title = _definition(iid).title
+        except Exception:  # noqa: BLE001 - an id with no definition is named by its words
+            title = iid.replace("_", " ")
+        return f"{title}: no figure in this pack"
     if not ev.shown:
         return f"{ev.title}: not shown ({'suppressed' if ev.symbol == 'c' else 'not available'})"
     parts = [f"{ev.title}: {value_text(ev)} in {year_label(ev.year)}"]
@@ -700,12 +706,12 @@ def change_page(comp) -> dict:
     if comp.only_old:
         coverage.append(f"{len(comp.only_old)} measure{'s' if len(comp.only_old) != 1 else ''} of the earlier pack "
                         f"{'are' if len(comp.only_old) != 1 else 'is'} not in this one: "
-                        + ", ".join(i.replace('_', ' ') for i in comp.only_old[:12])
+                        + "; ".join(comp.only_old[:12])
                         + (" and more" if len(comp.only_old) > 12 else ""))
     if comp.only_new:
         coverage.append(f"{len(comp.only_new)} measure{'s' if len(comp.only_new) != 1 else ''} of this pack "
                         f"{'were' if len(comp.only_new) != 1 else 'was'} not in the earlier one: "
-                        + ", ".join(i.replace('_', ' ') for i in comp.only_new[:12])
+                        + "; ".join(comp.only_new[:12])
                         + (" and more" if len(comp.only_new) > 12 else ""))
     return {"since": since, "old_year": year_label(comp.old_year), "new_year": year_label(comp.new_year),
             "n_changes": len(rows), "sections": [s for s in sections if s["rows"]], "coverage": coverage,

@@ -75,6 +75,7 @@ class Comparison:
     old_built_on: str
     old_path: str
     changes: list[Change]
+    #: titles of the measures only one of the two packs has
     only_old: list[str]
     only_new: list[str]
     group: dict
@@ -199,7 +200,8 @@ def compare_records(old: dict, new: dict, revised: dict[str, float | None] | Non
     out.sort(key=lambda c: (min(order[k] for k in c.kinds), c.question, c.indicator))
     return Comparison(old_year=oy, new_year=ny, old_built_on=str(old.get("built_on") or ""),
                       old_path=str(old.get("_path") or ""), changes=out,
-                      only_old=sorted(set(om) - set(nm)), only_new=sorted(set(nm) - set(om)),
+                      only_old=sorted(str(om[i].get("title") or i) for i in set(om) - set(nm)),
+                      only_new=sorted(str(nm[i].get("title") or i) for i in set(nm) - set(om)),
                       group={"words": gw})
 
 

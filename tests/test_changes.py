@@ -99,18 +99,18 @@ def test_definition_change_between_the_years():
 def test_resolved_concern_target_met_and_coverage():
     old = _record(2024, {"a_measure": _m(20.0, 100, 500, kind="concern", label="concern: worse than England",
                                          verdict="higher", target="not met"),
-                         "gone": _m(1.0)})
+                         "gone": _m(1.0, title="Gone")})
     new = _record(2025, {"a_measure": _m(9.0, 45, 500, year=2025, target="met", verdict="similar"),
-                         "fresh": _m(2.0, year=2025)})
+                         "fresh": _m(2.0, year=2025, title="Fresh")})
     comp = changes.compare_records(old, new, {})
     (c,) = comp.changes
     assert c.kinds == ["resolved concern", "target newly met", "verdict changed"]
-    assert comp.only_old == ["gone"] and comp.only_new == ["fresh"]
+    assert comp.only_old == ["Gone"] and comp.only_new == ["Fresh"]
     page = briefing.change_page(comp)
     assert [s["kind"] for s in page["sections"]] == ["Resolved concerns"]
     assert page["sections"][0]["rows"][0]["also"] == "target newly met, verdict changed"
-    assert any("not in this one: gone" in x for x in page["coverage"])
-    assert any("not in the earlier one: fresh" in x for x in page["coverage"])
+    assert any("not in this one: Gone" in x for x in page["coverage"])
+    assert any("not in the earlier one: Fresh" in x for x in page["coverage"])
 
 
 def test_suppressed_figure_gives_no_verdict_change():
