@@ -605,8 +605,9 @@ def data_now_words(ev: MeasureEvidence | None, iid: str = "") -> str:
 
 
 def linked_worsened(ev: MeasureEvidence | None) -> bool:
-    """A linked measure has gone the wrong way: worsening by the trend rule, or its target missed."""
-    return ev is not None and ev.shown and (trend_words(ev) == "worsening" or ev.target_status == "not met")
+    """A linked measure has gone the wrong way: worsening by the trend rule (a missed target is said in words
+    beside it, but a target missed all along is not a worsening)."""
+    return ev is not None and ev.shown and trend_words(ev) == "worsening"
 
 
 def recommendation_row(rec, by_id: dict, today=None, questions: dict | None = None) -> dict:

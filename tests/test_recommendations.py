@@ -79,6 +79,9 @@ def test_improving_measure_is_not_worsened(monkeypatch):
     a = _actions(monkeypatch, params, [_ev("stability_3plus_placements", "down", "met")])
     r = a["rows"][0]
     assert not r["worsened"] and "trend improving" in r["data_now"][0] and "target met" in r["data_now"][0]
+    # a target missed with no worsening trend is said, but is not "gone the wrong way"
+    a = _actions(monkeypatch, params, [_ev("stability_3plus_placements", "no clear change", "not met")])
+    assert not a["rows"][0]["worsened"] and "target not met" in a["rows"][0]["data_now"][0]
 
 
 def test_question_lists_its_linked_recommendations(monkeypatch):
