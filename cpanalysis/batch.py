@@ -48,6 +48,8 @@ class CouncilResult:
     region_key: dict[str, str] = field(default_factory=dict)  # indicator id -> the region's value as shown
     rows: list[dict] = field(default_factory=list)  # the council's lines of councils.csv
     peak_mb: float = 0.0
+    #: new and resolved concerns since the council's earlier record (``batch --since``), in words
+    since: str = ""
 
 
 @dataclass
@@ -125,12 +127,13 @@ def _init_local_worker(folder: str) -> None:
     _PUBLISHED = load_published(folder)  # from the cache the parent wrote: parsed once for the whole batch
 
 
-def _build_local(code: str, year: int, out: str) -> CouncilResult:
-    return build_council(_PUBLISHED, code, year, Path(out))
+def _build_local(code: str, year: int, out: str, since: str | None = None) -> CouncilResult:
+    return build_council(_PUBLISHED, code, year, Path(out), since)
 
 
-def build_council(published, code: str, year: int, out: Path) -> CouncilResult:
-    """One council's pack in ``out/<council>/``, never raising: a failure is the result's status."""
+def build_council(published, code: str, year: int, out: Path, since: str | Path | None = None) -> CouncilResult:
+    """One council's pack in ``out/<council>/``, never raising: a failure is the result's status. ``since``: an
+    earlier batch folder; the council's own record there (``<since>/<council>/findings.json``) is compared."""
 
     from cpanalysis import config, councils, evidence, pack
 
@@ -144,6 +147,9 @@ def build_council(published, code: str, year: int, out: Path) -> CouncilResult:
         res.name, res.region = params.council.name, params.council.region or ""
         res.code = params.council.old_la_code or str(code)
         folder = out / councils.slug(res.name)
+        earlier = Path(since) / councils.slug(res.name) / "findings.json" if since else None
+        if earlier is not None and earlier.is_file():
+            params.since = earlier
         ctx = evidence.prepare(params, published=published)
         built = pack.build_pack(params, out=folder, workers=1, runner="inprocess", context=ctx)
         res.pack = str(built.html.relative_to(out))
@@ -156,6 +162,10 @@ def build_council(published, code: str, year: int, out: Path) -> CouncilResult:
                 res.reading[ev.id] = england_reading(ev)
                 if "region" in ev.comparators:
                     res.region_key[ev.id] = fmt(ev.comparators["region"], ev.unit)
+        if params.since is not None:
+            res.since = since_words(ctx)
+        elif since:
+            res.since = "no earlier record for this council"
         res.status = "ok"
     except FatalError as err:
         res.status = f"failed: {err}"
@@ -165,6 +175,17 @@ def build_council(published, code: str, year: int, out: Path) -> CouncilResult:
     res.peak_mb = peak_memory_mb()
     release_memory()
     return res
+
+
+def since_words(ctx) -> str:
+    """'since 2023-24: 2 new concerns, 1 resolved' for the index (the council's pack shows the page itself)."""
+    from cpanalysis import changes
+    from cpanalysis.narrative import year_label
+
+    comp = changes.compare_with_record(ctx, changes.previous_record(ctx.params.since, ctx.params))
+    new = sum("new concern" in c.kinds for c in comp.changes)
+    gone = sum("resolved concern" in c.kinds for c in comp.changes)
+    return (f"since {year_label(comp.old_year)}: {new} new concern{'s' if new != 1 else ''}, {gone} resolved")
 
 
 def release_memory() -> None:
@@ -230,7 +251,8 @@ def _csv_row(res: CouncilResult, ev) -> dict:
 
 # ------------------------------------------------------------------------------------------ the batch
 def run_batch(spec: str, published_dir: str | Path, year: int, out: str | Path, workers: int | None = None,
-              scheduler: str | None = None, progress: bool = True, timings: bool = False) -> BatchResult:
+              scheduler: str | None = None, progress: bool = True, timings: bool = False,
+              since: str | Path | None = None) -> BatchResult:
     """Build every selected council's pack into ``out`` and write the index page and the CSV beside them
     (``timings``: each council's build time on the index page too)."""
     from cpanalysis import safe_output
@@ -239,11 +261,12 @@ def run_batch(spec: str, published_dir: str | Path, year: int, out: str | Path, 
     safe_output.check_batch_folder(out)  # only a folder a batch created or marked: never a user's index.html
     # One batch at a time into a folder: a second fails at once (each council's pack has its own lock too).
     with safe_output.output_lock(out):
-        return _run_batch(spec, published_dir, year, out, workers, scheduler, progress, timings)
+        return _run_batch(spec, published_dir, year, out, workers, scheduler, progress, timings,
+                          str(Path(since).expanduser().resolve()) if since else None)
 
 
 def _run_batch(spec: str, published_dir: str | Path, year: int, out: Path, workers: int | None,
-               scheduler: str | None, progress: bool, timings: bool = False) -> BatchResult:
+               scheduler: str | None, progress: bool, timings: bool = False, since: str | None = None) -> BatchResult:
     from cpanalysis import safe_output
     from cpanalysis.sources.published import load_published
 
@@ -259,8 +282,8 @@ def _run_batch(spec: str, published_dir: str | Path, year: int, out: Path, worke
     safe_output.check_batch_folder(out)  # again, now that no other batch can be changing it
     out.mkdir(parents=True, exist_ok=True)
     safe_output.mark(out)
-    results = (_on_dask(published, codes, year, out, scheduler, progress) if scheduler
-               else _on_local(published, codes, year, out, workers, progress))
+    results = (_on_dask(published, codes, year, out, scheduler, progress, since) if scheduler
+               else _on_local(published, codes, year, out, workers, progress, since))
     order = {c: i for i, c in enumerate(codes)}
     results.sort(key=lambda r: order.get(r.requested, len(order)))
     batch = BatchResult(out=out, councils=results, seconds=time.perf_counter() - t0, prepare_seconds=prepare_seconds,
@@ -284,19 +307,19 @@ def _tick(bar, res: CouncilResult, failed: list[int]) -> None:
 
 
 def _on_local(published, codes: list[str], year: int, out: Path, workers: int | None,
-              progress: bool) -> list[CouncilResult]:
+              progress: bool, since: str | None = None) -> list[CouncilResult]:
     workers = max(1, min(workers or os.cpu_count() or 2, len(codes)))
     results, failed = [], [0]
     with _bar(len(codes), progress) as bar:
         if workers == 1:
             for c in codes:
-                results.append(build_council(published, c, year, out))
+                results.append(build_council(published, c, year, out, since))
                 _tick(bar, results[-1], failed)
             return results
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_local_worker,
                                  initargs=(str(published.folder),)) as pool:
-            futures = [pool.submit(_build_local, c, year, str(out)) for c in codes]
+            futures = [pool.submit(_build_local, c, year, str(out), since) for c in codes]
             for f in as_completed(futures):
                 results.append(f.result())
                 _tick(bar, results[-1], failed)
@@ -370,28 +393,28 @@ def _is_dask_error(err: BaseException) -> bool:
     return mod.split(".")[0] in ("distributed", "dask", "tornado") or isinstance(err, (OSError, TimeoutError))
 
 
-def _on_dask(published, codes: list[str], year: int, out: Path, scheduler: str, progress: bool
-             ) -> list[CouncilResult]:
+def _on_dask(published, codes: list[str], year: int, out: Path, scheduler: str, progress: bool,
+             since: str | None = None) -> list[CouncilResult]:
     """The same builds as tasks on a Dask cluster: the parsed files go to every worker once (scatter). An error
     from Dask itself (a lost connection, a worker killed, a task that could not be sent) stops the batch with a
     plain :class:`DaskError`; a council's own failure is its status, as on local workers."""
     try:
-        return _dask_builds(published, codes, year, out, scheduler, progress)
+        return _dask_builds(published, codes, year, out, scheduler, progress, since)
     except Exception as err:
         if isinstance(err, FatalError) or not _is_dask_error(err):
             raise
         raise DaskError(_dask_message(scheduler, err)) from err
 
 
-def _dask_builds(published, codes: list[str], year: int, out: Path, scheduler: str, progress: bool
-                 ) -> list[CouncilResult]:
+def _dask_builds(published, codes: list[str], year: int, out: Path, scheduler: str, progress: bool,
+                 since: str | None = None) -> list[CouncilResult]:
     from dask.distributed import Client
     from dask.distributed import as_completed as dask_completed
 
     results, failed = [], [0]
     with Client(scheduler, timeout=_connect_timeout()) as client:
         pub = client.scatter(published, broadcast=True)
-        futures = [client.submit(build_council, pub, c, year, out, pure=False) for c in codes]
+        futures = [client.submit(build_council, pub, c, year, out, since, pure=False) for c in codes]
         with _bar(len(codes), progress) as bar:
             for f in dask_completed(futures):
                 results.append(f.result())

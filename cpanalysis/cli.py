@@ -61,6 +61,8 @@ def load_params(args: argparse.Namespace):
     for key in ("ssda903", "published", "local", "evidence"):
         if getattr(args, key, None):
             overrides[f"inputs.{key}"] = str(_from_cwd(getattr(args, key)).resolve())
+    if getattr(args, "since", None):
+        overrides["since"] = str(_from_cwd(args.since).resolve())
     council = getattr(args, "council", None)
     if args.params is None and (getattr(args, "ssda903", None) or council):
         # A quick look without a parameters file: start from a neutral base, not the demo council.
@@ -345,7 +347,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise ParameterError("batch needs --published: a folder of DfE published files (e.g. ../shared/data)")
     result = run_batch(args.councils, _from_cwd(args.published), args.year, _from_cwd(args.out),
                        workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
-                       timings=args.timings)
+                       timings=args.timings, since=_from_cwd(args.since) if args.since else None)
     ok = len(result.councils) - len(result.failed)
     print(f"Built {ok} of {len(result.councils)} council packs in {result.seconds:.0f} s "
           f"({len(result.councils) / max(result.seconds, 1e-9) * 60:.1f} councils a minute); index: "
@@ -415,6 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inprocess (default, fastest): no kernel, the notebooks' cells run in this process and, on "
                         "two or more cores, one helper process; warm: Jupyter kernels kept warm, one per worker; "
                         "papermill: a fresh kernel per notebook")
+    p.add_argument("--since", type=Path, default=None,
+                   help="a previous pack folder or its findings.json: adds 'What has changed since' after the key "
+                        "messages (also the since: parameter)")
     _add_no_cache(p)
     _add_replace(p)
     p.set_defaults(func=cmd_pack)
@@ -450,6 +455,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, help="address of a Dask distributed scheduler, e.g. tcp://host:8786")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--timings", action="store_true", help="show each council's build time on the index page")
+    p.add_argument("--since", type=Path, default=None,
+                   help="an earlier batch folder: each council's pack is compared with its own record there "
+                        "(<folder>/<council>/findings.json), and the index shows new and resolved concerns")
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("demo-data", help="regenerate the synthetic demonstration council")

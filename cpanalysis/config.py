@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from datetime import date as _dt_date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -133,6 +134,139 @@ class Target(_Strict):
         return fmt(low) if low == high else f"between {fmt(low)} and {fmt(high)}"
 
 
+#: where a recommendation came from
+RECOMMENDATION_SOURCES = ("scrutiny review", "Ofsted inspection", "corporate parenting action plan", "peer review")
+#: where a recommendation has got to
+RECOMMENDATION_STATUSES = ("awaiting response", "accepted", "in progress", "done", "not accepted")
+#: the fields of a recommendation, in the order of the CSV template (data/templates/recommendations.csv)
+RECOMMENDATION_FIELDS = ("id", "text", "source", "made_on", "owner", "due", "response", "response_due",
+                         "response_on", "status", "reason", "indicators", "target")
+#: months after ``made_on`` that the executive's response is due unless ``response_due`` gives a date (the
+#: Local Government and Public Involvement in Health Act 2007, s.122, asks for a response; two months is usual)
+RESPONSE_MONTHS = 2
+
+
+def _to_date(v: Any) -> Any:
+    """A date from a YAML date, '2025-01-15' or '15/01/2025'; '' and None are no date; anything else is left for
+    pydantic to refuse with the key named."""
+    import datetime as _dt
+
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if isinstance(v, _dt.datetime):
+        return v.date()
+    if isinstance(v, str):
+        t = v.strip()
+        for f in ("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y"):
+            try:
+                return _dt.datetime.strptime(t, f).date()
+            except ValueError:
+                continue
+        raise ValueError(f"{t!r} is not a date; write it as 2025-01-15 or 15/01/2025")
+    return v
+
+
+def add_months(d, months: int):
+    """``d`` plus whole months, on the same day of the month or the month's last day (31 Dec + 2 = 28/29 Feb)."""
+    import calendar
+
+    m = d.month - 1 + months
+    y, m = d.year + m // 12, m % 12 + 1
+    return d.replace(year=y, month=m, day=min(d.day, calendar.monthrange(y, m)[1]))
+
+
+class Recommendation(_Strict):
+    """A recommendation the committee (or Ofsted, a peer review, the corporate parenting action plan) made, and
+    what has happened to it since."""
+
+    id: str = Field(min_length=1, max_length=40, description="A short reference, e.g. 'R1' or 'CP-2024-3'")
+    text: str = Field(min_length=3, max_length=1000, description="The recommendation as made")
+    source: Literal[RECOMMENDATION_SOURCES] = Field(description="Where it was made")  # type: ignore[valid-type]
+    made_on: _dt_date = Field(description="When it was made (2025-01-15 or 15/01/2025)")
+    owner: str = Field(min_length=1, max_length=200, description="Who answers for it (a post, not a person's name)")
+    due: _dt_date | None = Field(None, description="When the action is due")
+    response: str = Field("", max_length=2000, description="The executive's response, as given")
+    response_due: _dt_date | None = Field(None, description=f"When the response is due (default: "
+                                                                f"{RESPONSE_MONTHS} months after made_on)")
+    response_on: _dt_date | None = Field(None, description="When the response was given")
+    status: Literal[RECOMMENDATION_STATUSES] = Field("awaiting response")  # type: ignore[valid-type]
+    reason: str = Field("", max_length=1000, description="Why it was not accepted (needed for 'not accepted')")
+    indicators: list[str] = Field(default_factory=list, description="Indicator ids the recommendation is about")
+    target: str = Field("", max_length=300, description="The target it set, in words (optional)")
+
+    @field_validator("made_on", "due", "response_due", "response_on", mode="before")
+    @classmethod
+    def _dates(cls, v: Any) -> Any:
+        return _to_date(v)
+
+    @field_validator("indicators", mode="before")
+    @classmethod
+    def _split(cls, v: Any) -> Any:
+        if v is None:
+            return []
+        if isinstance(v, str):
+            return [x.strip() for x in re.split(r"[;,]", v) if x.strip()]
+        return v
+
+    @field_validator("indicators")
+    @classmethod
+    def _known_ids(cls, v: list[str]) -> list[str]:
+        for iid in v:
+            Target._known(iid)
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Recommendation:
+        if self.status == "not accepted" and not self.reason.strip():
+            raise ValueError(f"recommendation {self.id!r} is 'not accepted': give the reason (reason: ...)")
+        if self.response_on is not None and self.response_on < self.made_on:
+            raise ValueError(f"recommendation {self.id!r}: response_on ({self.response_on}) is before made_on "
+                             f"({self.made_on})")
+        if self.status != "awaiting response" and not self.response.strip() and self.response_on is None:
+            raise ValueError(f"recommendation {self.id!r} is {self.status!r} but has no response: give response "
+                             "and response_on, or status: awaiting response")
+        return self
+
+    @property
+    def response_deadline(self):
+        return self.response_due or add_months(self.made_on, RESPONSE_MONTHS)
+
+
+def read_recommendations_csv(path: Path) -> list[dict]:
+    """The rows of a recommendations CSV (data/templates/recommendations.csv), each checked: an error names the
+    file, the row and the column."""
+    import csv
+
+    p = paths.resolve(path)
+    data = read_small_file(p, "recommendations file", MAX_PARAMS_BYTES, "Give a CSV file like "
+                           "data/templates/recommendations.csv", ParameterError) if p.exists() else None
+    if data is None:
+        raise ParameterError(f"{p}: recommendations file not found. Copy data/templates/recommendations.csv and "
+                             "give its path as recommendations: in the parameters file.")
+    text = data.decode("utf-8-sig", errors="replace")
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+    reader = csv.DictReader(lines)
+    head = [h.strip() for h in reader.fieldnames or []]
+    unknown = [h for h in head if h not in RECOMMENDATION_FIELDS]
+    if unknown:
+        raise ParameterError(f"{p}: column {unknown[0]!r} is not a recommendation field (accepted: "
+                             f"{', '.join(RECOMMENDATION_FIELDS)}).")
+    rows = []
+    for i, r in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in r.items() if k is not None}
+        row = {k: v for k, v in row.items() if v != "" or k in ("id", "text", "source", "made_on", "owner")}
+        try:
+            Recommendation.model_validate(row)
+        except ValidationError as err:
+            e = err.errors()[0]
+            col = ".".join(str(x) for x in e["loc"]) or "(row)"
+            raise ParameterError(f"{p}: row {i}, column {col}: {e['msg'].removeprefix('Value error, ')} "
+                                 f"(given: {row.get(str(e['loc'][0]) if e['loc'] else '', '')!r}). Correct the "
+                                 "cell (see data/templates/recommendations.csv).") from None
+        rows.append(row)
+    return rows
+
+
 def known_indicator_ids() -> set[str]:
     """Every indicator id named in the LGA question catalogue (a test insists every indicator is there).
     Read from the YAML data file, not the registry, so configuration never imports the indicators."""
@@ -152,6 +286,11 @@ class Params(_Strict):
     topics: list[int] = Field(default_factory=lambda: sorted(TOPICS), description="LGA question numbers 1 to 10 to include")
     output_dir: Path = Field(Path("outputs"), description="Folder for executed notebooks and the pack")
     targets: list[Target] = Field(default_factory=list, description="The council's own pledges, one per measure")
+    recommendations: list[Recommendation] = Field(
+        default_factory=list, description="Recommendations made and what has happened to them (or the path of a "
+                                          "CSV file like data/templates/recommendations.csv)")
+    since: Path | None = Field(None, description="A previous pack folder or its findings.json: adds 'What has "
+                                                 "changed since' after the key messages")
 
     source_file: Path | None = Field(None, exclude=True)
 
@@ -172,6 +311,15 @@ class Params(_Strict):
             raise ValueError(f"a population must be a positive number of children aged 0 to 17 (ONS mid-year "
                              f"estimate); not {given}. Correct it or remove the year (rates per 10,000 are then "
                              "not given for it)")
+        return v
+
+    @field_validator("recommendations")
+    @classmethod
+    def _one_id_each(cls, v: list[Recommendation]) -> list[Recommendation]:
+        seen = [r.id for r in v]
+        dup = sorted({i for i in seen if seen.count(i) > 1})
+        if dup:
+            raise ValueError(f"recommendation id {', '.join(dup)} is used more than once; give each its own id")
         return v
 
     @field_validator("targets")
@@ -348,6 +496,8 @@ def from_dict(raw: dict[str, Any], source: str = "parameters",
         raise ParameterError(f"{source}: expected a YAML mapping of keys to values, got {type(raw).__name__}")
     if default_year is not None:
         default_year(raw)
+    if isinstance(raw.get("recommendations"), str):
+        raw = {**raw, "recommendations": read_recommendations_csv(Path(raw["recommendations"]))}
     try:
         return Params.model_validate(raw)
     except ValidationError as err:

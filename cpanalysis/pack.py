@@ -581,6 +581,10 @@ def check_inputs(params: Params) -> None:
 
     check_not_mixed(params)
     check_evidence(params)
+    if getattr(params, "since", None) is not None:
+        from cpanalysis import changes
+
+        changes.previous_record(params.since, params)  # a missing or unreadable record stops the build at once
 
 
 def _progress_bar(enabled: bool, total: int):
@@ -645,6 +649,9 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
             present.save_context(ctx, cache)
         timings["prepare"] = time.perf_counter() - started
         reports.append(build_report(ctx, topics))
+        from cpanalysis import pack_record
+
+        pack_record.write_record(ctx, staging)  # findings.json: scanned by the export guard with the rest
         bar.update(1)
         bar.set_postfix_str("running the notebooks")
 
@@ -694,7 +701,7 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     started = time.perf_counter()
     bar.set_postfix_str("writing the HTML pack")
     export_html(executed, staging / html_name, title=title, demonstration=params.demonstration,
-                toc=_toc(names))
+                toc=_toc(names, params))
     timings["export"] = time.perf_counter() - started
     from cpanalysis import guard
 
@@ -766,12 +773,16 @@ def _refuse_demo_children(data, params: Params) -> None:
         raise demo_refusal(params, "its Header's child ids and UPNs are the demonstration council's")
 
 
-def _toc(names: list[str]) -> list[tuple[str, str]]:
+def _toc(names: list[str], params: Params | None = None) -> list[tuple[str, str]]:
     toc = []
     for name in names:
         if name == SUMMARY:
-            toc.extend([("key-messages", "Key messages"), ("scorecard", "Scorecard"),
-                        ("enquiry", "Lines of enquiry")])
+            toc.extend([("key-messages", "Key messages")]
+                       + ([("changes", "What has changed")] if params is not None and params.since else [])
+                       + [("scorecard", "Scorecard")]
+                       + ([("actions", "Actions since the last review")]
+                          if params is not None and params.recommendations else [])
+                       + [("enquiry", "Lines of enquiry")])
         elif name == ANNEX:
             toc.append(("annex-quality", "Technical annex A: data quality"))
             toc.append(("annex-methods", "Technical annex B: definitions, methods and sources"))

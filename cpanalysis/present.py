@@ -55,14 +55,16 @@ def cover(ctx: PackContext) -> str:
 
 def summary(ctx: PackContext) -> None:
     """The first pages: cover, key messages, scorecard and lines of enquiry."""
-    _display_html(cover(ctx) + render.render("front.html.j2", rules=briefing.rule_text(), **briefing.front(ctx)))
+    _display_html(cover(ctx) + render.render("front.html.j2", rules=briefing.rule_text(), **briefing.front(ctx),
+                                             actions=briefing.actions(ctx), changes=briefing.changes(ctx)))
 
 
 # ------------------------------------------------------------------------------------ one question
 def topic(ctx: PackContext, n: int) -> None:
     """One question's briefing: what the data says, at a glance, the charts that matter, lines of enquiry
     and the guide's sub-questions. Written evidence follows (:func:`written_evidence`)."""
-    _display_html(render.render("question.html.j2", **briefing.question_brief(ctx, n)))
+    _display_html(render.render("question.html.j2", **briefing.question_brief(ctx, n),
+                                actions=briefing.question_actions(ctx, n)))
 
 
 def written_evidence(ctx: PackContext, n: int) -> None:

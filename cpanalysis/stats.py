@@ -473,3 +473,27 @@ def overdispersed_limits(p0: float, n, tau2: float, level: float) -> tuple[np.nd
     lo = np.sin(np.clip(y0 - z * se, 0.0, math.pi / 2)) ** 2
     hi = np.sin(np.clip(y0 + z * se, 0.0, math.pi / 2)) ** 2
     return lo, hi
+
+
+def two_proportion_change(x1: float, n1: float, x2: float, n2: float, level: float = LEVEL_KEY) -> dict:
+    """Did a proportion change between two years (x1 of n1, then x2 of n2)? Fisher's exact test (two-sided) on the
+    2x2 table, with the pooled two-proportion z-score for the strength of evidence. The same children often appear
+    in both years; the test treats the years as independent samples, which overstates the evidence when they
+    overlap, so a change is called only at the strict ``level`` (99.8%).
+
+    Returns direction ('up', 'down', 'no clear change' or 'not tested'), p, z, level and method."""
+    out = {"direction": "not tested", "p": math.nan, "z": math.nan, "level": level,
+           "method": "Fisher's exact test of two proportions"}
+    if any(_isnan(v) for v in (x1, n1, x2, n2)) or n1 <= 0 or n2 <= 0 or not (0 <= x1 <= n1 and 0 <= x2 <= n2):
+        return out
+    a, b, c, d = int(round(x1)), int(round(n1 - x1)), int(round(x2)), int(round(n2 - x2))
+    p = float(_st.fisher_exact([[a, b], [c, d]], alternative="two-sided")[1])
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2)) if 0 < pooled < 1 else 0.0
+    z = ((x2 / n2) - (x1 / n1)) / se if se > 0 else 0.0
+    out.update(p=p, z=z)
+    if p < 1 - level:
+        out["direction"] = "up" if x2 / n2 > x1 / n1 else "down"
+    else:
+        out["direction"] = "no clear change"
+    return out

@@ -88,3 +88,19 @@ def test_batch_local_and_dask_give_the_same_packs(shared, tmp_path):
     _check(on_dask, tmp_path / "dask", ["Telford and Wrekin", "Cheshire East"], ["Nowhereshire"])
     assert _sha(tmp_path / "local" / "councils.csv") == _sha(tmp_path / "dask" / "councils.csv")
     assert [c.status for c in local.councils] == [c.status for c in on_dask.councils]
+
+
+def test_batch_since_compares_each_council_with_its_own_record(tmp_path, capsys):
+    """batch --since: each council's pack gets 'What has changed' from its own earlier record; the index says
+    its new and resolved concerns; a council with no earlier record is said to have none."""
+    first, second = tmp_path / "b2024", tmp_path / "b2025"
+    assert cli.main(["batch", "--councils", "Ashcombe", "--published", str(paths.DEMO_PUBLISHED_DIR), "--year",
+                     "2024", "--out", str(first), "--workers", "1", "--quiet"]) == 0
+    assert (first / "ashcombe" / "findings.json").is_file()
+    assert cli.main(["batch", "--councils", "Ashcombe,Brackenford", "--published", str(paths.DEMO_PUBLISHED_DIR),
+                     "--year", "2025", "--out", str(second), "--workers", "1", "--quiet", "--since", str(first)]) == 0
+    index = (second / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"since 2023-24: \d+ new concerns?, \d+ resolved", index)
+    assert "no earlier record for this council" in index  # Brackenford was not in the first batch
+    pack = (second / "ashcombe" / "evidence-pack.html").read_text(encoding="utf-8")
+    assert "What has changed since the 2023-24 pack" in pack

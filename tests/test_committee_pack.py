@@ -17,6 +17,8 @@ CHROMIUM = printing.chromium()
 needs_chromium = pytest.mark.skipif(not CHROMIUM, reason="Chromium is not installed (.ci/run installs it from Debian)")
 PAGE_BUDGET = 40
 FRONT_BUDGET = 3
+#: printed pages for "What has changed" and "Actions since the last review" together
+HISTORY_BUDGET = 2
 
 
 @pytest.fixture(scope="module")
@@ -112,12 +114,18 @@ def test_committee_part_prints_within_the_budget(demo, tmp_path):
     assert got["committee_pages"] <= PAGE_BUDGET, got
     assert got["whole_pages"] > got["committee_pages"]  # the technical annex follows, never lost
     # The front section (key messages, scorecard, lines of enquiry): pages up to question 1 less the cover's.
+    # The pages added when the parameters give since: and recommendations: ("What has changed", "Actions since
+    # the last review") have a budget of their own, HISTORY_BUDGET.
     pages = {}
-    for name, anchor in (("cover", "key-messages"), ("front", "q1")):
+    history = re.compile(r'<section[^>]*id="(?:changes|actions)"[^>]*>.*?</section>', re.S)
+    for name, anchor, cut in (("cover", "key-messages", False), ("front", "q1", True), ("with_history", "q1", False)):
         f = tmp_path / f"{name}.html"
-        f.write_text(html[:_cell_start(html, anchor)] + "</main></body></html>", encoding="utf-8")
+        part = html[:_cell_start(html, anchor)]
+        f.write_text((history.sub("", part) if cut else part) + "</main></body></html>", encoding="utf-8")
         pages[name] = printing.pdf_pages(printing.print_pdf(f, tmp_path / f"{name}.pdf"))
     assert pages["front"] - pages["cover"] <= FRONT_BUDGET, pages
+    assert 'id="changes"' in html and 'id="actions"' in html  # the demo gives since: and recommendations:
+    assert pages["with_history"] - pages["front"] <= HISTORY_BUDGET, pages
 
 
 def _cell_start(html: str, anchor: str) -> int:

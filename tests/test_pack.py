@@ -66,7 +66,7 @@ def test_pack_structure_contents_and_headings(built):
     _, html = built
     toc = re.search(r'<nav[^>]*class="cpa-toc"[^>]*>.*?</nav>', html, re.S).group(0)
     targets = re.findall(r'href="#([^"]+)"', toc)
-    assert targets[:5] == ["key-messages", "scorecard", "enquiry", "q1", "q4"]
+    assert targets[:7] == ["key-messages", "changes", "scorecard", "actions", "enquiry", "q1", "q4"]
     for t in targets:
         assert re.search(rf"id=['\"]{re.escape(t)}['\"]", html), f"contents link #{t} has no target"
     order = [re.search(rf"id=['\"]{t}['\"]", html).start() for t in ("summary", "key-messages", "q1", "q4",
@@ -184,3 +184,17 @@ def test_the_helper_process_starts_only_when_the_indicators_must_be_computed(tmp
     second = pack.build_pack(params, workers=2)
     assert started == [1]  # the figures came from the cache: no second process
     assert _comparable(first.html.read_text(encoding="utf-8")) == _comparable(second.html.read_text(encoding="utf-8"))
+
+
+def test_pack_writes_its_record_and_shows_changes_and_actions(built):
+    """findings.json beside the pack; 'What has changed' after the key messages, 'Actions since the last review'
+    after the scorecard (the demo gives since: and recommendations:), and a linked item in its question."""
+    result, html = built
+    rec = json.loads((result.out_dir / "findings.json").read_text(encoding="utf-8"))
+    assert rec["year"] == 2025 and rec["council"]["name"] == "Demoshire" and rec["measures"]
+    assert "stability_3plus_placements" in rec["measures"]
+    at = {a: html.index(f'id="{a}"') for a in ("key-messages", "changes", "scorecard", "actions", "enquiry")}
+    assert at["key-messages"] < at["changes"] < at["scorecard"] < at["actions"] < at["enquiry"]
+    assert "What has changed since the 2023-24 pack" in html and "Actions since the last review" in html
+    q4 = html[re.search(r"id=['\"]q4['\"]", html).start():]
+    assert 'id="q4-actions"' in q4 and "Reduce the share of children who have three or more placements" in q4
