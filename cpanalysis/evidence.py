@@ -43,6 +43,10 @@ class PackContext:
     notes: list[str] = field(default_factory=list)
     #: the steps whose results came from the user's private cache (:mod:`cpanalysis.results_cache`)
     from_cache: list[str] = field(default_factory=list)
+    #: Ofsted's inspection outcomes (:class:`cpanalysis.sources.ofsted.OfstedData`) found under the published folder
+    ofsted: Any = None
+    #: why Ofsted's judgements are not shown ('' when they are, or when no published folder was given)
+    ofsted_note: str = ""
 
     def audit(self, indicator_id: str, year: int | None = None) -> pd.DataFrame:
         """Cohort audit for analysts (contains child identifiers: never put it in the pack)."""
@@ -120,6 +124,7 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
         else:
             ctx.source_kind = "published"
         frames.append(pub)
+        ctx.ofsted, ctx.ofsted_note = load_ofsted(paths.resolve(params.inputs.published))
     if params.inputs.local:
         from cpanalysis.sources.local import local_results, read_local
 
@@ -143,6 +148,24 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
 
         print(f"cpanalysis: warning: {mismatch}", file=sys.stderr)
     return ctx
+
+
+def load_ofsted(folder: Path) -> tuple[Any, str]:
+    """Ofsted's inspection outcomes found under the published folder, or None and the reason in words."""
+    from cpanalysis.sources import ofsted
+
+    path = ofsted.find_file(folder)
+    if path is None:
+        return None, (f"No Ofsted inspection outcomes file was found under {folder}, so Ofsted's judgements are not "
+                      "shown. Put Ofsted's “Local authority inspection outcomes” spreadsheet (.ods) in that "
+                      "folder (for example in ofsted/) to show them.")
+    try:
+        return ofsted.load(path), ""
+    except ofsted.OfstedDataError as err:
+        import sys
+
+        print(f"cpanalysis: warning: {err}", file=sys.stderr)
+        return None, f"Ofsted's judgements are not shown: {err}"
 
 
 #: how far the child-level count of children in care may be from DfE's published figure for the same council and

@@ -251,6 +251,7 @@ def annex_methods(ctx: PackContext) -> None:
     """The technical annex: every measure defined once, with its figures for every year, and the rules."""
     p = ctx.params
     _display_html(render.render("annex.html.j2", rules=briefing.rule_text(), methods=briefing.how_we_judge(), entries=briefing.annex_entries(ctx),
+                                ofsted_history=briefing.ofsted_history(ctx),
                                 suppress=p.disclosure.suppress_counts_up_to, min_den=p.disclosure.min_denominator))
 
 
