@@ -92,14 +92,17 @@ def grade(text) -> str:
 
 def find_file(folder: str | Path | None) -> Path | None:
     """The newest Ofsted inspection-outcomes file under ``folder`` (searched recursively, like the DfE files):
-    an ``.ods`` (or ``.xlsx``) whose name has the words "inspection outcomes"; the latest "as at" year wins."""
+    an ``.ods`` (or ``.xlsx``) whose name has the words "inspection outcomes"; the latest "as at" year wins.
+    Linked folders are followed (a folder of links to shared copies)."""
     if not folder:
         return None
     folder = Path(folder)
     if not folder.is_dir():
         return None
-    hits = [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".ods", ".xlsx")
-            and _has(p.stem, FILE_WORDS, ())]
+    import os
+
+    hits = [Path(root) / f for root, _, files in os.walk(folder, followlinks=True) for f in files
+            if Path(f).suffix.lower() in (".ods", ".xlsx") and _has(Path(f).stem, FILE_WORDS, ())]
 
     def year(p: Path) -> tuple[int, str]:
         ys = re.findall(r"(?:19|20)\d\d", p.stem)
@@ -157,13 +160,25 @@ def _table(raw: pd.DataFrame, sheet: str, path: Path) -> Sheet:
     df = df[df["code"].str.match(r"^E\d{8}$")].copy()
     for k in ("inspection_date", "publication_date"):
         if k in df:
-            df[k] = pd.to_datetime(df[k], errors="coerce", dayfirst=True)
+            df[k] = df[k].map(_date).astype("datetime64[us]")
     for k in JUDGEMENT_NAMES:
         df[k] = df[k].map(grade) if k in df else ""
     for k in ("name", "status", "inspection_type"):
         if k in df:
             df[k] = df[k].map(lambda v: str(v).strip() if isinstance(v, str) else "")
     return Sheet(sheet, df.reset_index(drop=True), found)
+
+
+def _date(v) -> pd.Timestamp:
+    """A date cell: a spreadsheet date as it is, ISO text (2025-06-02) as written, other text day first (UK)."""
+    if isinstance(v, (dt.date, pd.Timestamp)):
+        return pd.Timestamp(v)
+    text = str(v).strip() if isinstance(v, str) else ""
+    if not text:
+        return pd.NaT
+    iso = re.match(r"^\d{4}-\d{2}-\d{2}", text)
+    return pd.to_datetime(text[:10] if iso else text, errors="coerce", dayfirst=not iso, format="ISO8601" if iso
+                          else None)
 
 
 def _as_at(raw: pd.DataFrame, path: Path) -> str:
