@@ -679,3 +679,24 @@ def ofsted_history(ctx) -> dict:
     out["source"] = (f"Source: Ofsted, Local authority inspection outcomes{as_at} ({data.path.name}, sheet "
                      f"{data.history.name}, rows {', '.join(str(r['row']) for r in rows)}).")
     return out
+
+
+# ------------------------------------------------------------------------------- what is missing, and why
+def missing_sources(ctx) -> dict:
+    """For the data-quality annex: the measures of the questions built that have no figure because a source is
+    missing, grouped by what would give them: each DfE table not found under the published folder (its name and
+    its measures), the council's SSDA903 return, and local returns. {} when nothing is missing for those reasons."""
+    from cpanalysis import pack
+
+    rep = pack.build_report(ctx, list(ctx.params.topics))
+    tables: dict[str, list[str]] = {}
+    for m, w in rep.missing:
+        if w.startswith(pack.NEEDS_TABLE_PREFIX):
+            tables.setdefault(w[len(pack.NEEDS_TABLE_PREFIX):].split(" ")[0], []).append(m)
+    ssda903 = [m for m, w in rep.missing if w == pack.NEEDS["ssda903"]]
+    local = [m for m, w in rep.missing if w == pack.NEEDS["local"]]
+    if not (tables or ssda903 or local):
+        return {}
+    return {"tables": [{"table": t, "measures": sorted(set(ms))} for t, ms in tables.items()],
+            "ssda903": sorted(set(ssda903)), "local": sorted(set(local)),
+            "year": year_label(ctx.params.year)}

@@ -229,6 +229,9 @@ def annex_quality(ctx: PackContext) -> None:
     for note in getattr(ctx.data, "notes", []) or []:
         parts.append(f"<p class='cpa-small'>{html.escape(_note_text(str(note)))}</p>")
     parts += [f"<p class='cpa-small'>{html.escape(n)}</p>" for n in published_notes(ctx)]
+    missing = briefing.missing_sources(ctx)
+    if missing:
+        parts.append(render.render("missing_sources.html.j2", missing=missing))
     _display_html("".join(parts))
 
 

@@ -567,16 +567,14 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
             tables[name] = keep
             continue
         tables[name] = t
-    if not_tables:
-        say(f"skipped {len(not_tables)} file(s) in {folder} that are not DfE published tables (the first: "
-              f"{not_tables[0].relative_to(folder) if not_tables[0].is_relative_to(folder) else not_tables[0]}); "
-              "they were ignored.")
+    # Files that are not DfE tables (903 samples in a subfolder, say) are listed once, by `cpanalysis validate`
+    # (:func:`table_report`), not on every build: they are in ``files`` with layout "skipped".
     info = list(info.values())
     if not tables:
         raise PublishedDataError(f"{folder}: no DfE published CSV files found (looked for *.csv and *.csv.gz).")
     frames = []
     for m in catalogue().values():
-        t = next((tables[n] for n in sorted(tables) if n == m.file or n.startswith(m.file)), None)
+        t = table_for(tables, m.file)
         if t is not None:
             frames.append(_measure_figures(m, t))
     frames = [f for f in frames if not f.empty]
@@ -585,6 +583,51 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
     pub = PublishedData(folder=folder, tables=tables, figures=figures, files=pd.DataFrame(info), warnings=warnings)
     pub.seconds = time.perf_counter() - start
     return pub
+
+
+def table_for(tables: dict[str, Table], file: str) -> Table | None:
+    """The table a catalogue ``file:`` key names (its exact stem, or a stem that starts with it)."""
+    return next((tables[n] for n in sorted(tables) if n == file or n.startswith(file)), None)
+
+
+def needed_tables() -> dict[str, list[Measure]]:
+    """Every DfE table the catalogue's measures need (its ``file:`` key), with the measures it gives."""
+    out: dict[str, list[Measure]] = {}
+    for m in catalogue().values():
+        out.setdefault(m.file, []).append(m)
+    return out
+
+
+def missing_tables(pub: PublishedData) -> dict[str, list[Measure]]:
+    """The tables the catalogue needs that are not in the published folder, with the measures each would give."""
+    return {f: ms for f, ms in needed_tables().items() if table_for(pub.tables, f) is None}
+
+
+def table_report(pub: PublishedData) -> dict[str, list[dict]]:
+    """What was found in the published folder, for ``cpanalysis validate``: the tables the catalogue needs that were
+    found (with their years and file) and missing (with the measures each would give), and the files skipped
+    (not DfE tables, damaged, or a second copy of a table) with the reason."""
+    from cpanalysis.config import year_label
+
+    found, missing = [], []
+    for f, ms in needed_tables().items():
+        t = table_for(pub.tables, f)
+        if t is None:
+            missing.append({"table": f, "measures": [m.title for m in ms]})
+            continue
+        years = sorted({int(y) for y in t.frame["year"].dropna().unique()}) if "year" in t.frame.columns else []
+        rel = t.path.relative_to(pub.folder) if t.path.is_relative_to(pub.folder) else t.path
+        found.append({"table": f, "file": str(rel), "measures": len(ms),
+                      "years": f"{year_label(years[0])} to {year_label(years[-1])}" if years else "no years"})
+    skipped = []
+    files = pub.files if isinstance(pub.files, pd.DataFrame) else pd.DataFrame()
+    if not files.empty and "layout" in files.columns:
+        for r in files[files["layout"].isin(["skipped", "duplicate"])].itertuples(index=False):
+            p = Path(str(r.file))
+            rel = p.relative_to(pub.folder) if p.is_relative_to(pub.folder) else p
+            skipped.append({"file": str(rel), "why": "not a DfE published table" if "not an Explore Education "
+                            "Statistics table" in str(r.notes) else str(r.notes)})
+    return {"found": found, "missing": missing, "skipped": skipped}
 
 
 def _latest_year(t: Table) -> int:
