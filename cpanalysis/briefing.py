@@ -77,8 +77,11 @@ def comparator_cells(ev: MeasureEvidence, keys=None) -> list[str]:
 
 
 def when(ctx, ev: MeasureEvidence) -> str:
-    """'' for the pack's year; otherwise the year of the latest published figure, said in the table cell."""
-    return "" if ev.year == ctx.params.year else f"{year_label(ev.year)}, latest published"
+    """'' for the pack's year; otherwise the year of the latest published figure, said in the table cell; and
+    "published jointly with <council>" when DfE publishes one figure for two councils."""
+    base = "" if ev.year == ctx.params.year else f"{year_label(ev.year)}, latest published"
+    joint = evidence.joint_with(ctx, ev.id, ev.year) if hasattr(ctx, "results") else ""
+    return "; ".join(x for x in (base, f"published jointly with {joint}" if joint else "") if x)
 
 
 def trend_words(ev: MeasureEvidence) -> str:

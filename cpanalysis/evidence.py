@@ -432,7 +432,34 @@ def measure_evidence(ctx: PackContext, indicator_id: str) -> findings.MeasureEvi
             defn, _total_rows(ctx, indicator_id), _comparators_for(ctx, indicator_id), year,
             target=target_for(ctx, indicator_id), fmt=fmt, england_override=england,
             spread=spread_for(ctx, defn, year))
+        joint = joint_with(ctx, indicator_id, year)
+        if joint:
+            _not_the_councils_own(cache[indicator_id], joint)
     return cache[indicator_id]
+
+
+def joint_with(ctx: PackContext, indicator_id: str, year: int) -> str:
+    """The other council's name when DfE publishes the council's figure for ``year`` jointly with it, else ''."""
+    from cpanalysis.sources.published import JOINT_STATUS
+
+    t = _total_rows(ctx, indicator_id)
+    if t.empty or "status" not in t:
+        return ""
+    st = t.loc[t["year"] == year, "status"].astype(str)
+    hit = [x.split(JOINT_STATUS, 1)[1] for x in st if JOINT_STATUS in x]
+    return hit[0] if hit else ""
+
+
+def _not_the_councils_own(ev: findings.MeasureEvidence, other: str) -> None:
+    """A figure published for two councils together is shown for each, but no test that needs the council alone
+    is made on it: no verdict against England, no place among councils or neighbours, no key message."""
+    ev.signals = []
+    ev.verdicts = {k: "not judged" for k in ev.verdicts}
+    ev.not_judged = f"DfE publishes one figure for the council and {other} together, not the council's own"
+    ev.quarter = None
+    ev.neighbour_place = ""
+    ev.robust_z = float("nan")
+    ev.rank = None
 
 
 def spread_for(ctx: PackContext, defn, year: int) -> findings.Spread | None:

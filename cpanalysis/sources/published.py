@@ -668,13 +668,51 @@ def council_rows(pub: PublishedData, council) -> pd.DataFrame:
     """The council's own rows (matched by old code, new code, then name)."""
     f = pub.figures
     la = f["geographic_level"] == "Local authority"
+    own = f.iloc[0:0]
     for col, val in (("old_la_code", council.old_la_code), ("new_la_code", council.new_la_code),
                      ("la_name", council.name)):
         if val:
             hit = f[la & (f[col] == str(val))]
             if not hit.empty:
-                return hit
-    return f.iloc[0:0]
+                own = hit
+                break
+    joint = joint_rows(pub, council)
+    if joint.empty:
+        return own
+    # a figure DfE publishes jointly fills only the measures and years the council has no figure of its own for
+    have = set(zip(own["measure_id"], own["year"]))
+    joint = joint[[(m, y) not in have for m, y in zip(joint["measure_id"], joint["year"])]]
+    return pd.concat([own.assign(joint_with=""), joint], ignore_index=True) if not joint.empty else own
+
+
+#: the status of a figure DfE publishes for the council together with another (then the other's name)
+JOINT_STATUS = "published jointly with "
+
+#: how DfE writes one row for two councils: "940 / 941", "E06000061 / E06000062", "North ... / West ..."
+JOINT_SEPARATOR = " / "
+
+
+def joint_rows(pub: PublishedData, council) -> pd.DataFrame:
+    """Rows DfE publishes jointly for the council and another ("940 / 941": North and West Northamptonshire's
+    workforce), each with ``joint_with``, the other council's name. Empty when there are none."""
+    f = pub.figures
+    codes = f["old_la_code"].astype(str)
+    cand = f[(f["geographic_level"] == "Local authority") & codes.str.contains(JOINT_SEPARATOR, regex=False)]
+    if cand.empty:
+        return cand.assign(joint_with="")
+    keep, others = [], []
+    for i, r in cand.iterrows():
+        olds = [c.strip() for c in str(r["old_la_code"]).split("/")]
+        news = [c.strip() for c in str(r["new_la_code"]).split("/")]
+        names = [c.strip() for c in str(r["la_name"]).split(" / ")]
+        at = next((k for k, c in enumerate(olds) if council.old_la_code and c == str(council.old_la_code)), None)
+        if at is None:
+            at = next((k for k, c in enumerate(news) if council.new_la_code and c == str(council.new_la_code)), None)
+        if at is None:
+            continue
+        keep.append(i)
+        others.append(" and ".join(n for k, n in enumerate(names) if k != at) or "another council")
+    return cand.loc[keep].assign(joint_with=others)
 
 
 def published_indicators(pub: PublishedData, params) -> pd.DataFrame:
@@ -704,6 +742,8 @@ def published_indicators(pub: PublishedData, params) -> pd.DataFrame:
                 # The published figure is rounded (whole per cent): keep it inside its own interval.
                 lo, hi = min(lo, r.value), max(hi, r.value)
             status = status_for(r.symbol)
+            if getattr(r, "joint_with", ""):
+                status = f"{JOINT_STATUS}{r.joint_with}" if status == "ok" else f"{status}; {JOINT_STATUS}{r.joint_with}"
             if is_nat:
                 status = "England figure (not published by council)" if status == "ok" else status
             out.append({"indicator_id": r.indicator_id, "title": defn.title, "question": defn.question,
