@@ -202,3 +202,17 @@ def test_ofsted_section_in_a_published_only_councils_pack(tmp_path):
     b = briefing.ofsted_brief(ctx2, 1)
     assert b["rows"] == [] and b["lede"].startswith("No Ofsted inspection outcomes file was found")
     assert briefing.ofsted_history(ctx2) == {}
+
+
+def test_data_download_fetches_ofsteds_file_and_checks_it_is_a_spreadsheet(tmp_path):
+    from cpanalysis import download
+
+    assert any(f.path == "ofsted/LA_Inspection_Outcomes_as_at_31_March_2025.ods" and f.url
+               for f in download.MANIFEST)
+    ods = tmp_path / "a.ods"
+    _write_ods(ods, 3, ["Local authority area code", "Inspection date", "Overall effectiveness"],
+               [["E06000020", "2024-04-29", "Good"]], "Inspections_as_at_31_March")
+    assert download._looks_published(ods, "ofsted/a.ods")
+    html = tmp_path / "b.ods"
+    html.write_bytes(b"<html>Not found</html>")
+    assert not download._looks_published(html, "ofsted/b.ods")
