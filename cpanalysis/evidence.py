@@ -156,9 +156,10 @@ def load_ofsted(folder: Path) -> tuple[Any, str]:
 
     path = ofsted.find_file(folder)
     if path is None:
-        return None, (f"No Ofsted inspection outcomes file was found under {folder}, so Ofsted's judgements are not "
-                      "shown. Put Ofsted's “Local authority inspection outcomes” spreadsheet (.ods) in that "
-                      "folder (for example in ofsted/) to show them.")
+        return None, ("No Ofsted inspection outcomes file was found in the published-data folder, so Ofsted's "
+                      "judgements are not shown. Put Ofsted's “Local authority inspection outcomes” "
+                      "spreadsheet (.ods) in that folder (for example in ofsted/; `cpanalysis data download` "
+                      "fetches it) to show them.")
     try:
         return ofsted.load(path), ""
     except ofsted.OfstedDataError as err:
