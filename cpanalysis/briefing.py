@@ -554,6 +554,12 @@ OFSTED_QUESTIONS = {1: ("overall", "leaders", "help_protection", "children_in_ca
                     8: ("care_leavers",), 9: ("leaders",)}
 
 
+#: short column headings for the annex's history table (the full wording is in question 1's table)
+OFSTED_SHORT = {"overall": "Overall effectiveness", "leaders": "Impact of leaders", "help_protection":
+                "Children who need help and protection", "children_in_care": "Children in care",
+                "care_leavers": "Care leavers"}
+
+
 def _day(d) -> str:
     """'29 April 2024'."""
     d = pd.Timestamp(d)
@@ -676,7 +682,7 @@ def ofsted_history(ctx) -> dict:
                             "published": _day(r["publication_date"]) if not _nan(r.get("publication_date")) else "",
                             "type": r.get("inspection_type", "") or "",
                             "grades": [r.get(k) or "\u2013" for k in OFSTED_QUESTIONS[1]]})
-    out["judgements"] = [ofsted.JUDGEMENT_NAMES[k] for k in OFSTED_QUESTIONS[1]]
+    out["judgements"] = [OFSTED_SHORT[k] for k in OFSTED_QUESTIONS[1]]
     out["lede"] = (f"Every short and standard ILACS inspection of {p.council.name} since 2018. The care-leavers "
                    "judgement began on 1 January 2023 (\u2013 before then).")
     out["source"] = (f"Source: Ofsted, Local authority inspection outcomes{as_at} ({data.path.name}, sheet "
