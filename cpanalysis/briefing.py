@@ -77,8 +77,11 @@ def comparator_cells(ev: MeasureEvidence, keys=None) -> list[str]:
 
 
 def when(ctx, ev: MeasureEvidence) -> str:
-    """'' for the pack's year; otherwise the year of the latest published figure, said in the table cell."""
-    return "" if ev.year == ctx.params.year else f"{year_label(ev.year)}, latest published"
+    """'' for the pack's year; otherwise the year of the latest published figure, said in the table cell; and
+    "published jointly with <council>" when DfE publishes one figure for two councils."""
+    base = "" if ev.year == ctx.params.year else f"{year_label(ev.year)}, latest published"
+    joint = evidence.joint_with(ctx, ev.id, ev.year) if hasattr(ctx, "results") else ""
+    return "; ".join(x for x in (base, f"published jointly with {joint}" if joint else "") if x)
 
 
 def trend_words(ev: MeasureEvidence) -> str:
@@ -452,7 +455,8 @@ def question_brief(ctx, n: int) -> dict:
             "year": year_label(ctx.params.year), "says": says, "glance": glance,
             "notes": [{"n": i, "text": t} for t, i in notes.items()],
             "charts": _charts_for(ctx, n, evs), "enquiries": enquiries, "profile": profile_rows,
-            "sub_questions": sub_question_rows(ctx, n), "anchors": [f"m-{e.id}" for e in evs]}
+            "sub_questions": sub_question_rows(ctx, n), "anchors": [f"m-{e.id}" for e in evs],
+            "ofsted": ofsted_brief(ctx, n)}
 
 
 # ------------------------------------------------------------------------------- technical annex
@@ -717,3 +721,166 @@ def change_page(comp) -> dict:
     return {"since": since, "old_year": year_label(comp.old_year), "new_year": year_label(comp.new_year),
             "n_changes": len(rows), "sections": [s for s in sections if s["rows"]], "coverage": coverage,
             "group": comp.group.get("words", "")}
+
+
+# ------------------------------------------------------------------------------- Ofsted's judgements
+#: which of Ofsted's five ILACS judgements each question shows (question 1 shows all five)
+OFSTED_QUESTIONS = {1: ("overall", "leaders", "help_protection", "children_in_care", "care_leavers"),
+                    8: ("care_leavers",), 9: ("leaders",)}
+
+
+#: short column headings for the annex's history table (the full wording is in question 1's table)
+OFSTED_SHORT = {"overall": "Overall effectiveness", "leaders": "Impact of leaders", "help_protection":
+                "Children who need help and protection", "children_in_care": "Children in care",
+                "care_leavers": "Care leavers"}
+
+
+def _day(d) -> str:
+    """'29 April 2024'."""
+    d = pd.Timestamp(d)
+    return f"{d.day} {d:%B %Y}"
+
+
+def _grade_counts(counts: dict[str, int], key: str) -> list[str]:
+    """'Outstanding: 2', 'Good: 5', ... in Ofsted's order, then those with no judgement (never averaged)."""
+    from cpanalysis.sources.ofsted import GRADES
+
+    out = [f"{g}: {counts.get(g, 0)}" for g in GRADES]
+    if counts.get(""):
+        none = "not judged (inspected before 2023)" if key == "care_leavers" else "no judgement"
+        out.append(f"{none}: {counts['']}")
+    return out
+
+
+def _neighbour_codes(ctx) -> tuple[list[str], str]:
+    """ONS codes of the council's comparator group (DfE's statistical neighbours unless the parameters say
+    otherwise), and the group's name."""
+    from cpanalysis import councils
+
+    try:
+        old, label = councils.comparator_codes(ctx.params)
+        d = councils.directory(councils.default_folder(ctx.params))
+    except Exception:  # noqa: BLE001 - no neighbour model in the folder: no neighbours' column
+        return [], ""
+    new = dict(zip(d["old_la_code"].astype(str), d["new_la_code"].astype(str)))
+    return [new[c] for c in old if new.get(c)], ("statistical neighbours" if label.startswith("DfE") else
+                                                 "comparator councils")
+
+
+def ofsted_brief(ctx, n: int) -> dict:
+    """Ofsted's latest ILACS judgements for a question (1: all five; 8: care leavers; 9: leaders), in words,
+    beside the neighbours' and England's counts of councils by grade; {} for the other questions."""
+    from cpanalysis.sources import ofsted
+
+    keys = OFSTED_QUESTIONS.get(n)
+    if not keys:
+        return {}
+    p = ctx.params
+    data = getattr(ctx, "ofsted", None)
+    out = {"n": n, "lede": "", "notes": [], "rows": [], "source": "", "neighbours": "", "england": ""}
+    if data is None:
+        note = getattr(ctx, "ofsted_note", "") or ("Ofsted's judgements are shown only when a published-data "
+                                                   "folder holding Ofsted's inspection outcomes is given.")
+        out["lede"] = note
+        return out
+    code = p.council.new_la_code or ""
+    row = ofsted.council_row(data, code)
+    as_at = f" as at {data.as_at}" if data.as_at else ""
+    if row is None or not row.get("overall"):
+        out["lede"] = (f"Ofsted's inspection outcomes{as_at} give no ILACS judgement for {p.council.name}"
+                       f"{f' (ONS code {code})' if code else ''}: the council may be new, or not yet inspected "
+                       "under the ILACS framework. Ask officers when Ofsted last inspected or visited the "
+                       "council's children's services, and what it found.")
+        return out
+    when_ = _day(row["inspection_date"]) if not _nan(row["inspection_date"]) else "an undated inspection"
+    pub = f" (report published {_day(row['publication_date'])})" if not _nan(row.get("publication_date")) else ""
+    if n == 1:
+        out["lede"] = (f"Ofsted's latest inspection of the council's children's services (ILACS) was on {when_}"
+                       f"{pub}. It judged overall effectiveness {row['overall']}. Ofsted's four grades are, from "
+                       f"best: {', '.join(ofsted.GRADES)}; they are counted below, never averaged.")
+    else:
+        k = keys[0]
+        name = ofsted.JUDGEMENT_NAMES[k]
+        if row.get(k):
+            out["lede"] = (f"At its latest inspection of children's services (ILACS), on {when_}{pub}, Ofsted "
+                           f"judged {name[0].lower() + name[1:]}: {row[k]}.")
+        elif k == "care_leavers":
+            out["lede"] = (f"Ofsted's latest inspection, on {when_}, came before the separate judgement of care "
+                           "leavers began (1 January 2023): care leavers were judged with children in care, "
+                           f"whose judgement was {row.get('children_in_care') or 'not given'}.")
+        else:
+            out["lede"] = f"Ofsted's latest inspection, on {when_}, gives no judgement of {name[0].lower() + name[1:]}."
+    if not _nan(row["inspection_date"]):
+        end = pd.Timestamp(year=p.year, month=3, day=31)
+        if ofsted.is_stale(row["inspection_date"], p.year):
+            out["notes"].append(f"The inspection was more than {ofsted.STALE_YEARS} years before 31 March {p.year}, "
+                                "the end of the reporting year, so it may not describe the service now. Ask officers "
+                                "about Ofsted's focused or monitoring visits since.")
+        elif pd.Timestamp(row["inspection_date"]) > end:
+            out["notes"].append(f"The inspection took place after 31 March {p.year}, the end of the reporting "
+                                "year this pack describes.")
+    sn, label = _neighbour_codes(ctx)
+    n_eng = len(data.latest.frame)
+    out["neighbours"] = f"Its {len(sn)} {label}" if sn else ""
+    out["england"] = f"England ({n_eng} councils)"
+    for k in keys:
+        out["rows"].append({"judgement": ofsted.JUDGEMENT_NAMES[k],
+                            "grade": row.get(k) or ("not judged (inspected before 2023)" if k == "care_leavers"
+                                                    else "no judgement"),
+                            "neighbours": _grade_counts(ofsted.distribution(data, sn, k), k) if sn else [],
+                            "england": _grade_counts(ofsted.distribution(data, None, k), k)})
+    out["source"] = (f"Source: Ofsted, Local authority inspection outcomes{as_at} ({data.path.name}, sheet "
+                     f"{data.latest.name}, row {row['row']}); councils matched by ONS area code.")
+    return out
+
+
+def ofsted_history(ctx) -> dict:
+    """The council's ILACS inspections since 2018, for the annex: {} when Ofsted's file is not available."""
+    from cpanalysis.sources import ofsted
+
+    data = getattr(ctx, "ofsted", None)
+    if data is None:
+        return {}
+    p = ctx.params
+    rows = ofsted.history(data, p.council.new_la_code or "")
+    as_at = f" as at {data.as_at}" if data.as_at else ""
+    out = {"council": p.council.name, "rows": [], "lede": "", "source": "", "judgements": []}
+    if data.history is None:
+        out["lede"] = f"Ofsted's file{as_at} has no inspection-history sheet."
+        return out
+    if not rows:
+        out["lede"] = (f"Ofsted's inspection history{as_at} lists no short or standard ILACS inspection of "
+                       f"{p.council.name} since 2018: the council may be new, or not yet inspected.")
+        return out
+    for r in rows:
+        out["rows"].append({"date": _day(r["inspection_date"]) if not _nan(r["inspection_date"]) else "",
+                            "published": _day(r["publication_date"]) if not _nan(r.get("publication_date")) else "",
+                            "type": r.get("inspection_type", "") or "",
+                            "grades": [r.get(k) or "\u2013" for k in OFSTED_QUESTIONS[1]]})
+    out["judgements"] = [OFSTED_SHORT[k] for k in OFSTED_QUESTIONS[1]]
+    out["lede"] = (f"Every short and standard ILACS inspection of {p.council.name} since 2018. The care-leavers "
+                   "judgement began on 1 January 2023 (\u2013 before then).")
+    out["source"] = (f"Source: Ofsted, Local authority inspection outcomes{as_at} ({data.path.name}, sheet "
+                     f"{data.history.name}, rows {', '.join(str(r['row']) for r in rows)}).")
+    return out
+
+
+# ------------------------------------------------------------------------------- what is missing, and why
+def missing_sources(ctx) -> dict:
+    """For the data-quality annex: the measures of the questions built that have no figure because a source is
+    missing, grouped by what would give them: each DfE table not found under the published folder (its name and
+    its measures), the council's SSDA903 return, and local returns. {} when nothing is missing for those reasons."""
+    from cpanalysis import pack
+
+    rep = pack.build_report(ctx, list(ctx.params.topics))
+    tables: dict[str, list[str]] = {}
+    for m, w in rep.missing:
+        if w.startswith(pack.NEEDS_TABLE_PREFIX):
+            tables.setdefault(w[len(pack.NEEDS_TABLE_PREFIX):].split(" ")[0], []).append(m)
+    ssda903 = [m for m, w in rep.missing if w == pack.NEEDS["ssda903"]]
+    local = [m for m, w in rep.missing if w == pack.NEEDS["local"]]
+    if not (tables or ssda903 or local):
+        return {}
+    return {"tables": [{"table": t, "measures": sorted(set(ms))} for t, ms in tables.items()],
+            "ssda903": sorted(set(ssda903)), "local": sorted(set(local)),
+            "year": year_label(ctx.params.year)}

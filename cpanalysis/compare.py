@@ -88,6 +88,9 @@ def comparator_table(pub: PublishedData, params, indicator_ids=None, years=None)
         m = catalogue()[mid]
         las = la_by.get((mid, year), [])
         me = [r for r in las if code and r["old_la_code"] == code]
+        if not me and code:  # a figure DfE publishes for the council jointly with another ("940 / 941")
+            me = [r for r in las if " / " in str(r["old_la_code"])
+                  and code in [c.strip() for c in str(r["old_la_code"]).split("/")]]
         n_row = nat_by.get((mid, year))
         if not me and not m.national_only:
             continue

@@ -53,10 +53,19 @@ LAIT_RAW_BASE = ("https://raw.githubusercontent.com/dfe-analytical-services/loca
                  "main/01_data/02_prod/")
 _LAIT = ["bds_long_0.parquet", "lait_data_dictionary.csv"]
 
+#: Ofsted's latest "Local authority inspection outcomes" (official statistics, .ods), from the same dashboard
+#: repository's ``data-raw/`` folder (UNTESTED against the real internet; Ofsted's own page is
+#: https://www.gov.uk/government/statistical-data-sets/local-authority-and-childrens-homes-in-england-inspections-and-outcomes).
+_OFSTED = ["LA_Inspection_Outcomes_as_at_31_March_2025.ods"]
+
 MANIFEST: list[RemoteFile] = (
     [RemoteFile(f"ees/{n}", DFE_RAW_BASE + n) for n in _EES]
     + [RemoteFile(f"ees_dashboard/{n}", None) for n in _DASHBOARD]
-    + [RemoteFile(f"lait/{n}", LAIT_RAW_BASE + n) for n in _LAIT])
+    + [RemoteFile(f"lait/{n}", LAIT_RAW_BASE + n) for n in _LAIT]
+    + [RemoteFile(f"ofsted/{n}", DFE_RAW_BASE + n) for n in _OFSTED])
+
+#: an OpenDocument spreadsheet: a zip whose first member is "mimetype" with this content
+_ODS_MAGIC = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
 
 
 class DownloadError(FatalError):
@@ -77,6 +86,8 @@ def _looks_published(path: Path, name: str) -> bool:
         return False
     with path.open("rb") as fh:
         head = fh.read(2000)
+        if name.endswith(".ods"):
+            return head[:4] == b"PK\x03\x04" and _ODS_MAGIC in head[:200]
         if name.endswith(".parquet"):
             fh.seek(max(0, size - 4))
             return head[:4] == b"PAR1" and fh.read(4) == b"PAR1"  # parquet's magic bytes at both ends

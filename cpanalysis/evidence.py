@@ -43,6 +43,10 @@ class PackContext:
     notes: list[str] = field(default_factory=list)
     #: the steps whose results came from the user's private cache (:mod:`cpanalysis.results_cache`)
     from_cache: list[str] = field(default_factory=list)
+    #: Ofsted's inspection outcomes (:class:`cpanalysis.sources.ofsted.OfstedData`) found under the published folder
+    ofsted: Any = None
+    #: why Ofsted's judgements are not shown ('' when they are, or when no published folder was given)
+    ofsted_note: str = ""
 
     def audit(self, indicator_id: str, year: int | None = None) -> pd.DataFrame:
         """Cohort audit for analysts (contains child identifiers: never put it in the pack)."""
@@ -120,6 +124,7 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
         else:
             ctx.source_kind = "published"
         frames.append(pub)
+        ctx.ofsted, ctx.ofsted_note = load_ofsted(paths.resolve(params.inputs.published))
     if params.inputs.local:
         from cpanalysis.sources.local import local_results, read_local
 
@@ -143,6 +148,25 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
 
         print(f"cpanalysis: warning: {mismatch}", file=sys.stderr)
     return ctx
+
+
+def load_ofsted(folder: Path) -> tuple[Any, str]:
+    """Ofsted's inspection outcomes found under the published folder, or None and the reason in words."""
+    from cpanalysis.sources import ofsted
+
+    path = ofsted.find_file(folder)
+    if path is None:
+        return None, ("No Ofsted inspection outcomes file was found in the published-data folder, so Ofsted's "
+                      "judgements are not shown. Put Ofsted's “Local authority inspection outcomes” "
+                      "spreadsheet (.ods) in that folder (for example in ofsted/; `cpanalysis data download` "
+                      "fetches it) to show them.")
+    try:
+        return ofsted.load(path), ""
+    except ofsted.OfstedDataError as err:
+        import sys
+
+        print(f"cpanalysis: warning: {err}", file=sys.stderr)
+        return None, f"Ofsted's judgements are not shown: {err}"
 
 
 #: how far the child-level count of children in care may be from DfE's published figure for the same council and
@@ -409,7 +433,34 @@ def measure_evidence(ctx: PackContext, indicator_id: str) -> findings.MeasureEvi
             defn, _total_rows(ctx, indicator_id), _comparators_for(ctx, indicator_id), year,
             target=target_for(ctx, indicator_id), fmt=fmt, england_override=england,
             spread=spread_for(ctx, defn, year))
+        joint = joint_with(ctx, indicator_id, year)
+        if joint:
+            _not_the_councils_own(cache[indicator_id], joint)
     return cache[indicator_id]
+
+
+def joint_with(ctx: PackContext, indicator_id: str, year: int) -> str:
+    """The other council's name when DfE publishes the council's figure for ``year`` jointly with it, else ''."""
+    from cpanalysis.sources.published import JOINT_STATUS
+
+    t = _total_rows(ctx, indicator_id)
+    if t.empty or "status" not in t:
+        return ""
+    st = t.loc[t["year"] == year, "status"].astype(str)
+    hit = [x.split(JOINT_STATUS, 1)[1] for x in st if JOINT_STATUS in x]
+    return hit[0] if hit else ""
+
+
+def _not_the_councils_own(ev: findings.MeasureEvidence, other: str) -> None:
+    """A figure published for two councils together is shown for each, but no test that needs the council alone
+    is made on it: no verdict against England, no place among councils or neighbours, no key message."""
+    ev.signals = []
+    ev.verdicts = {k: "not judged" for k in ev.verdicts}
+    ev.not_judged = f"DfE publishes one figure for the council and {other} together, not the council's own"
+    ev.quarter = None
+    ev.neighbour_place = ""
+    ev.robust_z = float("nan")
+    ev.rank = None
 
 
 def spread_for(ctx: PackContext, defn, year: int) -> findings.Spread | None:

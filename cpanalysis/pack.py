@@ -70,11 +70,20 @@ class BuildReport:
                          + some(self.suppressed))
         if self.missing:
             by_source = [(why, [m for m, w in self.missing if w == why]) for why in NEEDS.values()]
-            other = [(m, w) for m, w in self.missing if w not in NEEDS.values()]
+            tables: dict[str, list[str]] = {}
+            for m, w in self.missing:
+                if w.startswith(NEEDS_TABLE_PREFIX):
+                    tables.setdefault(w[len(NEEDS_TABLE_PREFIX):].split(" ")[0], []).append(m)
+            other = [(m, w) for m, w in self.missing if w not in NEEDS.values()
+                     and not w.startswith(NEEDS_TABLE_PREFIX)]
             parts = [f"{len(ms)} {why}" for why, ms in by_source if ms]
+            if tables:
+                parts.append(f"{sum(map(len, tables.values()))} need DfE tables not found under inputs: published")
             lines.append(f"  missing (no figure for {year_label(self.year)}): {len(self.missing)}"
                          + (f" ({'; '.join(parts)})" if parts else "")
                          + (": " + some([f"{m} ({why})" for m, why in other]) if other else ""))
+            for t, ms in tables.items():
+                lines.append(f"    needs DfE table {t}: {len(ms)} measure{'s' if len(ms) != 1 else ''}: {some(ms)}")
         if self.older:
             lines.append(f"  latest figure older than {year_label(self.year)}: {len(self.older)}: "
                          + some([f"{m} (latest {year_label(y)})" for m, y in self.older]))
@@ -82,6 +91,9 @@ class BuildReport:
             lines.append("  nothing missing, suppressed or out of date")
         return "\n".join(lines)
 
+
+#: why a measure has no figure when the DfE table that gives it is not in the published folder (then its name)
+NEEDS_TABLE_PREFIX = "need DfE table "
 
 #: why a measure has no figure when a whole source was not supplied
 NEEDS = {"ssda903": "need the council's SSDA903 return (inputs: ssda903)",
@@ -107,6 +119,11 @@ def build_report(ctx, topics: list[int]) -> BuildReport:
         for iid in total.loc[total["question"].isin(topics), "indicator_id"].drop_duplicates():
             if iid not in named:
                 named.append(iid)
+    absent = _absent_tables(ctx)
+    for ms in absent.values():  # the measures a missing DfE table would have given the questions built
+        for m in ms:
+            if m.question in topics and m.indicator_id not in named:
+                named.append(m.indicator_id)
 
     def title(iid: str) -> str:
         rows = total[total["indicator_id"] == iid] if not total.empty else total
@@ -124,7 +141,7 @@ def build_report(ctx, topics: list[int]) -> BuildReport:
         rows = total[total["indicator_id"] == iid] if not total.empty else total
         name = title(iid)
         if rows.empty:
-            missing.append((name, _why_missing(iid, ctx.params)))
+            missing.append((name, _why_missing(iid, ctx.params, absent)))
             continue
         with_value = rows[pd.to_numeric(rows["value"], errors="coerce").notna()]
         latest = int(with_value["year"].max()) if len(with_value) else None
@@ -143,9 +160,24 @@ def build_report(ctx, topics: list[int]) -> BuildReport:
     return BuildReport(year=year, shown=shown, missing=missing, suppressed=suppressed, older=older)
 
 
-def _why_missing(indicator_id: str, params: Params) -> str:
+def _absent_tables(ctx) -> dict:
+    """The DfE tables the catalogue needs that the published folder lacks ({} without a published folder)."""
+    pub = getattr(ctx, "published", None)
+    if pub is None or not hasattr(pub, "tables"):
+        return {}
+    from cpanalysis.sources.published import missing_tables
+
+    return missing_tables(pub)
+
+
+def _why_missing(indicator_id: str, params: Params, absent: dict | None = None) -> str:
+    """Why a measure has no figure: the DfE table that gives it is not in the published folder ("need DfE table
+    X"), the SSDA903 return or the local returns were not supplied, or the data supplied has none."""
     from cpanalysis.indicators import registry
 
+    for table, ms in (absent or {}).items():
+        if params.inputs.ssda903 is None and any(m.indicator_id == indicator_id for m in ms):
+            return f"{NEEDS_TABLE_PREFIX}{table} (not found under inputs: published)"
     if params.inputs.ssda903 is None and indicator_id in {i.id for i in registry.all_indicators()}:
         return NEEDS["ssda903"]
     if params.inputs.local is None:

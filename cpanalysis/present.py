@@ -231,6 +231,9 @@ def annex_quality(ctx: PackContext) -> None:
     for note in getattr(ctx.data, "notes", []) or []:
         parts.append(f"<p class='cpa-small'>{html.escape(_note_text(str(note)))}</p>")
     parts += [f"<p class='cpa-small'>{html.escape(n)}</p>" for n in published_notes(ctx)]
+    missing = briefing.missing_sources(ctx)
+    if missing:
+        parts.append(render.render("missing_sources.html.j2", missing=missing))
     _display_html("".join(parts))
 
 
@@ -253,6 +256,7 @@ def annex_methods(ctx: PackContext) -> None:
     """The technical annex: every measure defined once, with its figures for every year, and the rules."""
     p = ctx.params
     _display_html(render.render("annex.html.j2", rules=briefing.rule_text(), methods=briefing.how_we_judge(), entries=briefing.annex_entries(ctx),
+                                ofsted_history=briefing.ofsted_history(ctx),
                                 suppress=p.disclosure.suppress_counts_up_to, min_den=p.disclosure.min_denominator))
 
 

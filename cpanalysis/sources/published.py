@@ -567,16 +567,14 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
             tables[name] = keep
             continue
         tables[name] = t
-    if not_tables:
-        say(f"skipped {len(not_tables)} file(s) in {folder} that are not DfE published tables (the first: "
-              f"{not_tables[0].relative_to(folder) if not_tables[0].is_relative_to(folder) else not_tables[0]}); "
-              "they were ignored.")
+    # Files that are not DfE tables (903 samples in a subfolder, say) are listed once, by `cpanalysis validate`
+    # (:func:`table_report`), not on every build: they are in ``files`` with layout "skipped".
     info = list(info.values())
     if not tables:
         raise PublishedDataError(f"{folder}: no DfE published CSV files found (looked for *.csv and *.csv.gz).")
     frames = []
     for m in catalogue().values():
-        t = next((tables[n] for n in sorted(tables) if n == m.file or n.startswith(m.file)), None)
+        t = table_for(tables, m.file)
         if t is not None:
             frames.append(_measure_figures(m, t))
     frames = [f for f in frames if not f.empty]
@@ -585,6 +583,51 @@ def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
     pub = PublishedData(folder=folder, tables=tables, figures=figures, files=pd.DataFrame(info), warnings=warnings)
     pub.seconds = time.perf_counter() - start
     return pub
+
+
+def table_for(tables: dict[str, Table], file: str) -> Table | None:
+    """The table a catalogue ``file:`` key names (its exact stem, or a stem that starts with it)."""
+    return next((tables[n] for n in sorted(tables) if n == file or n.startswith(file)), None)
+
+
+def needed_tables() -> dict[str, list[Measure]]:
+    """Every DfE table the catalogue's measures need (its ``file:`` key), with the measures it gives."""
+    out: dict[str, list[Measure]] = {}
+    for m in catalogue().values():
+        out.setdefault(m.file, []).append(m)
+    return out
+
+
+def missing_tables(pub: PublishedData) -> dict[str, list[Measure]]:
+    """The tables the catalogue needs that are not in the published folder, with the measures each would give."""
+    return {f: ms for f, ms in needed_tables().items() if table_for(pub.tables, f) is None}
+
+
+def table_report(pub: PublishedData) -> dict[str, list[dict]]:
+    """What was found in the published folder, for ``cpanalysis validate``: the tables the catalogue needs that were
+    found (with their years and file) and missing (with the measures each would give), and the files skipped
+    (not DfE tables, damaged, or a second copy of a table) with the reason."""
+    from cpanalysis.config import year_label
+
+    found, missing = [], []
+    for f, ms in needed_tables().items():
+        t = table_for(pub.tables, f)
+        if t is None:
+            missing.append({"table": f, "measures": [m.title for m in ms]})
+            continue
+        years = sorted({int(y) for y in t.frame["year"].dropna().unique()}) if "year" in t.frame.columns else []
+        rel = t.path.relative_to(pub.folder) if t.path.is_relative_to(pub.folder) else t.path
+        found.append({"table": f, "file": str(rel), "measures": len(ms),
+                      "years": f"{year_label(years[0])} to {year_label(years[-1])}" if years else "no years"})
+    skipped = []
+    files = pub.files if isinstance(pub.files, pd.DataFrame) else pd.DataFrame()
+    if not files.empty and "layout" in files.columns:
+        for r in files[files["layout"].isin(["skipped", "duplicate"])].itertuples(index=False):
+            p = Path(str(r.file))
+            rel = p.relative_to(pub.folder) if p.is_relative_to(pub.folder) else p
+            skipped.append({"file": str(rel), "why": "not a DfE published table" if "not an Explore Education "
+                            "Statistics table" in str(r.notes) else str(r.notes)})
+    return {"found": found, "missing": missing, "skipped": skipped}
 
 
 def _latest_year(t: Table) -> int:
@@ -625,13 +668,51 @@ def council_rows(pub: PublishedData, council) -> pd.DataFrame:
     """The council's own rows (matched by old code, new code, then name)."""
     f = pub.figures
     la = f["geographic_level"] == "Local authority"
+    own = f.iloc[0:0]
     for col, val in (("old_la_code", council.old_la_code), ("new_la_code", council.new_la_code),
                      ("la_name", council.name)):
         if val:
             hit = f[la & (f[col] == str(val))]
             if not hit.empty:
-                return hit
-    return f.iloc[0:0]
+                own = hit
+                break
+    joint = joint_rows(pub, council)
+    if joint.empty:
+        return own
+    # a figure DfE publishes jointly fills only the measures and years the council has no figure of its own for
+    have = set(zip(own["measure_id"], own["year"]))
+    joint = joint[[(m, y) not in have for m, y in zip(joint["measure_id"], joint["year"])]]
+    return pd.concat([own.assign(joint_with=""), joint], ignore_index=True) if not joint.empty else own
+
+
+#: the status of a figure DfE publishes for the council together with another (then the other's name)
+JOINT_STATUS = "published jointly with "
+
+#: how DfE writes one row for two councils: "940 / 941", "E06000061 / E06000062", "North ... / West ..."
+JOINT_SEPARATOR = " / "
+
+
+def joint_rows(pub: PublishedData, council) -> pd.DataFrame:
+    """Rows DfE publishes jointly for the council and another ("940 / 941": North and West Northamptonshire's
+    workforce), each with ``joint_with``, the other council's name. Empty when there are none."""
+    f = pub.figures
+    codes = f["old_la_code"].astype(str)
+    cand = f[(f["geographic_level"] == "Local authority") & codes.str.contains(JOINT_SEPARATOR, regex=False)]
+    if cand.empty:
+        return cand.assign(joint_with="")
+    keep, others = [], []
+    for i, r in cand.iterrows():
+        olds = [c.strip() for c in str(r["old_la_code"]).split("/")]
+        news = [c.strip() for c in str(r["new_la_code"]).split("/")]
+        names = [c.strip() for c in str(r["la_name"]).split(" / ")]
+        at = next((k for k, c in enumerate(olds) if council.old_la_code and c == str(council.old_la_code)), None)
+        if at is None:
+            at = next((k for k, c in enumerate(news) if council.new_la_code and c == str(council.new_la_code)), None)
+        if at is None:
+            continue
+        keep.append(i)
+        others.append(" and ".join(n for k, n in enumerate(names) if k != at) or "another council")
+    return cand.loc[keep].assign(joint_with=others)
 
 
 def published_indicators(pub: PublishedData, params) -> pd.DataFrame:
@@ -661,6 +742,8 @@ def published_indicators(pub: PublishedData, params) -> pd.DataFrame:
                 # The published figure is rounded (whole per cent): keep it inside its own interval.
                 lo, hi = min(lo, r.value), max(hi, r.value)
             status = status_for(r.symbol)
+            if getattr(r, "joint_with", ""):
+                status = f"{JOINT_STATUS}{r.joint_with}" if status == "ok" else f"{status}; {JOINT_STATUS}{r.joint_with}"
             if is_nat:
                 status = "England figure (not published by council)" if status == "ok" else status
             out.append({"indicator_id": r.indicator_id, "title": defn.title, "question": defn.question,

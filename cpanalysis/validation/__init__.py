@@ -186,6 +186,57 @@ def _render(rep: Report, examples: int) -> str:
     return "\n".join(out)
 
 
+def published_report(params) -> tuple[list[str], int]:
+    """The published-data folder for ``validate``: the DfE tables the pack uses that were found (with their years),
+    those missing (with the measures each would give), the files skipped (listed once here, not on every build),
+    and Ofsted's inspection outcomes. (report lines, exit code): 2 when the folder cannot be read."""
+    from cpanalysis import paths
+    from cpanalysis.errors import FatalError
+    from cpanalysis.evidence import load_ofsted
+    from cpanalysis.sources import ofsted
+    from cpanalysis.sources.published import load_published, needed_tables, table_report
+
+    folder = paths.resolve(params.inputs.published)
+    lines = ["", f"Published data: {folder}"]
+    try:
+        pub = load_published(folder)
+    except FatalError as err:
+        return lines + [f"  FATAL: {err}"], EXIT_FATAL
+    rep = table_report(pub)
+    n = len(needed_tables())
+    lines.append(f"  DfE tables found: {len(rep['found'])} of the {n} the pack uses")
+    for t in rep["found"]:
+        lines.append(f"    {t['table']}: {t['years']} ({t['file']}; {t['measures']} measure"
+                     f"{'s' if t['measures'] != 1 else ''})")
+    if rep["missing"]:
+        lines.append(f"  DfE tables missing: {len(rep['missing'])}; each would give the measures named "
+                     "(download them with `cpanalysis data download --dest DIR` or add them to the folder):")
+        for t in rep["missing"]:
+            lines.append(f"    needs DfE table {t['table']}: {len(t['measures'])} measure"
+                         f"{'s' if len(t['measures']) != 1 else ''}: {'; '.join(t['measures'])}")
+    else:
+        lines.append("  DfE tables missing: none")
+    if rep["skipped"]:
+        by_why: dict[tuple[str, str], int] = {}
+        for f in rep["skipped"]:
+            key = (str(Path(f["file"]).parent), f["why"])
+            by_why[key] = by_why.get(key, 0) + 1
+        lines.append(f"  Files skipped: {len(rep['skipped'])} (they are not used):")
+        for (where, why), k in sorted(by_why.items()):
+            lines.append(f"    {where}/: {k} file{'s' if k != 1 else ''}: {why}")
+    data, note = load_ofsted(folder)
+    if data is None:
+        lines.append(f"  Ofsted: {note}")
+    else:
+        rel = data.path.relative_to(folder) if data.path.is_relative_to(folder) else data.path
+        row = ofsted.council_row(data, params.council.new_la_code or "")
+        said = (f"latest ILACS inspection {row['inspection_date']:%d %B %Y}, overall effectiveness {row['overall']}"
+                if row is not None and row.get("overall") else "no ILACS judgement for the council")
+        lines.append(f"  Ofsted inspection outcomes: {rel} (as at {data.as_at or 'date not given'}); "
+                     f"{params.council.name}: {said}")
+    return lines, EXIT_OK
+
+
 def _other_inputs(params) -> tuple[list[str], int]:
     """Local returns and written evidence: (report lines, exit code)."""
     from cpanalysis.errors import FatalError
@@ -228,10 +279,15 @@ def cli_validate(params) -> int:
     from cpanalysis.errors import plain
 
     other, other_code = _other_inputs(params)
+    if params.inputs.published:
+        lines, pub_code = published_report(params)
+        other = lines + other
+        other_code = max(other_code, pub_code)
     src = params.inputs.ssda903
     if src is None:
         print("No SSDA903 return is configured (inputs.ssda903 is empty), so there is no child-level data to "
-              "check. Published data is read as it is. Give --ssda903 DIR to check a return.")
+              "check: the measures that need it are not in a published-data pack (the build report names them). "
+              "Give --ssda903 DIR to check a return.")
         if other:
             print(plain("\n".join(other)), file=sys.stderr if other_code == EXIT_FATAL else sys.stdout)
         return other_code
