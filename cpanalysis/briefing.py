@@ -84,15 +84,9 @@ def when(ctx, ev: MeasureEvidence) -> str:
     return "; ".join(x for x in (base, f"published jointly with {joint}" if joint else "") if x)
 
 
-def trend_words(ev: MeasureEvidence) -> str:
-    """'improving', 'worsening' (a judged trend on a measure with a polarity), 'rising', 'falling' (a direction
-    only), 'no clear change' or 'not enough years'."""
-    t = ev.trend or {}
-    d = t.get("direction", "not enough years")
-    if d in ("up", "down"):
-        bw = findings.better_or_worse(d, ev.polarity) if t.get("judged") else ""
-        return {"better": "improving", "worse": "worsening"}.get(bw, "rising" if d == "up" else "falling")
-    return d if d in ("no clear change",) else "not enough years"
+#: 'improving', 'worsening', 'rising', 'falling', 'no clear change' or 'not enough years' (the judgement words
+#: live with the rule that makes them, in findings)
+trend_words = findings.trend_words
 
 
 def trend_symbol(ev: MeasureEvidence) -> str:
@@ -870,7 +864,7 @@ def missing_sources(ctx) -> dict:
     """For the data-quality annex: the measures of the questions built that have no figure because a source is
     missing, grouped by what would give them: each DfE table not found under the published folder (its name and
     its measures), the council's SSDA903 return, and local returns. {} when nothing is missing for those reasons."""
-    from cpanalysis import pack
+    from cpanalysis import build_report as pack
 
     rep = pack.build_report(ctx, list(ctx.params.topics))
     tables: dict[str, list[str]] = {}

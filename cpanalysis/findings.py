@@ -144,6 +144,17 @@ def better_or_worse(direction: str, polarity: str) -> str:
     return "better" if up == (polarity == "higher_is_better") else "worse"
 
 
+def trend_words(ev) -> str:
+    """'improving', 'worsening' (a judged trend on a measure with a polarity), 'rising', 'falling' (a direction
+    only), 'no clear change' or 'not enough years'."""
+    t = ev.trend or {}
+    d = t.get("direction", "not enough years")
+    if d in ("up", "down"):
+        bw = better_or_worse(d, ev.polarity) if t.get("judged") else ""
+        return {"better": "improving", "worse": "worsening"}.get(bw, "rising" if d == "up" else "falling")
+    return d if d in ("no clear change",) else "not enough years"
+
+
 def quarter_of(value, comp: dict | None) -> int | None:
     """The council's quarter among all councils' values (1 lowest to 4 highest, by value)."""
     if comp is None or _nan(value):

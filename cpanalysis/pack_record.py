@@ -93,7 +93,7 @@ def measure_record(ev) -> dict:
     """One measure as recorded: a suppressed or missing figure carries no value, interval or counts."""
     shown = ev.shown
     t = ev.trend or {}
-    from cpanalysis.briefing import trend_words
+    from cpanalysis.findings import trend_words
 
     rec: dict[str, Any] = {
         "title": ev.title, "question": ev.question, "unit": ev.unit, "polarity": ev.polarity, "year": ev.year,
