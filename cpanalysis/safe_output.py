@@ -115,25 +115,31 @@ _is_legacy_pack = is_old_pack  # the name earlier tests patch
 
 def check_replaceable(folder: Path) -> None:
     """Raise :class:`OutputFolderError` unless a build may replace ``folder`` (see the module docstring)."""
+    _check_folder(folder, "the pack", "outputs/mycouncil", "A build replaces its whole output folder",
+                  old_pack_ok=True)
+
+
+def _check_folder(folder: Path, what: str, example: str, why_not: str, old_pack_ok: bool) -> None:
+    """The one check of an output folder: not protected, not a link or a file, and new, empty or marked (or,
+    with ``old_pack_ok``, a pack written before the marker existed)."""
     folder = Path(folder)
     why = _protected(folder)
     if why:
-        raise OutputFolderError(f"{folder}: will not write the pack here because {why}. Give --out (or "
-                                "output_dir in the parameters file) a new folder, e.g. outputs/mycouncil.")
+        raise OutputFolderError(f"{folder}: will not write {what} here because {why}. Give --out"
+                                + (" (or output_dir in the parameters file)" if old_pack_ok else "")
+                                + f" a new folder, e.g. {example}.")
     if folder.is_symlink():
         raise OutputFolderError(f"{folder}: is a symbolic link; give --out a real folder (a new one is best).")
     if not folder.exists():
         return
     if not folder.is_dir():
-        raise OutputFolderError(f"{folder}: is a file, not a folder. Give --out a new folder, e.g. "
-                                "outputs/mycouncil.")
-    if is_marked(folder) or not any(folder.iterdir()) or _is_legacy_pack(folder):
+        raise OutputFolderError(f"{folder}: is a file, not a folder. Give --out a new folder, e.g. {example}.")
+    if is_marked(folder) or not any(folder.iterdir()) or (old_pack_ok and _is_legacy_pack(folder)):
         return
     shown = ", ".join(sorted(p.name for p in folder.iterdir())[:5])
     raise OutputFolderError(
-        f"{folder}: this folder already holds files that cpanalysis did not create ({shown}...). A build replaces "
-        "its whole output folder, so it will not use this one. Give --out a new or empty folder, e.g. "
-        "outputs/mycouncil.")
+        f"{folder}: this folder already holds files that cpanalysis did not create ({shown}...). {why_not}, so it "
+        f"will not use this one. Give --out a new or empty folder, e.g. {example}.")
 
 
 def is_marked(folder: Path) -> bool:
@@ -149,24 +155,8 @@ def check_batch_folder(folder: Path) -> None:
     """A batch writes its packs, ``index.html`` and ``councils.csv`` only into a folder that is new, empty or
     carries the marker (one it created or marked before): never beside the user's own files, so a user's
     ``index.html`` is never overwritten. Raises :class:`OutputFolderError` otherwise."""
-    folder = Path(folder)
-    why = _protected(folder)
-    if why:
-        raise OutputFolderError(f"{folder}: will not write the batch here because {why}. Give --out a new folder, "
-                                "e.g. outputs/batch.")
-    if folder.is_symlink():
-        raise OutputFolderError(f"{folder}: is a symbolic link; give --out a real folder (a new one is best).")
-    if not folder.exists():
-        return
-    if not folder.is_dir():
-        raise OutputFolderError(f"{folder}: is a file, not a folder. Give --out a new folder, e.g. outputs/batch.")
-    if is_marked(folder) or not any(folder.iterdir()):
-        return
-    shown = ", ".join(sorted(p.name for p in folder.iterdir())[:5])
-    raise OutputFolderError(
-        f"{folder}: this folder already holds files that cpanalysis did not create ({shown}...). A batch writes "
-        "its packs, index.html and councils.csv into its folder, so it will not use this one. Give --out a new or "
-        "empty folder, e.g. outputs/batch.")
+    _check_folder(folder, "the batch", "outputs/batch",
+                  "A batch writes its packs, index.html and councils.csv into its folder", old_pack_ok=False)
 
 
 # ------------------------------------------------------------------------------------------ lock

@@ -304,8 +304,10 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert "TYPE-DATE" in out and "episodes.csv, row 4, column DECOM" in out
     assert cli_validate(_params(tmp_path, build(tmp_path / "c", "wrong_columns"))) == 2
     assert "notes.csv" in capsys.readouterr().err
-    assert cli_validate(_params(tmp_path, None)) == 0
-    assert "No SSDA903 return" in capsys.readouterr().out
+    # a published-only council whose folder holds no DfE table at all: validate now checks the folder (issue 23)
+    assert cli_validate(_params(tmp_path, None)) == 2
+    captured = capsys.readouterr()
+    assert "No SSDA903 return" in captured.out and "no DfE published CSV files found" in captured.out
 
 
 def test_excel_one_file_per_table(tmp_path):
