@@ -307,7 +307,7 @@ def test_cli_exit_codes(tmp_path, capsys):
     # a published-only council whose folder holds no DfE table at all: validate now checks the folder (issue 23)
     assert cli_validate(_params(tmp_path, None)) == 2
     captured = capsys.readouterr()
-    assert "No SSDA903 return" in captured.out and "no DfE published CSV files found" in captured.out
+    assert "No SSDA903 return" in captured.out and "no DfE published CSV files found" in captured.out + captured.err
 
 
 def test_excel_one_file_per_table(tmp_path):
