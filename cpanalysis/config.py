@@ -316,8 +316,7 @@ class Params(_Strict):
     @field_validator("recommendations")
     @classmethod
     def _one_id_each(cls, v: list[Recommendation]) -> list[Recommendation]:
-        seen = [r.id for r in v]
-        dup = sorted({i for i in seen if seen.count(i) > 1})
+        dup = _repeated(r.id for r in v)
         if dup:
             raise ValueError(f"recommendation id {', '.join(dup)} is used more than once; give each its own id")
         return v
@@ -325,8 +324,7 @@ class Params(_Strict):
     @field_validator("targets")
     @classmethod
     def _one_target_each(cls, v: list[Target]) -> list[Target]:
-        seen = [t.indicator for t in v]
-        dup = sorted({i for i in seen if seen.count(i) > 1})
+        dup = _repeated(t.indicator for t in v)
         if dup:
             raise ValueError(f"more than one target for {', '.join(dup)}; give one target per indicator")
         return v
@@ -361,6 +359,13 @@ def _format_errors(err: ValidationError, source: str) -> str:
                 accepted = f" Accepted values: {e.get('ctx', {}).get('expected', '')}."
             lines.append(f"  - {key}: {msg} (given: {given!r}).{accepted}")
     return "\n".join(lines)
+
+
+def _repeated(keys) -> list[str]:
+    """The keys that occur more than once, sorted (duplicate targets or recommendation ids)."""
+    from collections import Counter
+
+    return sorted(k for k, n in Counter(keys).items() if n > 1)
 
 
 def year_label(year: int) -> str:
