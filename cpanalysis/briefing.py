@@ -307,12 +307,12 @@ def _charts_for(ctx, n: int, evs: list[MeasureEvidence]) -> list[dict]:
     for e in ranked:
         if len(out) == 1:
             break
-        fig = figures.trend_figure(ctx, e)
+        fig = figures.trend_figure(evidence.chart_data(ctx, e.id), e)
         if fig:
             out.append(fig)
     for e in ranked:
         if e.unit == "percent" and e.shown and not _nan(e.denominator):
-            fig = figures.funnel_figure(ctx, e)
+            fig = figures.funnel_figure(evidence.chart_data(ctx, e.id, funnel=True), e)
             if fig:
                 out.append(fig)
                 break

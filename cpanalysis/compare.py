@@ -122,6 +122,28 @@ def comparator_table(pub: PublishedData, params, indicator_ids=None, years=None)
     return pd.DataFrame(out, columns=COMPARATOR_COLUMNS)
 
 
+#: one measure's rows of a published figures table, grouped once per table: a pack asks for every measure's
+#: rows several times (funnel, spread, comparators), and each boolean selection of the whole table copied it
+_GROUPED: dict[int, tuple[pd.DataFrame, dict]] = {}
+_MEASURE_COLUMNS = ("measure_id", "year", "geographic_level", "old_la_code", "new_la_code", "la_name",
+                    "region_name", "value", "symbol", "numerator", "denominator", "source")
+
+
+def measure_rows(pub: PublishedData, measure_id: str) -> pd.DataFrame:
+    """Every row DfE published for one measure (all years and places)."""
+    f = pub.figures
+    hit = _GROUPED.get(id(f))
+    if hit is None or hit[0] is not f or len(hit[0]) != len(f):
+        if len(_GROUPED) >= 4:  # a batch moves from one folder's table to the next: keep only a few
+            _GROUPED.clear()
+        # Only the columns the funnel and the spread read: with pyarrow strings every selection costs a take
+        # per column, and the figures table is wide.
+        cols = [c for c in _MEASURE_COLUMNS if c in f.columns]
+        hit = (f, dict(tuple(f[cols].groupby("measure_id", sort=False))))
+        _GROUPED[id(f)] = hit
+    return hit[1].get(measure_id, f.iloc[0:0])
+
+
 def funnel_data(pub: PublishedData, indicator_id: str, year: int, council=None) -> pd.DataFrame:
     """Every council's numerator, denominator and percentage for one proportion, with control limits.
 
@@ -137,7 +159,8 @@ def funnel_data(pub: PublishedData, indicator_id: str, year: int, council=None) 
     if not m.funnel_ok:
         raise ValueError(f"{indicator_id}: a funnel plot needs a proportion of children with a published "
                          f"numerator and denominator; this measure is {m.unit}")
-    f = pub.figures[(pub.figures["measure_id"] == m.id) & (pub.figures["year"] == year)]
+    f = measure_rows(pub, m.id)
+    f = f[f["year"] == year]
     la = f[f["geographic_level"] == "Local authority"]
     ok = la["numerator"].notna() & la["denominator"].notna() & (la["denominator"] > 0)
     pts = la[ok].copy()
@@ -177,7 +200,7 @@ def spread_data(pub: PublishedData, indicator_id: str, year: int) -> dict | None
     mids = [m.id for m in catalogue().values() if (m.indicator_id == indicator_id or m.id == indicator_id)]
     if not mids:
         return None
-    f = pub.figures[pub.figures["measure_id"] == mids[0]]
+    f = measure_rows(pub, mids[0])
     if f.empty:
         return None
     la = f[(f["geographic_level"] == "Local authority") & (f["year"] == year)]

@@ -300,7 +300,7 @@ def _definition(indicator_id: str, ctx: PackContext | None = None):
     from cpanalysis.indicators import registry
 
     if ctx is not None and not ctx.results.empty and "source" in ctx.results.columns:
-        src = ctx.results.loc[ctx.results["indicator_id"] == indicator_id, "source"].astype(str)
+        src = _rows_of(ctx, "results", indicator_id)["source"].astype(str)
         if len(src) and src.str.startswith("DfE").all():
             from cpanalysis.sources.published import definition_for
 
@@ -361,8 +361,13 @@ def _comparators_for(ctx: PackContext, indicator_id: str) -> pd.DataFrame:
 
 
 def _total_rows(ctx: PackContext, indicator_id: str) -> pd.DataFrame:
+    """The council's total rows of one indicator in year order (worked out once per table)."""
     r = _rows_of(ctx, "results", indicator_id)
-    return r[r["breakdown"] == "Total"].sort_values("year")
+    cache = ctx.__dict__.setdefault("_totals", {})
+    key = (indicator_id, id(ctx.results), len(ctx.results))
+    if key not in cache:
+        cache[key] = r[r["breakdown"] == "Total"].sort_values("year")
+    return cache[key]
 
 
 
@@ -415,6 +420,25 @@ def funnel_points(ctx: PackContext, indicator_id: str) -> pd.DataFrame | None:
                 pts = None
         cache[indicator_id] = pts
     return cache[indicator_id]
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What a measure's charts draw, gathered by the assembly (:func:`chart_data`) and
+    handed down to :mod:`cpanalysis.figures` as plain data, so drawing never reaches back into the pack's context."""
+
+    definition: object  # the definition shown beside the figure
+    rows: pd.DataFrame  # the council's total rows over the years (year, value, ci_low, ci_high, symbol)
+    comparators: pd.DataFrame  # comparators' rows over the years (year, england, region, sn_median)
+    funnel: pd.DataFrame | None  # every council's proportion with limits, or None
+
+
+def chart_data(ctx: PackContext, indicator_id: str, funnel: bool = False):
+    """What a measure's charts draw, as plain data for :mod:`cpanalysis.figures` (drawing never reads the
+    pack's context itself)."""
+    return ChartData(definition=_definition(indicator_id, ctx), rows=_total_rows(ctx, indicator_id),
+                     comparators=_comparators_for(ctx, indicator_id),
+                     funnel=funnel_points(ctx, indicator_id) if funnel else None)
 
 
 def measure_evidence(ctx: PackContext, indicator_id: str) -> findings.MeasureEvidence:

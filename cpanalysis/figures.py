@@ -14,7 +14,7 @@ import io
 
 import pandas as pd
 
-from cpanalysis import charts, evidence, stats
+from cpanalysis import charts, stats
 from cpanalysis.findings import MeasureEvidence
 from cpanalysis.narrative import counted_noun, fmt, unit_label, year_label
 
@@ -36,16 +36,19 @@ def svg_uri(fig) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def trend_figure(ctx, ev: MeasureEvidence) -> dict | None:
-    """The measure's figure over the years with its 95% intervals, and comparators where fair."""
-    defn = evidence._definition(ev.id, ctx)
-    t = evidence._total_rows(ctx, ev.id)
+def trend_figure(data, ev: MeasureEvidence) -> dict | None:
+    """The measure's figure over the years with its 95% intervals, and comparators where fair.
+
+    ``data`` is the plain :class:`cpanalysis.evidence.ChartData` the assembly gathered (drawing does not
+    import the assembly: data flows down)."""
+    defn = data.definition
+    t = data.rows
     shown = t[t["value"].notna()]
     if len(shown) < 3:
         return None
     total = is_total(defn, ev.unit)
     comp_series = None
-    comp = evidence._comparators_for(ctx, ev.id)
+    comp = data.comparators
     if not total and not comp.empty:
         keep = [k for k in COMPARATOR_LABELS if k in comp.columns and comp[k].notna().any()]
         if keep:
@@ -86,11 +89,11 @@ def funnel_words(ev: MeasureEvidence, centre: float) -> str:
     return f"The difference from England is not judged: {ev.not_judged or 'no test applies'}."
 
 
-def funnel_figure(ctx, ev: MeasureEvidence) -> dict | None:
-    pts = evidence.funnel_points(ctx, ev.id)
+def funnel_figure(data, ev: MeasureEvidence) -> dict | None:
+    pts = data.funnel
     if pts is None:
         return None
-    defn = evidence._definition(ev.id, ctx)
+    defn = data.definition
     others = pts[~pts["is_council"].astype(bool)]
     centre = float(pts["centre"].iloc[0])
     tau2 = (ev.test or {}).get("tau2")

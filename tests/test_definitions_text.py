@@ -299,3 +299,22 @@ def test_layers_import_downwards_only():
             assert not {d for d in deps if d.startswith("cpanalysis.indicators")} | (deps & higher), (mod, deps)
         if mod.startswith("cpanalysis.indicators"):
             assert not deps & higher, (mod, deps)
+
+
+def test_presentation_is_not_imported_by_the_assembly_or_the_runner():
+    """Data flows down the floors: evidence (assembly) -> briefing (plain data) -> figures and templates.
+    The drawing does not reach back into the assembly, and the generic notebook runner knows nothing of
+    the presentation (issue 21)."""
+    graph = import_graph()
+    assert "cpanalysis.evidence" not in graph["cpanalysis.figures"]
+    assert "cpanalysis.present" not in graph["cpanalysis.runner"]
+    presentation = {"cpanalysis.present", "cpanalysis.figures", "cpanalysis.charts", "cpanalysis.briefing"}
+    assert not graph["cpanalysis.evidence"] & presentation, graph["cpanalysis.evidence"] & presentation
+
+
+def test_no_module_is_over_700_lines():
+    """A room a reader can hold in mind: a module past 700 lines is split by job (issue 21)."""
+    root = Path(__file__).resolve().parents[1] / "cpanalysis"
+    long = {str(p.relative_to(root)): n for p in root.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 700}
+    assert not long, long
