@@ -467,11 +467,11 @@ def review_participation(ctx: Context) -> pd.DataFrame:
     # a review dated outside the year is left out; one with no readable date is kept (it was returned this year)
     rv = rv[((rv["REVIEW"] >= start) & (rv["REVIEW"] <= end)).fillna(True).astype(bool)]
     code = rv["REVIEW_CODE"].astype("string").str.strip().str.upper()
-    rv = rv.assign(_code=code)[code.ne("PN0").fillna(True).to_numpy(dtype=bool)]
-    per = rv.groupby("CHILD", sort=False).agg(
-        n=("_code", "size"), ok=("_code", lambda c: bool(c.isin(list(VIEWS_CONVEYED)).all())),
-        codes=("_code", lambda c: ", ".join(REVIEW_LABELS.get(x, f"code {x}") if isinstance(x, str) else "code blank"
-                                            for x in c)))
+    label = code.map(REVIEW_LABELS).astype("string").fillna("code " + code).fillna("code blank")
+    rv = rv.assign(_ok=code.isin(list(VIEWS_CONVEYED)).fillna(False).astype(bool),
+                   _label=label)[code.ne("PN0").fillna(True).to_numpy(dtype=bool)]
+    g = rv.groupby("CHILD", sort=False)  # built-in aggregations: a Python function per child was slow
+    per = pd.DataFrame({"n": g.size(), "ok": g["_ok"].all(), "codes": g["_label"].agg(", ".join)})
     # nullable dtypes: a child with no review has no entry, and the lookup gives a missing value for it
     per = per.assign(ok=pd.array(per["ok"].astype(bool), dtype="boolean"), n=pd.array(per["n"], dtype="Int64"))
     n = E.lookup(kids["CHILD"], per["n"]).fillna(0).astype(int)
