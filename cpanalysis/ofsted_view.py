@@ -151,7 +151,7 @@ def scorecard_rows(ctx) -> list[dict]:
         if 1 not in topics:
             return []
         note = getattr(ctx, "ofsted_note", "") or "Ofsted's inspection outcomes were not in the published folder."
-        return [_row("Ofsted: overall effectiveness", 1, "q1-ofsted", "not available", label=note)]
+        return [_row("Ofsted: overall effectiveness", 1, "q1-ofsted", "not available", reading=note)]
     code = str(p.council.new_la_code or "").strip().upper()
     row = ofsted.council_row(data, code)
     as_at = f" as at {data.as_at}" if data.as_at else ""
@@ -161,7 +161,7 @@ def scorecard_rows(ctx) -> list[dict]:
         return [_row("Ofsted: overall effectiveness", 1, _href(topics, 1), "no judgement",
                      comparators=[{"name": f"England ({n_eng} councils)",
                                    "value": _counts_line(england["overall"], "overall")}],
-                     label=(f"Ofsted's inspection outcomes{as_at} give no ILACS judgement for {p.council.name}: the "
+                     reading=(f"Ofsted's inspection outcomes{as_at} give no ILACS judgement for {p.council.name}: the "
                             "council may be new, or not yet inspected. Ask officers when Ofsted last inspected or "
                             "visited its children's services."))]
     sn, label = neighbour_codes(ctx)
@@ -192,9 +192,9 @@ def scorecard_rows(ctx) -> list[dict]:
             notes.insert(0, "Ofsted's grades are words: counted, never averaged")
         out.append(_row(f"Ofsted: {SHORT[key]}", q, _href(topics, q),
                         grade or (NOT_YET_JUDGED if key == "care_leavers" else "no judgement"),
-                        when=when_, comparators=comps, reading=reading,
+                        when=when_, comparators=comps, reading=reading or "; ".join(notes),
                         trend=_change_words(key, grade, before, at, bool(earlier)),
-                        label="; ".join(notes)))
+                        label="; ".join(notes) if reading else ""))
     return out
 
 

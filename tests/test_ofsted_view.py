@@ -122,7 +122,7 @@ def test_kents_scorecard_rows_match_the_files_cells(folder):
     assert overall["trend"] == "No earlier ILACS inspection since 2018"
     assert "more than 3 years" not in overall["label"]  # 9 May 2022 is within three years of 31 March 2025
     assert cl["value"] == "not judged (inspected before 2023)"
-    assert cl["label"] == "judged with children in care (Outstanding)" and cl["reading"] == ""
+    assert cl["reading"] == "judged with children in care (Outstanding)" and cl["label"] == ""
 
 
 # ------------------------------------------------------------------------------------ plain words
@@ -132,8 +132,8 @@ def test_an_inspection_more_than_three_years_old_is_said_so():
     # Bath and North East Somerset: inspected 28 February 2022, more than three years before 31 March 2025
     old = ofsted_view.scorecard_rows(_ctx(data, "Bath and North East Somerset", "E06000022"))
     assert old[0]["when"] == "inspected 28 February 2022"
-    assert all("inspected more than 3 years before 31 March 2025" in r["label"] for r in old)
-    assert not any("more than 3 years" in r["label"]
+    assert all("inspected more than 3 years before 31 March 2025" in r["label"] + r["reading"] for r in old)
+    assert not any("more than 3 years" in r["label"] + r["reading"]
                    for r in ofsted_view.scorecard_rows(_ctx(data, "Bath and North East Somerset", "E06000022",
                                                             year=2024)))
 
@@ -143,7 +143,7 @@ def test_a_council_with_no_judgement_is_said_plainly_on_the_scorecard():
     data = ofsted.load(REAL)
     rows = ofsted_view.scorecard_rows(_ctx(data, "Newtown", "E06000999"))
     assert len(rows) == 1 and rows[0]["value"] == "no judgement"
-    assert "give no ILACS judgement for Newtown" in rows[0]["label"] and "not yet inspected" in rows[0]["label"]
+    assert "give no ILACS judgement for Newtown" in rows[0]["reading"] and "not yet inspected" in rows[0]["reading"]
     assert rows[0]["comparators"] == [{"name": "England (153 councils)",
                                        "value": f"36 Outstanding, 67 Good, 31 {RI}, 19 Inadequate"}]
 
@@ -153,7 +153,7 @@ def test_no_ofsted_file_is_said_and_a_pack_without_question_1_shows_nothing():
                            ofsted_note="No Ofsted inspection outcomes file was found under the folder.")
     rows = ofsted_view.scorecard_rows(none)
     assert len(rows) == 1 and rows[0]["value"] == "not available"
-    assert rows[0]["label"].startswith("No Ofsted inspection outcomes file was found")
+    assert rows[0]["reading"].startswith("No Ofsted inspection outcomes file was found")
     none.params.topics = [4]
     assert ofsted_view.scorecard_rows(none) == []
 
