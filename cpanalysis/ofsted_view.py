@@ -142,16 +142,13 @@ def _row(title: str, question: int, href: str, value: str, **extra) -> dict:
 
 
 def scorecard_rows(ctx) -> list[dict]:
-    """The scorecard's Ofsted rows (see the module's docstring); [] when the pack has no question 1, 8 or 9
-    and no Ofsted file."""
+    """The scorecard's Ofsted rows (see the module's docstring); [] when there is no Ofsted file (the demo, or a
+    published folder without it: question 1's Ofsted section says so)."""
     p = ctx.params
     topics = list(getattr(p, "topics", None) or [1])
     data = getattr(ctx, "ofsted", None)
-    if data is None:
-        if 1 not in topics:
-            return []
-        note = getattr(ctx, "ofsted_note", "") or "Ofsted's inspection outcomes were not in the published folder."
-        return [_row("Ofsted: overall effectiveness", 1, "q1-ofsted", "not available", reading=note)]
+    if data is None:  # no Ofsted file: question 1's Ofsted section says so and how to add it; no row here
+        return []
     code = str(p.council.new_la_code or "").strip().upper()
     row = ofsted.council_row(data, code)
     as_at = f" as at {data.as_at}" if data.as_at else ""

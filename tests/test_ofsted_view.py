@@ -148,14 +148,11 @@ def test_a_council_with_no_judgement_is_said_plainly_on_the_scorecard():
                                        "value": f"36 Outstanding, 67 Good, 31 {RI}, 19 Inadequate"}]
 
 
-def test_no_ofsted_file_is_said_and_a_pack_without_question_1_shows_nothing():
+def test_no_ofsted_file_gives_no_scorecard_row_and_question_1_says_so():
     none = SimpleNamespace(params=_ctx(None, "X", "").params, ofsted=None,
                            ofsted_note="No Ofsted inspection outcomes file was found under the folder.")
-    rows = ofsted_view.scorecard_rows(none)
-    assert len(rows) == 1 and rows[0]["value"] == "not available"
-    assert rows[0]["reading"].startswith("No Ofsted inspection outcomes file was found")
-    none.params.topics = [4]
     assert ofsted_view.scorecard_rows(none) == []
+    assert briefing.ofsted_brief(none, 1)["lede"].startswith("No Ofsted inspection outcomes file was found")
 
 
 def test_standing_compares_grades_in_order_and_never_averages():
