@@ -216,8 +216,9 @@ def homes_note(ctx, n: int) -> dict:
     return {"n": n, "heading": "Ofsted's ratings of the residential care used", "lede": lede,
             "notes": [], "rows": [], "source": "",
             "more": ("Officers can answer from the council's placement records (each home's Ofsted unique "
-                       "reference number and its latest grade), or fill in the children's homes local return "
-                       "(data/templates/), which gives the share of children in homes rated good or outstanding.")}
+                     "reference number and its latest grade), or fill in the local returns "
+                     "data/templates/children_homes.csv (children in homes rated good or outstanding) and "
+                     "placement_quality.csv (placements in every setting).")}
 
 
 __all__ = ["SCORECARD_JUDGEMENTS", "grade_counts", "homes_note", "neighbour_codes", "previous", "scorecard_rows",
