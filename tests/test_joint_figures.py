@@ -82,6 +82,10 @@ def test_a_joint_figures_neighbours_are_both_councils_neighbours(folder, council
     ev = evidence.measure_evidence(ctx, "workforce_agency_rate")
     assert ev.comparators.get("sn_median") == 11.9  # shown beside the joint figure ...
     assert ev.neighbour_place == "" and ev.verdicts.get("sn_median", "not judged") == "not judged"  # ... never judged
+    from cpanalysis import briefing
+
+    says = next(s["text"] for s in briefing.question_brief(ctx, 9)["says"] if s["id"] == "m-workforce_agency_rate")
+    assert "the median of both councils' statistical neighbours 12%" in says
 
 
 def test_kingston_and_richmonds_joint_figure_has_their_eleven_neighbours(folder):
