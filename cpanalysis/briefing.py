@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from cpanalysis import evidence, findings
+from cpanalysis import evidence, findings, ofsted_view
 from cpanalysis.findings import MeasureEvidence
 from cpanalysis.narrative import counted_noun, fmt, year_label
 
@@ -291,7 +291,7 @@ def front(ctx) -> dict:
     return {"year": year_label(p.year), "council": p.council.name,
             "concerns": [msg(e, False) for e in concerns], "strengths": [msg(e, True) for e in strengths],
             "more_concerns": max(0, n_concern - len(concerns)), "more_strengths": max(0, n_good - len(strengths)),
-            "n_measures": len(all_ev), "scorecard": rows, "enquiries": enquiries,
+            "n_measures": len(all_ev), "scorecard": ofsted_view.scorecard_rows(ctx) + rows, "enquiries": enquiries,
             "has_targets": bool(p.targets)}
 
 
@@ -450,7 +450,7 @@ def question_brief(ctx, n: int) -> dict:
             "notes": [{"n": i, "text": t} for t, i in notes.items()],
             "charts": _charts_for(ctx, n, evs), "enquiries": enquiries, "profile": profile_rows,
             "sub_questions": sub_question_rows(ctx, n), "anchors": [f"m-{e.id}" for e in evs],
-            "ofsted": ofsted_brief(ctx, n)}
+            "ofsted": ofsted_brief(ctx, n) or ofsted_view.homes_note(ctx, n)}
 
 
 # ------------------------------------------------------------------------------- technical annex
@@ -729,36 +729,9 @@ OFSTED_SHORT = {"overall": "Overall effectiveness", "leaders": "Impact of leader
                 "care_leavers": "Care leavers"}
 
 
-def _day(d) -> str:
-    """'29 April 2024'."""
-    d = pd.Timestamp(d)
-    return f"{d.day} {d:%B %Y}"
-
-
-def _grade_counts(counts: dict[str, int], key: str) -> list[str]:
-    """'Outstanding: 2', 'Good: 5', ... in Ofsted's order, then those with no judgement (never averaged)."""
-    from cpanalysis.sources.ofsted import GRADES
-
-    out = [f"{g}: {counts.get(g, 0)}" for g in GRADES]
-    if counts.get(""):
-        none = "not judged (inspected before 2023)" if key == "care_leavers" else "no judgement"
-        out.append(f"{none}: {counts['']}")
-    return out
-
-
-def _neighbour_codes(ctx) -> tuple[list[str], str]:
-    """ONS codes of the council's comparator group (DfE's statistical neighbours unless the parameters say
-    otherwise), and the group's name."""
-    from cpanalysis import councils
-
-    try:
-        old, label = councils.comparator_codes(ctx.params)
-        d = councils.directory(councils.default_folder(ctx.params))
-    except Exception:  # noqa: BLE001 - no neighbour model in the folder: no neighbours' column
-        return [], ""
-    new = dict(zip(d["old_la_code"].astype(str), d["new_la_code"].astype(str)))
-    return [new[c] for c in old if new.get(c)], ("statistical neighbours" if label.startswith("DfE") else
-                                                 "comparator councils")
+#: the date, grade-count and neighbour helpers are shared with the scorecard's Ofsted rows
+_day, _grade_counts = ofsted_view.day, ofsted_view.grade_counts
+_neighbour_codes = ofsted_view.neighbour_codes
 
 
 def ofsted_brief(ctx, n: int) -> dict:

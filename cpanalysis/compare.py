@@ -36,6 +36,37 @@ COMPARATOR_COLUMNS = ["indicator_id", "measure_id", "title", "unit", "polarity",
 
 
 # ------------------------------------------------------------------------------------ tables
+#: how DfE writes one row for two councils ("940 / 941")
+JOINT = " / "
+
+
+def joint_group(params, folder, joint_code: str, group: list[str], label: str) -> tuple[set, str]:
+    """The neighbours of a figure DfE publishes for two councils together ("940 / 941"): the councils in either
+    council's DfE statistical-neighbour group, leaving out the councils the figure covers (each is the other's
+    neighbour, and has no figure of its own). A council's own comparator list (``custom``) is its list without
+    the councils the figure covers: the other council's list is not known. Returns (old codes, label)."""
+    covered = [c.strip() for c in joint_code.split("/") if c.strip()]
+    if not group:
+        return set(), ""
+    if params.comparators.statistical_neighbours not in ("2025", "2021"):
+        return set(group) - set(covered), f"{label}, without the councils the joint figure covers"
+    from types import SimpleNamespace
+
+    union: set[str] = set()
+    for c in covered:
+        union |= set(councils.neighbours(SimpleNamespace(old_la_code=c, name=""),
+                                         params.comparators.statistical_neighbours, folder))
+    union -= set(covered)
+    try:
+        d = councils.directory(folder)
+        name = dict(zip(d["old_la_code"].astype(str), d["la_name"].astype(str)))
+    except Exception:  # noqa: BLE001 - no directory of councils: the codes stand for the names
+        name = {}
+    names = [name.get(c, c) for c in covered]
+    return union, (f"{label}: the {len(union)} councils in the neighbour groups of "
+                   f"{' and '.join(names)}, as the figure covers both")
+
+
 def _ids_to_measures(indicator_ids) -> list[str]:
     cat = catalogue()
     if indicator_ids is None:
@@ -70,6 +101,7 @@ def comparator_table(pub: PublishedData, params, indicator_ids=None, years=None)
     else:
         code = council.old_la_code
     group = [g for g in group if g != code]
+    joint_groups: dict[str, tuple[set, str]] = {}
     # One pass over plain records (row-by-row pandas selection inside the loop was the slow part).
     la_by: dict[tuple, list[dict]] = {}
     nat_by: dict[tuple, dict] = {}
@@ -89,7 +121,7 @@ def comparator_table(pub: PublishedData, params, indicator_ids=None, years=None)
         las = la_by.get((mid, year), [])
         me = [r for r in las if code and r["old_la_code"] == code]
         if not me and code:  # a figure DfE publishes for the council jointly with another ("940 / 941")
-            me = [r for r in las if " / " in str(r["old_la_code"])
+            me = [r for r in las if JOINT in str(r["old_la_code"])
                   and code in [c.strip() for c in str(r["old_la_code"]).split("/")]]
         n_row = nat_by.get((mid, year))
         if not me and not m.national_only:
@@ -98,7 +130,13 @@ def comparator_table(pub: PublishedData, params, indicator_ids=None, years=None)
         region_name = (row["region_name"] if row is not None and row["region_name"] else council.region) or ""
         r_row = reg_by.get((mid, year, region_name))
         all_vals = np.array([r["value"] for r in las], dtype=float)
-        sn = np.array([r["value"] for r in las if r["old_la_code"] in in_group], dtype=float)
+        sn_in, sn_label = in_group, label if group else ""
+        if row is not None and JOINT in str(row["old_la_code"]):  # one figure for two councils: their neighbours
+            jc = str(row["old_la_code"])
+            if jc not in joint_groups:
+                joint_groups[jc] = joint_group(params, pub.folder, jc, group, label)
+            sn_in, sn_label = joint_groups[jc]
+        sn = np.array([r["value"] for r in las if r["old_la_code"] in sn_in], dtype=float)
         sn = sn[~np.isnan(sn)]
         value = float(row["value"]) if row is not None and pd.notna(row["value"]) else math.nan
         band, q1, q2, q3 = quartile_band(value, all_vals)
@@ -114,7 +152,7 @@ def comparator_table(pub: PublishedData, params, indicator_ids=None, years=None)
             "region": r_row["value"] if r_row is not None else math.nan, "region_name": region_name,
             "sn_median": float(np.median(sn)) if len(sn) else math.nan,
             "sn_min": float(sn.min()) if len(sn) else math.nan, "sn_max": float(sn.max()) if len(sn) else math.nan,
-            "sn_n": int(len(sn)), "sn_group": label if group else "", "quartile": band, "rank": rank,
+            "sn_n": int(len(sn)), "sn_group": sn_label, "quartile": band, "rank": rank,
             "n_councils": int(len(vals)), "la_q1": q1, "la_median": q2, "la_q3": q3,
             "source": row["source"] if row is not None else "",
             "england_source": n_row["source"] if n_row is not None else "",

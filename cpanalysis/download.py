@@ -5,8 +5,11 @@ The files land in the same layout as ``../shared/data`` (``ees/``, ``ees_dashboa
 only once it is complete and looks like a published table, so a failed download never leaves a
 half-written file in place of a good one.
 
-**Real addresses: configuration, untested against the real internet.** The project's tests serve
-``../shared/data`` from a local HTTP server (``--base-url``). The default addresses below are our best
+**Real addresses: configuration, not fetched from the real internet by the tests.** The tests
+(``tests/test_download_addresses.py``) serve ``../shared/data`` from a local HTTP server twice over: at each
+default address's own path (only the scheme and host changed), and as a mirror for ``--base-url``; every file
+keeps the name DfE or Ofsted publishes it by, and the folder left behind is read by the loaders with no table
+missing. Whether each address answers on the internet today is not tested. The default addresses below are our best
 knowledge of where DfE keeps copies of these files: the ``data-raw/`` folder of DfE's public
 "Children's social care outcomes and enablers" dashboard repository on GitHub. EES itself serves data
 sets by catalogue id (``https://explore-education-statistics.service.gov.uk/data-catalogue/data-set/<id>/csv``)

@@ -349,6 +349,8 @@ def _comparator_label(key: str, comp: dict | None) -> str:
     group = (comp or {}).get("sn_group")
     if isinstance(group, str) and "own comparator group" in group:
         return "the council's own comparator group (median)"
+    if isinstance(group, str) and "in the neighbour groups of" in group:  # a joint figure (compare.joint_group)
+        return "the median of both councils' statistical neighbours"
     return "the statistical neighbours' median"
 
 
