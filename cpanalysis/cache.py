@@ -156,13 +156,14 @@ def enforce_cache_limit(d: Path, limit: int | None = None, keep: Path | None = N
 
 
 def clear_cache(d: Path | None = None) -> tuple[int, int]:
-    """Empty the cache: every entry cpanalysis wrote and its signing key (anything else in the folder is left
+    """Empty the cache: every entry cpanalysis wrote and its keys (anything else in the folder is left
     alone; the folder is removed when nothing else is in it). Returns (entries removed, bytes freed)."""
     d = cache_dir() if d is None else d
     entries = cache_entries(d)
     for p, _, _ in entries:
         remove_entry(p)
-    (d / "cache-key").unlink(missing_ok=True)
+    for name in KEY_FILES:
+        (d / name).unlink(missing_ok=True)
     try:
         d.rmdir()
     except OSError:
@@ -171,14 +172,27 @@ def clear_cache(d: Path | None = None) -> tuple[int, int]:
 
 
 def hmac_key(d: Path) -> bytes:
-    """A random per-user key (file mode 0600) that authenticates cache manifests.
+    """A random per-user key (file ``cache-key``, mode 0600) that authenticates cache manifests."""
+    return secret_key(d, "cache-key")
+
+
+#: the secret keys the cache folder holds (removed by :func:`clear_cache`): the manifests' signing key and the key
+#: of disclosure control's set fingerprints (:mod:`cpanalysis.linkage`)
+KEY_FILES = ("cache-key", "fingerprint-key")
+
+
+def secret_key(d: Path, name: str) -> bytes:
+    """The random 32-byte key in file ``name`` of the private cache folder ``d`` (mode 0600), made with
+    :func:`secrets.token_bytes` the first time it is asked for. Keys are never written anywhere else.
 
     Created atomically: the key is written in full to a private temporary file, which is then hard-linked to
-    ``cache-key``; a link fails if the name exists, so when several processes start at once exactly one key
+    ``name``; a link fails if the name exists, so when several processes start at once exactly one key
     wins and the others read it. A key of the wrong length (damaged) is replaced."""
     import secrets
 
-    key = d / "cache-key"
+    if name not in KEY_FILES:
+        raise ValueError(f"unknown cache key {name!r}")
+    key = d / name
     for _ in range(5):
         try:
             data = key.read_bytes()
@@ -190,7 +204,7 @@ def hmac_key(d: Path) -> bytes:
         except OSError:
             damaged = True
         new = secrets.token_bytes(32)
-        tmp = d / f"cache-key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        tmp = d / f"{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "wb") as fh:

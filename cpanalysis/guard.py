@@ -9,7 +9,10 @@ decoded and scanned too) for
   SSDA903 tables the build read;
 * every date of birth (``DOB``, ``MC_DOB``), as dd/mm/yyyy or as yyyy-mm-dd;
 * every home and placement postcode (``HOME_POST``, ``PL_POST``);
-* a cohort audit (``ctx.audit(...)``) printed as a table: its columns ``in_cohort`` and ``in_numerator``.
+* a cohort audit (``ctx.audit(...)``) printed as a table: its columns ``in_cohort`` and ``in_numerator``;
+* child-level output by its shape (:mod:`cpanalysis.guard_shapes`): a printed frame with a child-id or ``reason``
+  column, ``ctx.raw_results`` rows or any analyst's table with counts of 1 to 5, and dates of birth in any written
+  form ("3 March 2000", "03/03/2000", "2000-03-03") in a printed table or plain-text output.
 
 If any is found the build fails with :class:`IdentifyingOutputError`, naming what was found (the kind and how
 many, never the value itself) and where (file, and notebook cell). Identifiers shorter than
@@ -20,6 +23,7 @@ text (the audit-frame check still catches a printed audit).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -27,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cpanalysis import guard_shapes
 from cpanalysis.errors import PackBuildError
 
 MIN_ID_LENGTH = 5
@@ -48,6 +53,8 @@ class Terms:
     odd_ids: dict[str, set[str]] = field(default_factory=dict)  # kind -> identifiers with other characters
     dates: set[str] = field(default_factory=set)
     postcodes: set[str] = field(default_factory=set)
+    #: the dates of birth as days, found in any written form in printed tables (:mod:`cpanalysis.guard_shapes`)
+    dob_days: set[dt.date] = field(default_factory=set)
     _postcode_re: re.Pattern | None = None
 
     def postcode_re(self) -> re.Pattern | None:
@@ -86,6 +93,8 @@ def terms_from(data) -> Terms:
     for tb in data.tables:
         for c in ("DOB", "MC_DOB"):
             t.dates |= _values(data, tb, c)
+    t.dob_days = {dt.datetime.strptime(d, "%d/%m/%Y").date() for d in t.dates if "/" in d} \
+        | {dt.datetime.strptime(d, "%Y-%m-%d").date() for d in t.dates if "-" in d and d[:4].isdigit()}
     t.postcodes = {p for c in ("HOME_POST", "PL_POST") for p in _values(data, "episodes", c) if len(p) >= 3}
     return t
 
@@ -120,21 +129,41 @@ def scan_text(text: str, terms: Terms) -> list[str]:
             found.append(f"{len(pcs)} postcode{'s' if len(pcs) > 1 else ''}")
     if all(m in text for m in AUDIT_MARKERS):
         found.append("a cohort audit (a table with in_cohort and in_numerator columns)")
+    found += [f for f in guard_shapes.html_problems(text, terms.dob_days) if f not in found]
     return found
 
 
-def _notebook_outputs(path: Path) -> list[tuple[str, str]]:
-    """(place, text) for every output of an executed notebook (its inputs are code, not output)."""
+def scan_plain(text: str, terms: Terms) -> list[str]:
+    """What a plain-text output (a printed frame, a series, ``print(...)``) shows by its shape."""
+    days = {d for d in terms.dob_days if (d.month, d.day) not in _PROSE_DAYS}
+    return guard_shapes.plain_problems(text, days)
+
+
+#: days the package itself prints in its messages (the collection year runs 1 April to 31 March): a date of birth
+#: on one of them is not looked for in plain-text output, where it would match the package's own words
+_PROSE_DAYS = {(4, 1), (3, 31)}
+
+
+def _joined(v) -> str:
+    return "".join(v) if isinstance(v, list) else str(v)
+
+
+def _notebook_outputs(path: Path) -> list[tuple[str, str, str]]:
+    """(place, text, plain text) for every output of an executed notebook (its inputs are code, not output): the
+    text is every output as stored; the plain text is what prints as text (``text/plain``, streams, errors)."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     out = []
     for i, cell in enumerate(nb.get("cells", []), start=1):
-        parts = []
+        parts, plain = [], []
         for o in cell.get("outputs", []) or []:
-            parts.append(json.dumps(o.get("data", {})) if "data" in o else "")
-            parts.append("".join(o.get("text", [])) if isinstance(o.get("text"), list) else str(o.get("text", "")))
-            parts.append(str(o.get("evalue", "")))
-        if any(parts):
-            out.append((f"cell {i}", "\n".join(parts)))
+            data = o.get("data", {}) if isinstance(o.get("data"), dict) else {}
+            parts.append(json.dumps(data) if data else "")
+            parts += [_joined(v) for k, v in data.items() if k.startswith("text/") and k != "text/plain"]
+            plain.append(_joined(data.get("text/plain", "")))
+            plain.append(_joined(o.get("text", "")))
+            plain.append(str(o.get("evalue", "")))
+        if any(parts) or any(plain):
+            out.append((f"cell {i}", "\n".join(parts + plain), "\n".join(plain)))
     return out
 
 
@@ -146,8 +175,9 @@ def scan_files(root: Path, terms: Terms) -> list[str]:
             continue
         rel = path.relative_to(root)
         if path.suffix.lower() == ".ipynb":
-            for place, text in _notebook_outputs(path):
+            for place, text, plain in _notebook_outputs(path):
                 found = scan_text(text, terms)
+                found += [f for f in scan_plain(plain, terms) if f not in found]
                 if found:
                     problems.append(f"{rel} ({place}): {', '.join(found)}")
             continue
@@ -161,5 +191,6 @@ def check(problems: list[str], what: str) -> None:
     if problems:
         raise IdentifyingOutputError(
             f"{what} was not written: it would identify children. Found " + "; ".join(problems) + ". Remove the "
-            "cell or output that prints child-level data (for example a ctx.audit(...) cell left in a notebook); "
-            "cohort audits are for analysts and never enter the pack.")
+            "cell or output that prints child-level data (for example a ctx.audit(...) cell left in a notebook, or "
+            "ctx.raw_results, whose counts are not disclosure-controlled: show ctx.results instead); cohort audits "
+            "and child-level tables are for analysts and never enter the pack.")

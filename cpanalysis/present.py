@@ -93,10 +93,25 @@ def record(ctx: PackContext, n: int, out_dir: str | Path | None) -> None:
                         "unit", "symbol", "status") if c in r.columns]
     data = {"question": n, "council": ctx.params.council.name, "year": ctx.params.year,
             "demonstration": ctx.params.demonstration,
-            "figures": json.loads(r[cols].to_json(orient="records"))}
+            "figures": json.loads(sidecar_status(r[cols]).to_json(orient="records"))}
     path = Path(out_dir) / f"{n:02d}_{TOPICS[n]}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def sidecar_status(r: pd.DataFrame) -> pd.DataFrame:
+    """A sidecar's status says what its reader sees: "suppressed" for a figure disclosure control (or DfE) hid as
+    ``c``, "not available" for another symbol of DfE's, never "ok" beside a hidden figure."""
+    if "symbol" not in r.columns or "status" not in r.columns:
+        return r
+    sym = r["symbol"].fillna("").astype(str)
+    if not (sym != "").any():
+        return r
+    r = r.copy()
+    r["status"] = r["status"].astype(object)
+    r.loc[sym == "c", "status"] = "suppressed"
+    r.loc[(sym != "") & (sym != "c"), "status"] = "not available"
+    return r
 
 
 # ------------------------------------------------------------------------------- summary and annexes

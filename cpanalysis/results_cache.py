@@ -12,7 +12,11 @@ a folder only the user can write, nothing that runs code when read), keyed by a 
   fingerprints, the disclosure parameters, and the package's source.
 
 What is stored is figures (counts, rates and their intervals, before and after suppression) and 64-bit set
-fingerprints; never a child's record, identifier, date or postcode. Figures before suppression can include
+fingerprints; never a child's record, identifier, date or postcode. The fingerprints are keyed sums
+(:mod:`cpanalysis.linkage`): without the key, which stays in the private cache folder, they cannot be matched
+to guessed ids. Of suppression only *whether* a cell was suppressed is stored (its symbol and the one public
+reason), never why (primary or secondary: :data:`NEVER_STORED`); entries of an earlier format (unkeyed
+fingerprints, the rule column) are removed when a new entry is written. Figures before suppression can include
 counts of 1 to 5, so they stay in the private cache and never enter a pack. ``CPANALYSIS_CACHE_MAX_MB=0`` or
 ``cpanalysis pack --no-cache`` turns this off; ``cpanalysis cache clear`` empties it.
 """
@@ -29,8 +33,11 @@ import pandas as pd
 
 from cpanalysis import cache, paths
 
-#: bump when what is stored changes
-FORMAT = 1
+#: bump when what is stored changes (2: keyed fingerprints, no suppression rule)
+FORMAT = 2
+#: columns never stored, nor returned by :func:`cached`, so a figure read from the cache equals one computed: why a
+#: cell was suppressed (disclosure's internal ``suppression_rule``, primary or secondary)
+NEVER_STORED = ("suppression_rule",)
 
 
 @functools.cache
@@ -100,10 +107,33 @@ def cached(key: str, names: tuple[str, ...], compute: Callable[[], tuple[pd.Data
         got = cache.read_entry(d, "results", key, FORMAT, what)
         if got is not None and set(got[0]) == set(names):
             return tuple(got[0][n] for n in names), True
-    frames = compute()
+    frames = tuple(_storable(f) for f in compute())
     if d is not None:
         try:
             cache.write_entry(d, "results", key, dict(zip(names, frames, strict=True)), {"what": what}, FORMAT)
+            remove_old_formats(d)
         except Exception as err:  # noqa: BLE001 - a cache that cannot be written is not needed
             cache.warn(f"the {what} could not be cached in {d} ({type(err).__name__}: {err}).")
     return frames, False
+
+
+def _storable(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    if df is None or not any(c in df.columns for c in NEVER_STORED):
+        return df
+    return df.drop(columns=[c for c in NEVER_STORED if c in df.columns])
+
+
+def remove_old_formats(d: Path) -> list[Path]:
+    """Remove the results entries of an earlier :data:`FORMAT` (they may hold unkeyed fingerprints)."""
+    removed = []
+    for p, _, _ in cache.cache_entries(d):
+        if not p.name.startswith("results-") or p.name.endswith(".pkl"):
+            continue
+        try:
+            fmt = json.loads((p / "manifest.json").read_text(encoding="utf-8")).get("format")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if fmt != FORMAT:
+            cache.remove_entry(p)
+            removed.append(p)
+    return removed

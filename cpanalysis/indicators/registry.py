@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -292,35 +293,107 @@ def audit(data: CLAData, indicator_id: str, year: int, **ctx_kwargs) -> pd.DataF
 
 def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] | None = None,
             question: int | None = None, population: dict[int, float] | None = None,
-            la_code: str | None = None, postcodes: pd.DataFrame | None = None, workers: int = 1) -> pd.DataFrame:
-    """Every (selected) indicator for every requested year, as rows with :data:`RESULT_COLUMNS`.
+            la_code: str | None = None, postcodes: pd.DataFrame | None = None, workers: int = 1, pool=None,
+            fingerprint: Fingerprint | None = None):
+    """Every (selected) indicator for every requested year, as rows with :data:`RESULT_COLUMNS`: the one loop that
+    computes indicators, used by the CLI, the pack, the batch and the tests.
 
     A year for which an indicator lacks the history it needs gets a row with status
     "insufficient history" rather than a wrong number; an indicator registered with ``per_child_history``
     instead works out child by child what the returns supplied show, leaves out (and counts) the children
-    whose history they cannot establish, and is withheld only when those children could change it materially. ``workers`` > 1 computes the years in that many
-    processes (worth it for large returns; the result is identical, see tests/test_registry.py).
+    whose history they cannot establish, and is withheld only when those children could change it materially.
+
+    ``fingerprint`` (disclosure control's set fingerprints, :class:`cpanalysis.linkage.Fingerprinter`): also
+    fingerprint each audit, and return ``(rows, fingerprints)``; the rows are the same either way.
+    ``workers`` > 1 computes the years in that many new processes (a large return); ``pool`` (an executor with a
+    process already started, e.g. the pack builder's helper) computes every other year, from the second, while
+    this process computes the rest. Either way the result is that of a serial run (tests/test_registry.py).
     """
     if years is None:
-        years = data.years
+        years = list(data.years)
     elif isinstance(years, int):
         years = [years]
-    if workers > 1 and len(years) > 1:
-        return _compute_parallel(data, list(years), ids, question, population, la_code, postcodes, workers)
+    years = list(years)
+    state = {"data": data, "ids": ids, "question": question, "population": population, "la_code": la_code,
+             "postcodes": postcodes, "fingerprint": fingerprint}
+    if pool is not None and len(years) > 1:
+        import pickle
+
+        theirs = sorted(years)[1::2]
+        # Pickled now, not by the executor's feeder thread while this process computes its own years (which fills
+        # the data's memo caches as it goes).
+        future = pool.submit(_years_from_pickle, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), theirs)
+        parts = [_years(state, [y for y in years if y not in theirs]), future.result()]
+    elif workers > 1 and len(years) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawned: forking a threaded parent can deadlock; the data is sent once per process
+        with ProcessPoolExecutor(max_workers=min(workers, len(years)), mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_init_worker, initargs=(state,)) as executor:
+            parts = list(executor.map(_worker_year, [[y] for y in years]))
+    else:
+        parts = [_years(state, years)]
+    if len(parts) > 1:
+        parts = _in_serial_order(parts, years, question)
+    else:
+        parts = parts[0]
+    return parts if fingerprint is not None else parts[0]
+
+
+class Fingerprint(Protocol):
+    """What :func:`compute` asks of a fingerprinter: rows for one audit, and the frame of all of them."""
+
+    def __call__(self, audit: pd.DataFrame, definition: Definition, year: int) -> list[dict]: ...
+
+    def frame(self, rows: list[dict]) -> pd.DataFrame: ...
+
+
+def _years(state: dict, years: list[int]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The loop: every selected indicator (registry order), then every year (in the order given)."""
+    data, fingerprint = state["data"], state["fingerprint"]
     rows: list[dict] = []
-    for ind in all_indicators(question):
-        if ids is not None and ind.id not in ids:
+    fps: list[dict] = []
+    for ind in all_indicators(state["question"]):
+        if state["ids"] is not None and ind.id not in state["ids"]:
             continue
         for year in years:
             if year - ind.definition.history_years < min(data.years) and not ind.per_child_history:
                 rows.append({**summarise(pd.DataFrame(columns=AUDIT_COLUMNS + ["value"]), ind.definition, year),
                              "status": "insufficient history"})
                 continue
-            ctx = Context(data=data, year=year, population=population or {}, la_code=la_code,
-                          postcodes=postcodes)
-            _, r = run(ind, ctx)
+            ctx = Context(data=data, year=year, population=state["population"] or {}, la_code=state["la_code"],
+                          postcodes=state["postcodes"])
+            audit_frame, r = run(ind, ctx)
             rows.extend(r)
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+            if fingerprint is not None:
+                fps.extend(fingerprint(audit_frame, ind.definition, year))
+    return (pd.DataFrame(rows, columns=RESULT_COLUMNS),
+            fingerprint.frame(fps) if fingerprint is not None else None)
+
+
+def _in_serial_order(parts: list[tuple], years: list[int], question: int | None) -> tuple:
+    """Rows (and fingerprints) computed for different years, put in the order a serial run gives: by indicator
+    (registry order), then year (as given), then the order each indicator returned them."""
+    order = {ind.id: i for i, ind in enumerate(all_indicators(question))}
+    position = {y: i for i, y in enumerate(years)}
+
+    def sort(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        df = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+        key = pd.DataFrame({"i": df["indicator_id"].map(order), "y": df["year"].map(position), "r": range(len(df))})
+        return df.iloc[key.sort_values(["i", "y", "r"], kind="stable").index].reset_index(drop=True)
+
+    rows = sort([p[0] for p in parts])
+    fps = sort([p[1] for p in parts]) if parts[0][1] is not None else None
+    if fps is not None:
+        fps = fps.astype({c: object for c in fps.columns if parts[0][1][c].dtype == object})
+    return rows, fps
+
+
+def _years_from_pickle(state: bytes, years: list[int]):
+    import pickle
+
+    return _years(pickle.loads(state), years)  # noqa: S301 - bytes the builder's own process made, through a pipe
 
 
 _WORKER_STATE: dict = {}
@@ -330,25 +403,5 @@ def _init_worker(state: dict) -> None:
     _WORKER_STATE.update(state)
 
 
-def _compute_year(year: int) -> pd.DataFrame:
-    st = _WORKER_STATE
-    return compute(st["data"], [year], st["ids"], st["question"], st["population"], st["la_code"], st["postcodes"])
-
-
-def _compute_parallel(data, years, ids, question, population, la_code, postcodes, workers) -> pd.DataFrame:
-    """Years in parallel processes (spawned: forking a threaded parent can deadlock). The data is sent
-    once per process; rows come back in the serial order (indicator, then year)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    state = {"data": data, "ids": ids, "question": question, "population": population, "la_code": la_code,
-             "postcodes": postcodes}
-    with ProcessPoolExecutor(max_workers=min(workers, len(years)), mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(state,)) as pool:
-        parts = list(pool.map(_compute_year, years))
-    order = {ind.id: i for i, ind in enumerate(all_indicators(question))}
-    out = pd.concat([p.assign(_y=i) for i, p in enumerate(parts)], ignore_index=True)
-    out["_i"] = out["indicator_id"].map(order)
-    out["_r"] = range(len(out))
-    return (out.sort_values(["_i", "_y", "_r"], kind="stable").drop(columns=["_i", "_y", "_r"])
-            .reset_index(drop=True))
+def _worker_year(years: list[int]):
+    return _years(_WORKER_STATE, years)
