@@ -43,14 +43,13 @@ they are listed in :data:`NOT_ABOUT_CHILDREN_SOURCES` and :data:`NOT_ABOUT_CHILD
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections import defaultdict
-from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+
+from cpanalysis.identities import AVERAGE_DECIMALS, SIGNED, add_declared
 
 SUPPRESSED = "c"
 NOT_ABOUT_CHILDREN_UNITS = frozenset({"fte", "gbp", "gbp_thousands"})
@@ -98,6 +97,8 @@ def primary_reason(row, k: int, min_den: int) -> str:
     if not about_children(row):
         return ""
     unit, num, den, val = row.get("unit"), row.get("numerator"), row.get("denominator"), row.get("value")
+    if unit == "count" and row.get("indicator_id") in SIGNED:  # a net change: -k to -1 is as small as 1 to k
+        val, num = (abs(x) if _num(x) is not None else x for x in (val, num))
     if unit == "count":
         if _small(val, k) or _small(num, k):
             return f"fewer than {k + 1} children"
@@ -128,7 +129,14 @@ class CellModel:
         self.fp: list[tuple[int, int] | None] = []  # (fingerprint, count) of fingerprinted cells
         self.relations: list[dict[int, int]] = []
         self._seen_rel: set = set()
-        self.row_cells: list[dict[str, int]] = []  # per result row: role ("num", "den", "comp") -> cell
+        self.row_cells: list[dict[str, int]] = []  # per result row: role ("num", "den", "comp", "sum") -> cell
+        #: cells the intruder knows only to an interval when they are published: the total behind an average
+        #: printed at one decimal place, an annex row count printed as "about 20"
+        self.interval: dict[int, tuple[float, float]] = {}
+        self.signed: set[int] = set()  # cells that may be negative (a net change)
+        self.sums: set[int] = set()  # totals behind averages (days): not counts of children
+        self.fixed: set[int] = set()  # published whatever we do (by DfE, or in annex A): never chosen to hide
+        self.weight: dict[int, float] = {}  # what hiding the cell costs (default: its value)
 
     def cell(self, key, value: float, fp: tuple[int, int] | None = None) -> int:
         if key not in self.key_id:
@@ -161,9 +169,10 @@ def _fp_cell(model: CellModel, fp: int, n: int) -> int:
     return model.cell(("fp", int(fp) & _M64, int(n)), n, (int(fp) & _M64, int(n)))
 
 
-def build_model(recs: list[dict], fps: dict | None) -> CellModel:
+def build_model(recs: list[dict], fps: dict | None, known: set | None = None, k: int = 5) -> CellModel:
     """Cells and identities for the result records ``recs`` (``fps``: (indicator, year, breakdown) ->
-    fingerprint row, from :func:`cpanalysis.linkage.compute`)."""
+    fingerprint row, from :func:`cpanalysis.linkage.compute`; ``known``: (indicator, year, breakdown) of
+    counts DfE publishes, which the intruder knows and which are never hidden)."""
     m = CellModel()
     fps = fps or {}
     for i, r in enumerate(recs):
@@ -171,30 +180,63 @@ def build_model(recs: list[dict], fps: dict | None) -> CellModel:
         m.row_cells.append(cells)
         if not about_children(r) or r.get("_symbol_in"):
             continue
-        unit = r.get("unit")
-        num, den, val = _num(r.get("numerator")), _num(r.get("denominator")), _num(r.get("value"))
-        f = fps.get((r.get("indicator_id"), int(r.get("year")), r.get("breakdown") or "Total"))
-        if f is not None:
-            if unit in ("count", "percent", "rate_per_10k"):
-                cells["num"] = _fp_cell(m, f["num_fp"], f["num_n"])
-            if unit in ("percent", "mean", "days"):
-                cells["den"] = _fp_cell(m, f["den_fp"], f["den_n"])
-            if unit == "percent":
-                cells["comp"] = _fp_cell(m, int(f["den_fp"]) - int(f["num_fp"]), f["den_n"] - f["num_n"])
-                m.relate({cells["den"]: 1, cells["num"]: -1, cells["comp"]: -1})
-            continue
-        count = val if unit == "count" else num
-        if unit in ("count", "percent", "rate_per_10k") and count is not None:
-            cells["num"] = m.cell(("row", i, "num"), count)
-        if unit in ("percent", "mean", "days") and den is not None:
-            cells["den"] = m.cell(("row", i, "den"), den)
-        if unit == "percent" and "num" in cells and "den" in cells:
-            cells["comp"] = m.cell(("row", i, "comp"), den - num)
-            m.relate({cells["den"]: 1, cells["num"]: -1, cells["comp"]: -1})
+        _cells_of_row(m, i, r, cells, fps)
+        if "sum" in cells:
+            m.sums.add(cells["sum"])
+            m.weight[cells["sum"]] = m.value[cells["den"]] if "den" in cells else m.value[cells["sum"]]
+            rv, n = _num(r.get("value")), m.value[cells["den"]] if "den" in cells else None
+            if rv is not None and n:
+                rv = round(rv, AVERAGE_DECIMALS)
+                half = 0.5 * 10 ** -AVERAGE_DECIMALS
+                m.interval[cells["sum"]] = (n * (rv - half), n * (rv + half))
+        if r.get("indicator_id") in SIGNED and "num" in cells:
+            m.signed.add(cells["num"])
+        if r.get("_annex") and "num" in cells:
+            m.fixed.add(cells["num"])
+            m.interval[cells["num"]] = annex_interval(m.value[cells["num"]])
+        key = (r.get("indicator_id"), int(r.get("year")), r.get("breakdown") or "Total")
+        if known and key in known and r.get("unit") == "count" and "num" in cells and m.value[cells["num"]] > k:
+            m.fixed.add(cells["num"])
     _breakdown_identities(m, recs)
     _family_identities(m, recs)
     _pair_identities(m)
+    add_declared(m, recs)
     return m
+
+
+def annex_interval(v: float, k: int = 5) -> tuple[float, float]:
+    """What annex A's printed row count tells: 0 exactly, 'fewer than 6' or 'about N' (nearest 10)."""
+    if v == 0:
+        return 0.0, 0.0
+    if v <= k:
+        return 1.0, float(k)
+    r = round(v, -1)
+    return r - 5.0, r + 5.0
+
+
+def _cells_of_row(m: CellModel, i: int, r: dict, cells: dict, fps: dict) -> None:
+    unit = r.get("unit")
+    num, den, val = _num(r.get("numerator")), _num(r.get("denominator")), _num(r.get("value"))
+    if unit in ("mean", "days") and val is not None and den:
+        cells["sum"] = m.cell(("row", i, "sum"), num if num is not None else val * den)
+    f = fps.get((r.get("indicator_id"), int(r.get("year")), r.get("breakdown") or "Total"))
+    if f is not None:
+        if unit in ("count", "percent", "rate_per_10k"):
+            cells["num"] = _fp_cell(m, f["num_fp"], f["num_n"])
+        if unit in ("percent", "mean", "days"):
+            cells["den"] = _fp_cell(m, f["den_fp"], f["den_n"])
+        if unit == "percent":
+            cells["comp"] = _fp_cell(m, int(f["den_fp"]) - int(f["num_fp"]), f["den_n"] - f["num_n"])
+            m.relate({cells["den"]: 1, cells["num"]: -1, cells["comp"]: -1})
+        return
+    count = val if unit == "count" else num
+    if unit in ("count", "percent", "rate_per_10k") and count is not None:
+        cells["num"] = m.cell(("row", i, "num"), count)
+    if unit in ("percent", "mean", "days") and den is not None:
+        cells["den"] = m.cell(("row", i, "den"), den)
+    if unit == "percent" and "num" in cells and "den" in cells:
+        cells["comp"] = m.cell(("row", i, "comp"), den - num)
+        m.relate({cells["den"]: 1, cells["num"]: -1, cells["comp"]: -1})
 
 
 def _breakdown_identities(m: CellModel, recs: list[dict]) -> None:
@@ -304,20 +346,34 @@ class Intruder:
     """What can be worked out about hidden cells from the shown ones and the identities (LP ranges)."""
 
     def __init__(self, model: CellModel, shown: set[int], sensitive: set[int], k: int) -> None:
-        self.m, self.shown, self.sensitive, self.k = model, shown, sensitive, k
+        self.m, self.shown, self.sensitive, self.k = model, shown | model.fixed, sensitive, k
+        #: published cells known exactly (the others of ``shown`` are known to an interval)
+        self.exact = {c for c in self.shown if c not in model.interval}
+        self._components: dict[int, tuple[list[int], list[int]]] = {}
         self.by_cell: dict[int, list[int]] = defaultdict(list)
         for r, rel in enumerate(model.relations):
             for c in rel:
                 self.by_cell[c].append(r)
 
-    def bounds(self, c: int) -> tuple[float, float | None]:
+    def bounds(self, c: int) -> tuple[float | None, float | None]:
         v = self.m.value[c]
-        lo = 1.0 if v >= 1 else 0.0
-        hi = float(self.k) if c in self.sensitive else None
+        if c in self.m.signed:
+            lo, hi = (-float(self.k), float(self.k)) if c in self.sensitive else (None, None)
+        elif c in self.m.sums:
+            lo, hi = 0.0, None
+        else:
+            lo = 1.0 if v >= 1 else 0.0
+            hi = float(self.k) if c in self.sensitive else None
+        if c in self.shown and c in self.m.interval:
+            a, b = self.m.interval[c]
+            lo = a if lo is None else max(lo, a)
+            hi = b if hi is None else min(hi, b)
         return lo, hi
 
     def component(self, c: int) -> tuple[list[int], list[int]]:
         """Hidden cells linked to ``c`` through identities with a hidden cell, and those identities."""
+        if c in self._components:
+            return self._components[c]
         cells, rels, todo = {c}, set(), [c]
         while todo:
             x = todo.pop()
@@ -326,10 +382,13 @@ class Intruder:
                     continue
                 rels.add(r)
                 for y in self.m.relations[r]:
-                    if y not in self.shown and y not in cells:
+                    if y not in self.exact and y not in cells:
                         cells.add(y)
                         todo.append(y)
-        return sorted(cells), sorted(rels)
+        out = (sorted(cells), sorted(rels))
+        for x in cells:
+            self._components[x] = out
+        return out
 
     def range(self, c: int) -> tuple[float, float]:
         from scipy.optimize import linprog
@@ -337,7 +396,7 @@ class Intruder:
         cells, rels = self.component(c)
         lo0, hi0 = self.bounds(c)
         if not rels:
-            return lo0, (math.inf if hi0 is None else hi0)
+            return (-math.inf if lo0 is None else lo0), (math.inf if hi0 is None else hi0)
         col = {x: j for j, x in enumerate(cells)}
         a = np.zeros((len(rels), len(cells)))
         b = np.zeros(len(rels))
@@ -347,6 +406,7 @@ class Intruder:
                     a[i, col[x]] = coef
                 else:
                     b[i] -= coef * self.m.value[x]
+        # bounds None stay None (linprog: unbounded on that side)
         bounds = [self.bounds(x) for x in cells]
         obj = np.zeros(len(cells))
         obj[col[c]] = 1.0
@@ -363,22 +423,36 @@ class Intruder:
 
     def protected(self, c: int) -> bool:
         lo, hi = self.range(c)
-        if math.isinf(hi):
-            return True
-        return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= 1
+        return is_protected(self.m, c, lo, hi)
 
     def candidates(self, c: int) -> list[int]:
-        """Shown cells in the identities that pin ``c``: hiding one of them may free it."""
+        """Shown cells in the identities that pin ``c``: hiding one of them may free it (never one DfE or the
+        annex publishes anyway)."""
         _, rels = self.component(c)
-        out = {x for r in rels for x in self.m.relations[r] if x in self.shown}
-        return sorted(out, key=lambda x: (self.m.value[x] < 1, self.m.value[x], x))
+        out = {x for r in rels for x in self.m.relations[r] if x in self.shown and x not in self.m.fixed}
+        w = self.m.weight
+        return sorted(out, key=lambda x: (self.m.value[x] == 0, w.get(x, abs(self.m.value[x])), x))
+
+
+#: a hidden average (its total) must not be pinned more closely than this share of its value
+AVERAGE_PROTECTION = 0.2
+
+
+def is_protected(m: CellModel, c: int, lo: float, hi: float) -> bool:
+    """Whether an intruder's range [lo, hi] for cell ``c`` protects it: two whole numbers or more for a count,
+    a width of at least :data:`AVERAGE_PROTECTION` of its value for a total behind an average."""
+    if math.isinf(hi) or math.isinf(lo):
+        return True
+    if c in m.sums:
+        return hi - lo >= AVERAGE_PROTECTION * abs(m.value[c]) - 1e-9
+    return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= 1
 
 
 # ------------------------------------------------------------------------------------------ apply
 def _row_primary(r: dict, cells: dict[str, int], m: CellModel, k: int, min_den: int) -> tuple[str, set[int]]:
     """The primary rule that hides a row ('' if none) and the cells it makes sensitive."""
     reason = primary_reason(r, k, min_den)
-    sens = {c for role, c in cells.items() if 1 <= m.value[c] <= k}
+    sens = {c for role, c in cells.items() if role != "sum" and 1 <= abs(m.value[c]) <= k}
     if sens and not reason:
         reason = f"would reveal a group of fewer than {k + 1} children"
     if not reason:
@@ -390,9 +464,10 @@ def _row_primary(r: dict, cells: dict[str, int], m: CellModel, k: int, min_den: 
 TRIALS = 2
 
 
-def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_rounds: int = 400):
+def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_rounds: int = 400,
+             known: set | None = None):
     """Rows to hide, with their internal rule, and the model and intruder that justify it."""
-    m = build_model(recs, fps)
+    m = build_model(recs, fps, known, k)
     reasons = [""] * len(recs)
     sensitive: set[int] = set()
     for i, r in enumerate(recs):
@@ -418,6 +493,7 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
                 for role, c in cells.items() if role != "comp"}
 
     shown = shown_cells()
+    secondary: list[int] = []
     safe: set[int] = set()  # hiding more only widens ranges: a protected cell stays protected
     for _ in range(max_rounds):
         intr = Intruder(m, shown, sensitive, k)
@@ -444,14 +520,48 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
                 pick = cand
                 break
         forced.add(pick)
+        secondary.append(pick)
         shown = shown_cells()
+    reasons = _give_back(m, reasons, forced, secondary, sensitive, k, rows_of)
+    shown = {c for i, cells in enumerate(m.row_cells) if not reasons[i] for role, c in cells.items() if role != "comp"}
     return reasons, m, Intruder(m, shown, sensitive, k)
+
+
+#: how many cells hidden by secondary suppression (the largest first) are tried for showing again
+GIVE_BACK_TRIALS = 40
+
+
+def _give_back(m: CellModel, reasons: list[str], forced: set[int], secondary: list[int], sensitive: set[int],
+               k: int, rows_of) -> list[str]:
+    """Less information lost: each cell hidden by secondary suppression (the largest first) is shown again when
+    every hidden cell stays protected without it (the greedy choice can over-hide)."""
+    reasons, forced = list(reasons), set(forced)
+    order = sorted(set(secondary), key=lambda c: (m.weight.get(c, abs(m.value[c])), c))
+    for cand in order[:GIVE_BACK_TRIALS]:
+        rest = forced - {cand}
+        rows = [i for i in rows_of.get(cand, ()) if reasons[i].startswith("secondary")
+                and not any(c in rest for role, c in m.row_cells[i].items() if role != "comp")]
+        if not rows:
+            continue
+        trial = list(reasons)
+        for i in rows:
+            trial[i] = ""
+        shown = {c for i, cells in enumerate(m.row_cells) if not trial[i] for role, c in cells.items() if role != "comp"}
+        intr = Intruder(m, shown, sensitive, k)
+        back = {c for i in rows for role, c in m.row_cells[i].items() if role != "comp"}
+        back_rels = {r for c in back for r in intr.by_cell.get(c, ())}
+        targets = {c for i, cells in enumerate(m.row_cells) if trial[i] for role, c in cells.items()
+                   if _is_target(m, role, c, k) and c not in intr.shown}
+        if all(intr.protected(t) for t in targets if set(intr.component(t)[1]) & back_rels):
+            reasons, forced = trial, rest
+    return reasons
 
 
 def _is_target(m: CellModel, role: str, c: int, k: int) -> bool:
     """A hidden count that must not be recoverable: a suppressed row's value, numerator or denominator (not
-    zero), or a complement when it is 1 to ``k`` (a complement is not printed: it only matters when small)."""
-    return m.value[c] >= 1 and (role != "comp" or m.value[c] <= k)
+    zero), a complement when it is 1 to ``k`` (a complement is not printed: it only matters when small), or
+    the total behind a hidden average."""
+    return abs(m.value[c]) >= 1 and (role != "comp" or abs(m.value[c]) <= k)
 
 
 def _row_mates(m: CellModel, rows_of, reasons, cand: int, shown: set[int]) -> set[int]:
@@ -462,10 +572,16 @@ def _row_mates(m: CellModel, rows_of, reasons, cand: int, shown: set[int]) -> se
     return shown - still
 
 
-def apply(results: pd.DataFrame, settings=None, fingerprints: pd.DataFrame | None = None) -> pd.DataFrame:
+def apply(results: pd.DataFrame, settings=None, fingerprints: pd.DataFrame | None = None,
+          known: set | None = None, annex: list[dict] | None = None) -> pd.DataFrame:
     """Disclosure-controlled copy of ``results`` with ``symbol``, ``suppression`` (the one public reason) and
     ``suppression_rule`` (internal: primary or secondary) columns. ``fingerprints`` (from
-    :func:`cpanalysis.linkage.compute`) link child-level figures that count the same children."""
+    :func:`cpanalysis.linkage.compute`) link child-level figures that count the same children. ``known``:
+    (indicator, year, breakdown) of the counts DfE publishes for the council (known to the intruder, never
+    hidden; default :func:`dfe_prints`). ``annex``: annex A's row counts
+    (:func:`cpanalysis.identities.annex_rows`), published rounded, which the intruder knows too.
+
+    Averages (units mean and days) are given at DfE's precision, one decimal place, as everywhere else."""
     k, min_den = _thresholds(settings)
     df = results.copy()
     if df.empty:
@@ -479,7 +595,10 @@ def apply(results: pd.DataFrame, settings=None, fingerprints: pd.DataFrame | Non
         if col in df.columns:
             df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     recs = _records(df)
-    reasons, m, intr = suppress(recs, _fp_dict(fingerprints), k, min_den)
+    n_rows = len(recs)
+    known = dfe_prints(df, k) | set(known or ())
+    reasons, m, intr = suppress(recs + list(annex or []), _fp_dict(fingerprints), k, min_den, known=known)
+    reasons, m.row_cells = reasons[:n_rows], m.row_cells[:n_rows]
     reasons_arr = np.array(reasons, dtype=object)
     hide = reasons_arr != ""
     existing = (df["symbol"] != "").to_numpy()
@@ -490,17 +609,32 @@ def apply(results: pd.DataFrame, settings=None, fingerprints: pd.DataFrame | Non
         if col in df.columns:
             df.loc[hide, col] = np.nan
     if "denominator" in df.columns:
-        # A hidden row's denominator is shown only when the same count is published in a shown row anyway.
-        keep = np.array([("den" in cells and cells["den"] in intr.shown) or
-                         ("den" not in cells and not about_children(r))
-                         or (r.get("unit") == "rate_per_10k")
+        # Nothing beside a hidden figure: not even a denominator published elsewhere (only a population, for a
+        # rate, or a figure that is not about children).
+        keep = np.array([("den" not in cells and not about_children(r)) or (r.get("unit") == "rate_per_10k")
                          for r, cells in zip(recs, m.row_cells)], dtype=bool)
         df.loc[hide & ~keep, "denominator"] = np.nan
     # Sums behind averages (days, scores) are never published: with the number of children they add nothing
     # to the average, and beside a breakdown or another year they are what an intruder would difference.
     avg = df["unit"].isin(["mean", "days"]).to_numpy()
     df.loc[avg, "numerator"] = np.nan
+    for col in ("value", "ci_low", "ci_high"):
+        if col in df.columns:
+            df.loc[avg, col] = df.loc[avg, col].round(AVERAGE_DECIMALS)
     return df
+
+
+#: the counts DfE prints for every council whenever they are more than the suppression threshold (children
+#: looked after at 31 March, starting and ceasing to be looked after): known to an intruder from DfE's tables
+DFE_PRINTS = ("cla_at_31_march", "cla_starts", "cla_ceased")
+
+
+def dfe_prints(df: pd.DataFrame, k: int = 5) -> set:
+    """(indicator, year, breakdown) of the rows of ``df`` that DfE prints itself: the Totals of :data:`DFE_PRINTS`
+    above ``k``."""
+    t = df[df["indicator_id"].isin(DFE_PRINTS) & (df["breakdown"].fillna("Total") == "Total")
+           & (pd.to_numeric(df["value"], errors="coerce") > k)]
+    return {(a, int(b), "Total") for a, b in zip(t["indicator_id"], t["year"])}
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -519,89 +653,16 @@ def _fp_dict(fingerprints: pd.DataFrame | None) -> dict | None:
             for a, b, c, d, e, f, g in fingerprints[cols].itertuples(index=False)}
 
 
-def hidden_ranges(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
-                  fingerprints: pd.DataFrame | None = None) -> list[dict]:
-    """For every suppressed count of ``controlled`` (rows aligned with ``raw``): what an intruder can work out
-    about it from everything ``controlled`` publishes and every identity found (the LP range), with its true
-    value. Counts published in a shown row anyway are reported with ``shown=True``."""
-    k, min_den = _thresholds(settings)
-    recs = _records(raw.assign(symbol=raw["symbol"] if "symbol" in raw else ""))
-    m = build_model(recs, _fp_dict(fingerprints))
-    sym = controlled["symbol"].fillna("").astype(str).to_numpy()
-    hidden = (sym == SUPPRESSED)
-    den_shown = (controlled["denominator"].notna().to_numpy() if "denominator" in controlled
-                 else np.zeros(len(sym), bool))
-    shown: set[int] = set()
-    sensitive: set[int] = set()
-    for i, (r, cells) in enumerate(zip(recs, m.row_cells)):
-        if not hidden[i] and not sym[i]:
-            shown |= {c for role, c in cells.items() if role != "comp"}
-        elif hidden[i] and den_shown[i] and "den" in cells:
-            shown.add(cells["den"])
-        if about_children(r) and not r["_symbol_in"]:
-            sensitive |= _row_primary(r, cells, m, k, min_den)[1]
-    intr = Intruder(m, shown, sensitive, k)
-    out = []
-    for i, (r, cells) in enumerate(zip(recs, m.row_cells)):
-        if not hidden[i]:
-            continue
-        for role, c in cells.items():
-            if not _is_target(m, role, c, k) and c not in sensitive:
-                continue
-            lo, hi = (m.value[c], m.value[c]) if c in shown else intr.range(c)
-            out.append({"indicator_id": r["indicator_id"], "year": r["year"], "breakdown": r["breakdown"],
-                        "role": role, "value": m.value[c], "low": lo, "high": hi, "shown": c in shown,
-                        "sensitive": c in sensitive,
-                        "protected": c not in shown and (math.isinf(hi) or
-                                                         math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= 1)})
-    return out
+# What an intruder can work out from a published table, and the checks of published records, live beside this
+# module (kept apart so that each module stays one job); they are part of this module's interface.
+from cpanalysis.disclosure_audit import (  # noqa: E402
+    band_count,
+    check_json_sidecar,
+    find_disclosure_risks,
+    hidden_ranges,
+    recoverable,
+)
 
-
-def recoverable(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
-                fingerprints: pd.DataFrame | None = None) -> list[str]:
-    """Every suppressed count in ``controlled`` that an intruder could work out to one value from what it
-    publishes (the intruder's LP over every identity found; see the module docstring). Empty when safe."""
-    problems = []
-    for h in hidden_ranges(raw, controlled, settings, fingerprints):
-        where = f"{h['indicator_id']} {h['year']} {h['breakdown']}: the {h['role']} ({h['value']:g})"
-        if h["shown"] and h["sensitive"]:
-            problems.append(f"{where} is shown elsewhere")
-        elif not h["shown"] and not h["protected"]:
-            problems.append(f"{where} can be worked out (between {h['low']:g} and {h['high']:g})")
-    return sorted(set(problems))
-
-
-# ----------------------------------------------------------------------------------------- checks
-_ID_PATTERNS = {
-    "date of birth": re.compile(r"\b\d{1,2}/\d{1,2}/(19|20)\d{2}\b"),
-}
-
-
-def find_disclosure_risks(records: Iterable[dict], k: int = 5) -> list[str]:
-    """Problems in published result records (dicts with RESULT_COLUMNS, symbol): for tests and the pack build."""
-    problems = []
-    for r in records:
-        if r.get("symbol"):
-            for col in ("value", "numerator", "ci_low", "ci_high"):
-                v = r.get(col)
-                if v is not None and not (isinstance(v, float) and math.isnan(v)):
-                    problems.append(f"{r.get('indicator_id')} {r.get('year')} {r.get('breakdown')}: suppressed "
-                                    f"but {col}={v} is shown")
-            continue
-        if not about_children(r):
-            continue
-        reason = primary_reason(r, k, 11)
-        if reason and "fewer than 11" not in reason and "average" not in reason:
-            problems.append(f"{r.get('indicator_id')} {r.get('year')} {r.get('breakdown')}: {reason} but shown")
-    return problems
-
-
-def check_json_sidecar(path) -> list[str]:
-    data = json.loads(open(path, encoding="utf-8").read())
-    return find_disclosure_risks(data.get("figures", []))
-
-
-def band_count(n, k: int = 5) -> str:
-    """A row or record count for an annex: exact when 0 or above ``k``, otherwise 'fewer than k+1'."""
-    n = int(n)
-    return f"fewer than {k + 1}" if 1 <= n <= k else f"{n:,}"
+__all__ = ["SUPPRESSED", "CellModel", "Intruder", "apply", "band_count", "build_model", "check_json_sidecar",
+           "dfe_prints", "find_disclosure_risks", "hidden_ranges", "primary_reason", "public_reason", "recoverable",
+           "suppress"]
