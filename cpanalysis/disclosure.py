@@ -527,8 +527,9 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
     return reasons, m, Intruder(m, shown, sensitive, k)
 
 
-#: how many cells hidden by secondary suppression (the largest first) are tried for showing again
-GIVE_BACK_TRIALS = 40
+#: cells hidden by secondary suppression are each tried for showing again (the largest first) when there are
+#: at most this many (a small council, where every figure counts)
+GIVE_BACK_TRIALS = 60
 
 
 def _give_back(m: CellModel, reasons: list[str], forced: set[int], secondary: list[int], sensitive: set[int],
@@ -536,8 +537,10 @@ def _give_back(m: CellModel, reasons: list[str], forced: set[int], secondary: li
     """Less information lost: each cell hidden by secondary suppression (the largest first) is shown again when
     every hidden cell stays protected without it (the greedy choice can over-hide)."""
     reasons, forced = list(reasons), set(forced)
-    order = sorted(set(secondary), key=lambda c: (m.weight.get(c, abs(m.value[c])), c))
-    for cand in order[:GIVE_BACK_TRIALS]:
+    order = sorted(set(secondary), key=lambda c: (-m.weight.get(c, abs(m.value[c])), c))
+    if len(order) > GIVE_BACK_TRIALS:  # a large council: each trial costs many LPs, and little is given back
+        return reasons
+    for cand in order:
         rest = forced - {cand}
         rows = [i for i in rows_of.get(cand, ()) if reasons[i].startswith("secondary")
                 and not any(c in rest for role, c in m.row_cells[i].items() if role != "comp")]
@@ -624,6 +627,15 @@ def apply(results: pd.DataFrame, settings=None, fingerprints: pd.DataFrame | Non
     return df
 
 
+def release(raw: pd.DataFrame, year: int, settings=None, fingerprints: pd.DataFrame | None = None,
+            known: set | None = None, annex: list[dict] | None = None) -> pd.DataFrame:
+    """The release for ``year``: disclosure control decided over the council's whole history (every year of
+    ``raw``, also those after ``year``), then the years up to ``year``. Releases for different years made from
+    the same data therefore never show a cell another hides (:func:`release_conflicts` lists any that do)."""
+    out = apply(raw, settings, fingerprints, known=known, annex=annex)
+    return out[out["year"] <= year]
+
+
 #: the counts DfE prints for every council whenever they are more than the suppression threshold (children
 #: looked after at 31 March, starting and ceasing to be looked after): known to an intruder from DfE's tables
 DFE_PRINTS = ("cla_at_31_march", "cla_starts", "cla_ceased")
@@ -661,8 +673,9 @@ from cpanalysis.disclosure_audit import (  # noqa: E402
     find_disclosure_risks,
     hidden_ranges,
     recoverable,
+    release_conflicts,
 )
 
 __all__ = ["SUPPRESSED", "CellModel", "Intruder", "apply", "band_count", "build_model", "check_json_sidecar",
            "dfe_prints", "find_disclosure_risks", "hidden_ranges", "primary_reason", "public_reason", "recoverable",
-           "suppress"]
+           "release", "release_conflicts", "suppress"]

@@ -116,3 +116,16 @@ def band_count(n, k: int = 5) -> str:
     """A row or record count for an annex: exact when 0 or above ``k``, otherwise 'fewer than k+1'."""
     n = int(n)
     return f"fewer than {k + 1}" if 1 <= n <= k else f"{n:,}"
+
+
+def release_conflicts(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
+    """Cells of the years both releases cover that one release shows and the other hides ('c')."""
+    key = ["indicator_id", "year", "breakdown"]
+    ya = a[a["year"].isin(set(b["year"]))][key + ["symbol"]]
+    yb = b[b["year"].isin(set(a["year"]))][key + ["symbol"]]
+    j = ya.merge(yb, on=key, suffixes=("_a", "_b"))
+    sa, sb = j["symbol_a"].fillna("").astype(str), j["symbol_b"].fillna("").astype(str)
+    diff = j[((sa == SUPPRESSED) & (sb == "")) | ((sa == "") & (sb == SUPPRESSED))]
+    return [f"{r.indicator_id} {r.year} {r.breakdown}: {'hidden' if r.symbol_a == SUPPRESSED else 'shown'} in the "
+            f"first release, {'hidden' if r.symbol_b == SUPPRESSED else 'shown'} in the second"
+            for r in diff.itertuples(index=False)]

@@ -141,13 +141,13 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
 
         annex = annex_rows(getattr(ctx.data, "reconciliation", None))
         key = results_cache.disclosure_key(raw, ctx.fingerprints, {**params.disclosure.model_dump(),
+                                                                   "release": params.year,
                                                                    "known": sorted(map(str, known)),
                                                                    "annex": [a["value"] for a in annex]})
-        (controlled,), hit = results_cache.cached(
-            key, ("results",), lambda: (disclosure.apply(raw, params.disclosure, ctx.fingerprints, known=known,
-                                                         annex=annex),),
+        (ctx.results,), hit = results_cache.cached(
+            key, ("results",), lambda: (disclosure.release(raw, params.year, params.disclosure, ctx.fingerprints,
+                                                           known=known, annex=annex),),
             "disclosure-controlled figures", use=use_cache)
-        ctx.results = controlled[controlled["year"] <= params.year]
         if hit:
             ctx.from_cache.append("disclosure")
     else:
