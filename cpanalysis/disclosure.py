@@ -137,6 +137,7 @@ class CellModel:
         self.sums: set[int] = set()  # totals behind averages (days): not counts of children
         self.fixed: set[int] = set()  # published whatever we do (by DfE, or in annex A): never chosen to hide
         self.weight: dict[int, float] = {}  # what hiding the cell costs (default: its value)
+        self.unprotectable: set[int] = set()  # sensitive cells that DfE's own figures give away
 
     def cell(self, key, value: float, fp: tuple[int, int] | None = None) -> int:
         if key not in self.key_id:
@@ -493,6 +494,7 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
                 for role, c in cells.items() if role != "comp"}
 
     shown = shown_cells()
+    dfe_only = Intruder(m, set(), sensitive, k)  # what DfE's figures and the annex alone tell
     secondary: list[int] = []
     safe: set[int] = set()  # hiding more only widens ranges: a protected cell stays protected
     for _ in range(max_rounds):
@@ -504,6 +506,11 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
         for t in targets:
             if intr.protected(t):
                 safe.add(t)
+            elif m.fixed and not dfe_only.protected(t):
+                # it follows from what DfE (or the annex) publishes alone: hiding more of ours cannot help
+                safe.add(t)
+                if t in sensitive:
+                    m.unprotectable.add(t)
             else:
                 bad = t
                 break

@@ -52,6 +52,7 @@ def hidden_ranges(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
         if about_children(r) and not r["_symbol_in"]:
             sensitive |= _row_primary(r, cells, m, k, min_den)[1]
     intr = Intruder(m, shown, sensitive, k)
+    dfe_only = Intruder(m, set(), sensitive, k)
     out = []
     for i, (r, cells) in enumerate(zip(recs, m.row_cells)):
         if not hidden[i]:
@@ -59,7 +60,8 @@ def hidden_ranges(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
         for role, c in cells.items():
             if not _is_target(m, role, c, k) and c not in sensitive:
                 continue
-            exact = c in intr.exact
+            # a count that DfE's own figures (or annex A) give exactly is published, by them
+            exact = c in intr.exact or bool(m.fixed) and c not in m.sums and not dfe_only.protected(c)
             lo, hi = (m.value[c], m.value[c]) if exact else intr.range(c)
             out.append({"indicator_id": r["indicator_id"], "year": r["year"], "breakdown": r["breakdown"],
                         "role": role, "value": m.value[c], "low": lo, "high": hi, "shown": exact,
