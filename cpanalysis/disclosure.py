@@ -138,6 +138,7 @@ class CellModel:
         self.fixed: set[int] = set()  # published whatever we do (by DfE, or in annex A): never chosen to hide
         self.weight: dict[int, float] = {}  # what hiding the cell costs (default: its value)
         self.unprotectable: set[int] = set()  # sensitive cells that DfE's own figures give away
+        self.dfe_given: set[int] = set()  # hidden cells that DfE's own figures give exactly
 
     def cell(self, key, value: float, fp: tuple[int, int] | None = None) -> int:
         if key not in self.key_id:
@@ -192,6 +193,8 @@ def build_model(recs: list[dict], fps: dict | None, known: set | None = None, k:
                 m.interval[cells["sum"]] = (n * (rv - half), n * (rv + half))
         if r.get("indicator_id") in SIGNED and "num" in cells:
             m.signed.add(cells["num"])
+        if r.get("_dfe"):  # printed by DfE: known to the intruder, and hiding it would be void
+            m.fixed |= {c for role, c in cells.items() if role != "comp"}
         if r.get("_annex") and "num" in cells:
             m.fixed.add(cells["num"])
             m.interval[cells["num"]] = annex_interval(m.value[cells["num"]])
@@ -472,7 +475,7 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
     reasons = [""] * len(recs)
     sensitive: set[int] = set()
     for i, r in enumerate(recs):
-        if r.get("_symbol_in") or not about_children(r):
+        if r.get("_symbol_in") or r.get("_dfe") or not about_children(r):
             continue
         why, sens = _row_primary(r, m.row_cells[i], m, k, min_den)
         if why:
@@ -509,6 +512,7 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
             elif m.fixed and not dfe_only.protected(t):
                 # it follows from what DfE (or the annex) publishes alone: hiding more of ours cannot help
                 safe.add(t)
+                m.dfe_given.add(t)
                 if t in sensitive:
                     m.unprotectable.add(t)
             else:
@@ -562,7 +566,7 @@ def _give_back(m: CellModel, reasons: list[str], forced: set[int], secondary: li
         back_rels = {r for c in back for r in intr.by_cell.get(c, ())}
         targets = {c for i, cells in enumerate(m.row_cells) if trial[i] for role, c in cells.items()
                    if _is_target(m, role, c, k) and c not in intr.shown}
-        if all(intr.protected(t) for t in targets if set(intr.component(t)[1]) & back_rels):
+        if all(intr.protected(t) for t in targets - m.dfe_given if set(intr.component(t)[1]) & back_rels):
             reasons, forced = trial, rest
     return reasons
 
@@ -661,6 +665,8 @@ def _records(df: pd.DataFrame) -> list[dict]:
     for r in recs:
         r["_symbol_in"] = bool(r.get("symbol")) if isinstance(r.get("symbol"), str) else False
         r["breakdown"] = r.get("breakdown") if isinstance(r.get("breakdown"), str) else "Total"
+        # a figure DfE printed (read from its published files): DfE's own disclosure control applied to it
+        r["_dfe"] = not r["_symbol_in"] and str(r.get("source", "")).startswith("DfE ")
     return recs
 
 

@@ -69,3 +69,36 @@ def test_a_suppressed_row_prints_nothing_beside_it(small):
         assert hidden[col].isna().all(), col
     kids = hidden[hidden["unit"] != "rate_per_10k"]
     assert kids["denominator"].isna().all()
+
+
+def _rows(spec):
+    return pd.DataFrame([{"indicator_id": i, "year": 2025, "breakdown": b, "value": float(v), "numerator": float(n),
+                          "denominator": float(d), "unit": u, "source": s} for i, b, v, n, d, u, s in spec]).assign(
+        title="", question=1, ci_low=float("nan"), ci_high=float("nan"), status="ok")
+
+
+def test_secondary_suppression_never_chooses_a_count_dfe_prints():
+    """Children looked after by legal status: J1 = 3 is hidden; DfE prints the Total (40), so the second cell
+    hidden is a breakdown row, never the Total (hiding it would be void: the intruder has DfE's table)."""
+    nan = float("nan")
+    raw = _rows([("cla_by_legal_status", "Total", 40, 40, nan, "count", "SSDA903"),
+                 ("cla_by_legal_status", "C2", 30, 30, nan, "count", "SSDA903"),
+                 ("cla_by_legal_status", "V2", 7, 7, nan, "count", "SSDA903"),
+                 ("cla_by_legal_status", "J1", 3, 3, nan, "count", "SSDA903")])
+    known = {("cla_by_legal_status", 2025, "Total")}
+    out = disclosure.apply(raw, known=known)
+    assert list(out["symbol"]) == ["", "", "c", "c"]
+    assert disclosure.recoverable(raw, out, known=known) == []
+    # without DfE's table the cheapest choice is the same here, but the Total is a candidate
+    assert (disclosure.apply(raw)["symbol"] == "c").sum() == 2
+
+
+def test_a_figure_dfe_prints_is_never_hidden_again():
+    """Was: a published-only pack hid 30 of Rutland's figures that DfE prints (percentages of fewer than 11
+    children, which DfE's own control had let through)."""
+    nan = float("nan")
+    raw = _rows([("immunisations", "Total", 100.0, 8, 8, "percent", "DfE la_conviction_health_outcome_cla.csv"),
+                 ("sdq_mean", "Total", 14.2, nan, 9, "mean", "DfE la_conviction_health_outcome_cla.csv")])
+    out = disclosure.apply(raw)
+    assert list(out["symbol"]) == ["", ""]
+    assert disclosure.find_disclosure_risks(out.to_dict("records")) == []
