@@ -16,7 +16,10 @@ the annex, the CSV) is drawn from the one controlled table this returns, so cont
    (own, private, voluntary and other foster placements); any cell that is the sum of two others
    (denominator = numerator + complement, a 2-year window = two years); any two cells whose sums agree
    (children looked after this year + leavers = last year's + starters). Rows without fingerprints (DfE's and
-   local returns' figures) are linked only by a breakdown that adds up to its Total.
+   local returns' figures) are linked by a breakdown that adds up to its Total. Identities the fingerprints
+   cannot see are *declared* on the definitions and added by :mod:`cpanalysis.identities`: a local return's
+   stock and flow, a 3-year window as the sum of its years (children and total days), annex A's row counts
+   that equal a cohort.
 3. *Primary suppression.* A count of 1 to ``suppress_counts_up_to`` (default 5) children, a numerator,
    complement or denominator of that size, and any percentage or average from fewer than
    ``min_denominator`` (default 11) children. Zero is shown: it identifies nobody.
@@ -27,8 +30,13 @@ the annex, the CSV) is drawn from the one controlled table this returns, so cont
    identities that pin it is hidden as well (trying the few smallest first and keeping the first that
    works), until every hidden cell is protected. Greedy with an exact check rather than an optimal MILP:
    the groups are small, the check is what guarantees safety, and the choice is deterministic.
-5. *Nothing beside a hidden figure reveals it.* A suppressed row shows no value, numerator or interval; its
-   denominator only when that count is published elsewhere anyway; sums of days behind averages are never
+   Cells DfE prints for the council (its published counts, the headline counts of :data:`DFE_PRINTS` above
+   the threshold, any figure read from DfE's files) and annex A's counts are known to the intruder and never
+   chosen; a small council's secondary cells are then each tried for showing again (:func:`_give_back`).
+   Averages are published at one decimal place, so the total behind a shown average is known only to an
+   interval; a hidden average's total must keep a range of at least :data:`AVERAGE_PROTECTION` of its value.
+5. *Nothing beside a hidden figure reveals it.* A suppressed row shows no value, numerator, interval or
+   denominator; sums of days behind averages are never
    published; and every suppressed row gives the same public reason (:func:`public_reason`), so primary and
    secondary suppression cannot be told apart. The internal rule is kept in ``suppression_rule``, a column
    that is never exported or shown.
@@ -638,15 +646,6 @@ def apply(results: pd.DataFrame, settings=None, fingerprints: pd.DataFrame | Non
     return df
 
 
-def release(raw: pd.DataFrame, year: int, settings=None, fingerprints: pd.DataFrame | None = None,
-            known: set | None = None, annex: list[dict] | None = None) -> pd.DataFrame:
-    """The release for ``year``: disclosure control decided over the council's whole history (every year of
-    ``raw``, also those after ``year``), then the years up to ``year``. Releases for different years made from
-    the same data therefore never show a cell another hides (:func:`release_conflicts` lists any that do)."""
-    out = apply(raw, settings, fingerprints, known=known, annex=annex)
-    return out[out["year"] <= year]
-
-
 #: the counts DfE prints for every council whenever they are more than the suppression threshold (children
 #: looked after at 31 March, starting and ceasing to be looked after): known to an intruder from DfE's tables
 DFE_PRINTS = ("cla_at_31_march", "cla_starts", "cla_ceased")
@@ -686,6 +685,7 @@ from cpanalysis.disclosure_audit import (  # noqa: E402
     find_disclosure_risks,
     hidden_ranges,
     recoverable,
+    release,
     release_conflicts,
 )
 

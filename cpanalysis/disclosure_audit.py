@@ -20,6 +20,7 @@ from cpanalysis.disclosure import (
     _row_primary,
     _thresholds,
     about_children,
+    apply,
     build_model,
     dfe_prints,
     is_protected,
@@ -131,3 +132,12 @@ def release_conflicts(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
     return [f"{r.indicator_id} {r.year} {r.breakdown}: {'hidden' if r.symbol_a == SUPPRESSED else 'shown'} in the "
             f"first release, {'hidden' if r.symbol_b == SUPPRESSED else 'shown'} in the second"
             for r in diff.itertuples(index=False)]
+
+
+def release(raw: pd.DataFrame, year: int, settings=None, fingerprints: pd.DataFrame | None = None,
+            known: set | None = None, annex: list[dict] | None = None) -> pd.DataFrame:
+    """The release for ``year``: disclosure control decided over the council's whole history (every year of
+    ``raw``, also those after ``year``), then the years up to ``year``. Releases for different years made from
+    the same data therefore never show a cell another hides (:func:`release_conflicts` lists any that do)."""
+    out = apply(raw, settings, fingerprints, known=known, annex=annex)
+    return out[out["year"] <= year]
