@@ -31,6 +31,37 @@ RESULT_COLUMNS = ["indicator_id", "title", "question", "year", "breakdown", "val
 
 
 @dataclass(frozen=True)
+class Term:
+    """One published count in an identity: ``coef`` times the ``role`` cell of ``indicator`` in the year
+    ``year_offset`` from the identity's year. Roles: ``num`` (a count's value, a percentage's numerator),
+    ``den`` (a percentage's or average's denominator), ``sum`` (the total behind an average: value times
+    children, e.g. total days)."""
+    indicator: str
+    role: str = "num"
+    coef: int = 1
+    year_offset: int = 0
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A linear identity between published figures, ``sum(coef * cell) = 0``, that holds for every council
+    by definition (or because a validation rule enforces it). Declared on the definition of the figure it
+    derives, read by disclosure control (:mod:`cpanalysis.identities`). ``enforced_by`` names the validation
+    rule that makes it hold, when one does (its message, word for word)."""
+    name: str
+    terms: tuple[Term, ...]
+    enforced_by: str = ""
+    breakdown: str = "Total"
+
+
+def window_identities(window: str, single: str, years: int = 3) -> tuple[Identity, ...]:
+    """A ``years``-year window is the sum of its single years: children and total days alike."""
+    return tuple(Identity(f"{window} = sum of {years} years of {single} ({role})",
+                          (Term(window, role, 1),) + tuple(Term(single, role, -1, -k) for k in range(years)))
+                 for role in ("den", "sum"))
+
+
+@dataclass(frozen=True)
 class Definition:
     id: str
     title: str
@@ -62,6 +93,9 @@ class Definition:
     #: of the same denominator), or "100 - a - b" of two sibling measures (``unknown_from``)
     unknown_measure: str = ""
     unknown_from: tuple[str, ...] = ()
+    #: identities between this figure and others that an intruder can read from the definitions (a window as
+    #: the sum of its years, a net change as the difference of two stocks); see :class:`Identity`
+    identities: tuple[Identity, ...] = ()
 
     def as_dict(self) -> dict:
         return asdict(self)

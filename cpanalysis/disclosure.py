@@ -16,7 +16,10 @@ the annex, the CSV) is drawn from the one controlled table this returns, so cont
    (own, private, voluntary and other foster placements); any cell that is the sum of two others
    (denominator = numerator + complement, a 2-year window = two years); any two cells whose sums agree
    (children looked after this year + leavers = last year's + starters). Rows without fingerprints (DfE's and
-   local returns' figures) are linked only by a breakdown that adds up to its Total.
+   local returns' figures) are linked by a breakdown that adds up to its Total. Identities the fingerprints
+   cannot see are *declared* on the definitions and added by :mod:`cpanalysis.identities`: a local return's
+   stock and flow, a 3-year window as the sum of its years (children and total days), annex A's row counts
+   that equal a cohort.
 3. *Primary suppression.* A count of 1 to ``suppress_counts_up_to`` (default 5) children, a numerator,
    complement or denominator of that size, and any percentage or average from fewer than
    ``min_denominator`` (default 11) children. Zero is shown: it identifies nobody.
@@ -27,8 +30,13 @@ the annex, the CSV) is drawn from the one controlled table this returns, so cont
    identities that pin it is hidden as well (trying the few smallest first and keeping the first that
    works), until every hidden cell is protected. Greedy with an exact check rather than an optimal MILP:
    the groups are small, the check is what guarantees safety, and the choice is deterministic.
-5. *Nothing beside a hidden figure reveals it.* A suppressed row shows no value, numerator or interval; its
-   denominator only when that count is published elsewhere anyway; sums of days behind averages are never
+   Cells DfE prints for the council (its published counts, the headline counts of :data:`DFE_PRINTS` above
+   the threshold, any figure read from DfE's files) and annex A's counts are known to the intruder and never
+   chosen; a small council's secondary cells are then each tried for showing again (:func:`_give_back`).
+   Averages are published at one decimal place, so the total behind a shown average is known only to an
+   interval; a hidden average's total must keep a range of at least :data:`AVERAGE_PROTECTION` of its value.
+5. *Nothing beside a hidden figure reveals it.* A suppressed row shows no value, numerator, interval or
+   denominator; sums of days behind averages are never
    published; and every suppressed row gives the same public reason (:func:`public_reason`), so primary and
    secondary suppression cannot be told apart. The internal rule is kept in ``suppression_rule``, a column
    that is never exported or shown.
@@ -52,251 +60,28 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-SUPPRESSED = "c"
-NOT_ABOUT_CHILDREN_UNITS = frozenset({"fte", "gbp", "gbp_thousands"})
-NOT_ABOUT_CHILDREN_SOURCES = frozenset({"Local return (workforce)", "Local return (spend)",
-                                        "Local return (member_training)"})
-CHILD_UNITS = ("count", "percent", "rate_per_10k", "mean", "days")
-#: result columns that are never published (internal to the build)
-INTERNAL_COLUMNS = ("suppression_rule",)
-
-
-def _thresholds(settings) -> tuple[int, int]:
-    if settings is None:
-        return 5, 11
-    if isinstance(settings, dict):
-        return int(settings.get("suppress_counts_up_to", 5)), int(settings.get("min_denominator", 11))
-    return int(settings.suppress_counts_up_to), int(settings.min_denominator)
-
-
-def public_reason(k: int = 5, min_den: int = 11) -> str:
-    """The one reason printed for every suppressed figure (primary or secondary alike)."""
-    return (f"not shown to protect children's privacy (it concerns fewer than {k + 1} children, is a percentage "
-            f"or average of fewer than {min_den}, or could reveal such a figure)")
-
-
-def _num(x) -> float | None:
-    try:
-        if x is None or pd.isna(x):
-            return None
-    except (TypeError, ValueError):
-        return None
-    return float(x)
-
-
-def _small(x, k: int) -> bool:
-    v = _num(x)
-    return v is not None and 1 <= v <= k
-
-
-def about_children(row) -> bool:
-    return row.get("unit") in CHILD_UNITS and str(row.get("source", "")) not in NOT_ABOUT_CHILDREN_SOURCES
-
-
-def primary_reason(row, k: int, min_den: int) -> str:
-    """Why a single result row must be suppressed ('' when it may be shown)."""
-    if not about_children(row):
-        return ""
-    unit, num, den, val = row.get("unit"), row.get("numerator"), row.get("denominator"), row.get("value")
-    if unit == "count":
-        if _small(val, k) or _small(num, k):
-            return f"fewer than {k + 1} children"
-        return ""
-    if unit in ("percent", "rate_per_10k"):
-        if unit == "percent" and pd.notna(den) and float(den) < min_den and float(den) > 0:
-            return f"based on fewer than {min_den} children"
-        if _small(num, k):
-            return f"fewer than {k + 1} children"
-        if unit == "percent" and pd.notna(num) and pd.notna(den) and _small(float(den) - float(num), k):
-            return f"would reveal a group of fewer than {k + 1} children"
-        return ""
-    if unit in ("mean", "days"):
-        if pd.notna(den) and 0 < float(den) < min_den:
-            return f"average of fewer than {min_den} children"
-        if pd.isna(den) and pd.notna(val) and pd.notna(num) and _small(num, k):
-            return f"fewer than {k + 1} children"
-    return ""
-
-
-# ------------------------------------------------------------------------------------ the cell model
-class CellModel:
-    """Published cells, the identities between them and which rows show which cells."""
-
-    def __init__(self) -> None:
-        self.key_id: dict = {}
-        self.value: list[float] = []
-        self.fp: list[tuple[int, int] | None] = []  # (fingerprint, count) of fingerprinted cells
-        self.relations: list[dict[int, int]] = []
-        self._seen_rel: set = set()
-        self.row_cells: list[dict[str, int]] = []  # per result row: role ("num", "den", "comp") -> cell
-
-    def cell(self, key, value: float, fp: tuple[int, int] | None = None) -> int:
-        if key not in self.key_id:
-            self.key_id[key] = len(self.value)
-            self.value.append(float(value))
-            self.fp.append(fp)
-        return self.key_id[key]
-
-    def relate(self, terms: dict[int, int]) -> None:
-        """Add the identity sum(coef * cell) = 0 (terms on zero cells are dropped: their value is known)."""
-        clean: dict[int, int] = defaultdict(int)
-        for c, a in terms.items():
-            if self.value[c] == 0 and self.fp[c] is not None and self.fp[c][1] == 0:
-                continue
-            clean[c] += a
-        clean = {c: a for c, a in clean.items() if a}
-        if len(clean) < 2:
-            return
-        sign = 1 if clean[min(clean)] > 0 else -1
-        key = frozenset((c, a * sign) for c, a in clean.items())
-        if key not in self._seen_rel:
-            self._seen_rel.add(key)
-            self.relations.append(clean)
-
-
-_M64 = (1 << 64) - 1
-
-
-def _fp_cell(model: CellModel, fp: int, n: int) -> int:
-    return model.cell(("fp", int(fp) & _M64, int(n)), n, (int(fp) & _M64, int(n)))
-
-
-def build_model(recs: list[dict], fps: dict | None) -> CellModel:
-    """Cells and identities for the result records ``recs`` (``fps``: (indicator, year, breakdown) ->
-    fingerprint row, from :func:`cpanalysis.linkage.compute`)."""
-    m = CellModel()
-    fps = fps or {}
-    for i, r in enumerate(recs):
-        cells: dict[str, int] = {}
-        m.row_cells.append(cells)
-        if not about_children(r) or r.get("_symbol_in"):
-            continue
-        unit = r.get("unit")
-        num, den, val = _num(r.get("numerator")), _num(r.get("denominator")), _num(r.get("value"))
-        f = fps.get((r.get("indicator_id"), int(r.get("year")), r.get("breakdown") or "Total"))
-        if f is not None:
-            if unit in ("count", "percent", "rate_per_10k"):
-                cells["num"] = _fp_cell(m, f["num_fp"], f["num_n"])
-            if unit in ("percent", "mean", "days"):
-                cells["den"] = _fp_cell(m, f["den_fp"], f["den_n"])
-            if unit == "percent":
-                cells["comp"] = _fp_cell(m, int(f["den_fp"]) - int(f["num_fp"]), f["den_n"] - f["num_n"])
-                m.relate({cells["den"]: 1, cells["num"]: -1, cells["comp"]: -1})
-            continue
-        count = val if unit == "count" else num
-        if unit in ("count", "percent", "rate_per_10k") and count is not None:
-            cells["num"] = m.cell(("row", i, "num"), count)
-        if unit in ("percent", "mean", "days") and den is not None:
-            cells["den"] = m.cell(("row", i, "den"), den)
-        if unit == "percent" and "num" in cells and "den" in cells:
-            cells["comp"] = m.cell(("row", i, "comp"), den - num)
-            m.relate({cells["den"]: 1, cells["num"]: -1, cells["comp"]: -1})
-    _breakdown_identities(m, recs)
-    _family_identities(m, recs)
-    _pair_identities(m)
-    return m
-
-
-def _breakdown_identities(m: CellModel, recs: list[dict]) -> None:
-    """Total = sum of breakdown rows, per indicator and year, for numerators and for denominators."""
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for i, r in enumerate(recs):
-        if m.row_cells[i]:
-            groups[(r.get("indicator_id"), r.get("year"))].append(i)
-    for idxs in groups.values():
-        total = [i for i in idxs if (recs[i].get("breakdown") or "Total") == "Total"]
-        parts = [i for i in idxs if (recs[i].get("breakdown") or "Total") != "Total"]
-        if not total or len(parts) < 2:
-            continue
-        for role in ("num", "den"):
-            t = m.row_cells[total[0]].get(role)
-            ps = [m.row_cells[i].get(role) for i in parts]
-            if t is None or any(p is None for p in ps):
-                continue
-            if all(m.fp[c] is not None for c in [t, *ps]):
-                s = sum(m.fp[c][0] for c in ps) & _M64
-                ok = s == m.fp[t][0] and sum(m.fp[c][1] for c in ps) == m.fp[t][1]
-            else:
-                ok = math.isclose(sum(m.value[c] for c in ps), m.value[t])
-            if ok:
-                terms: dict[int, int] = defaultdict(int)
-                terms[t] += 1
-                for c in ps:
-                    terms[c] -= 1
-                m.relate(dict(terms))
-
-
-#: largest group of numerators sharing a denominator searched for subsets that make the denominator up
-FAMILY_LIMIT = 14
-
-
-def _family_identities(m: CellModel, recs: list[dict]) -> None:
-    """Numerators (and complements) of different rows that share one denominator cell and together make it up."""
-    fam: dict[int, set[int]] = defaultdict(set)
-    for cells in m.row_cells:
-        d = cells.get("den")
-        if d is None or m.fp[d] is None:
-            continue
-        for role in ("num", "comp"):
-            c = cells.get(role)
-            if c is not None and m.fp[c] is not None and 0 < m.fp[c][1] < m.fp[d][1]:
-                fam[d].add(c)
-    for d, members in fam.items():
-        cand = sorted(members, key=lambda c: (m.fp[c][1], c))[:FAMILY_LIMIT]
-        if len(cand) < 2:
-            continue
-        fp = np.array([m.fp[c][0] for c in cand], dtype=np.uint64)
-        n = np.array([m.fp[c][1] for c in cand], dtype=np.int64)
-        masks = ((np.arange(1 << len(cand))[:, None] >> np.arange(len(cand))) & 1).astype(np.uint64)
-        with np.errstate(over="ignore"):
-            fsum = (masks * fp[None, :]).sum(axis=1, dtype=np.uint64)
-        nsum = masks.astype(np.int64) @ n
-        hits = np.nonzero((nsum == m.fp[d][1]) & (fsum == np.uint64(m.fp[d][0])))[0]
-        for h in hits[:50]:
-            terms = {d: 1}
-            for j, c in enumerate(cand):
-                if (int(h) >> j) & 1:
-                    terms[c] = -1
-            m.relate(terms)
-
-
-#: at most this many fingerprinted cells are searched pairwise (a large return has few small cells)
-PAIR_LIMIT = 3000
-
-
-def _pair_identities(m: CellModel) -> None:
-    """A = B + C and A + B = C + D among all fingerprinted cells (e.g. flows between years)."""
-    ids = [c for c, f in enumerate(m.fp) if f is not None and f[1] > 0]
-    ids = sorted(ids, key=lambda c: (m.fp[c][1], c))[:PAIR_LIMIT]
-    if len(ids) < 3:
-        return
-    fp = np.array([m.fp[c][0] for c in ids], dtype=np.uint64)
-    n = np.array([m.fp[c][1] for c in ids], dtype=np.int64)
-    iu, ju = np.triu_indices(len(ids), k=1)
-    with np.errstate(over="ignore"):
-        s = fp[iu] + fp[ju]
-    sn = n[iu] + n[ju]
-    # A = B + C
-    lookup = {(int(f), int(k)): c for f, k, c in zip(fp, n, ids)}
-    order = np.argsort(fp, kind="stable")
-    pos = np.searchsorted(fp[order], s)
-    pos[pos >= len(ids)] = 0
-    hit = np.nonzero(fp[order][pos] == s)[0]
-    for h in hit[:5000]:
-        a = lookup.get((int(s[h]), int(sn[h])))
-        if a is not None:
-            m.relate({a: 1, ids[iu[h]]: -1, ids[ju[h]]: -1})
-    # A + B = C + D
-    key = np.argsort(s, kind="stable")
-    ss = s[key]
-    dup = np.nonzero(ss[1:] == ss[:-1])[0]
-    for d in dup[:5000]:
-        p, q = key[d], key[d + 1]
-        if sn[p] != sn[q]:
-            continue
-        a, b, c, e = ids[iu[p]], ids[ju[p]], ids[iu[q]], ids[ju[q]]
-        if len({a, b, c, e}) == 4:
-            m.relate({a: 1, b: 1, c: -1, e: -1})
+from cpanalysis.identities import AVERAGE_DECIMALS
+from cpanalysis.sdc_model import (  # noqa: F401 - part of this module's interface
+    _M64,
+    CHILD_UNITS,
+    FAMILY_LIMIT,
+    INTERNAL_COLUMNS,
+    NOT_ABOUT_CHILDREN_SOURCES,
+    NOT_ABOUT_CHILDREN_UNITS,
+    PAIR_LIMIT,
+    SUPPRESSED,
+    CellModel,
+    _cells_of_row,
+    _fp_cell,
+    _num,
+    _small,
+    _thresholds,
+    about_children,
+    annex_interval,
+    build_model,
+    primary_reason,
+    public_reason,
+)
 
 
 # --------------------------------------------------------------------------------- the intruder's LP
@@ -304,20 +89,34 @@ class Intruder:
     """What can be worked out about hidden cells from the shown ones and the identities (LP ranges)."""
 
     def __init__(self, model: CellModel, shown: set[int], sensitive: set[int], k: int) -> None:
-        self.m, self.shown, self.sensitive, self.k = model, shown, sensitive, k
+        self.m, self.shown, self.sensitive, self.k = model, shown | model.fixed, sensitive, k
+        #: published cells known exactly (the others of ``shown`` are known to an interval)
+        self.exact = {c for c in self.shown if c not in model.interval}
+        self._components: dict[int, tuple[list[int], list[int]]] = {}
         self.by_cell: dict[int, list[int]] = defaultdict(list)
         for r, rel in enumerate(model.relations):
             for c in rel:
                 self.by_cell[c].append(r)
 
-    def bounds(self, c: int) -> tuple[float, float | None]:
+    def bounds(self, c: int) -> tuple[float | None, float | None]:
         v = self.m.value[c]
-        lo = 1.0 if v >= 1 else 0.0
-        hi = float(self.k) if c in self.sensitive else None
+        if c in self.m.signed:
+            lo, hi = (-float(self.k), float(self.k)) if c in self.sensitive else (None, None)
+        elif c in self.m.sums:
+            lo, hi = 0.0, None
+        else:
+            lo = 1.0 if v >= 1 else 0.0
+            hi = float(self.k) if c in self.sensitive else None
+        if c in self.shown and c in self.m.interval:
+            a, b = self.m.interval[c]
+            lo = a if lo is None else max(lo, a)
+            hi = b if hi is None else min(hi, b)
         return lo, hi
 
     def component(self, c: int) -> tuple[list[int], list[int]]:
         """Hidden cells linked to ``c`` through identities with a hidden cell, and those identities."""
+        if c in self._components:
+            return self._components[c]
         cells, rels, todo = {c}, set(), [c]
         while todo:
             x = todo.pop()
@@ -326,10 +125,13 @@ class Intruder:
                     continue
                 rels.add(r)
                 for y in self.m.relations[r]:
-                    if y not in self.shown and y not in cells:
+                    if y not in self.exact and y not in cells:
                         cells.add(y)
                         todo.append(y)
-        return sorted(cells), sorted(rels)
+        out = (sorted(cells), sorted(rels))
+        for x in cells:
+            self._components[x] = out
+        return out
 
     def range(self, c: int) -> tuple[float, float]:
         from scipy.optimize import linprog
@@ -337,7 +139,7 @@ class Intruder:
         cells, rels = self.component(c)
         lo0, hi0 = self.bounds(c)
         if not rels:
-            return lo0, (math.inf if hi0 is None else hi0)
+            return (-math.inf if lo0 is None else lo0), (math.inf if hi0 is None else hi0)
         col = {x: j for j, x in enumerate(cells)}
         a = np.zeros((len(rels), len(cells)))
         b = np.zeros(len(rels))
@@ -347,6 +149,7 @@ class Intruder:
                     a[i, col[x]] = coef
                 else:
                     b[i] -= coef * self.m.value[x]
+        # bounds None stay None (linprog: unbounded on that side)
         bounds = [self.bounds(x) for x in cells]
         obj = np.zeros(len(cells))
         obj[col[c]] = 1.0
@@ -363,22 +166,36 @@ class Intruder:
 
     def protected(self, c: int) -> bool:
         lo, hi = self.range(c)
-        if math.isinf(hi):
-            return True
-        return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= 1
+        return is_protected(self.m, c, lo, hi)
 
     def candidates(self, c: int) -> list[int]:
-        """Shown cells in the identities that pin ``c``: hiding one of them may free it."""
+        """Shown cells in the identities that pin ``c``: hiding one of them may free it (never one DfE or the
+        annex publishes anyway)."""
         _, rels = self.component(c)
-        out = {x for r in rels for x in self.m.relations[r] if x in self.shown}
-        return sorted(out, key=lambda x: (self.m.value[x] < 1, self.m.value[x], x))
+        out = {x for r in rels for x in self.m.relations[r] if x in self.shown and x not in self.m.fixed}
+        w = self.m.weight
+        return sorted(out, key=lambda x: (self.m.value[x] == 0, w.get(x, abs(self.m.value[x])), x))
+
+
+#: a hidden average (its total) must not be pinned more closely than this share of its value
+AVERAGE_PROTECTION = 0.2
+
+
+def is_protected(m: CellModel, c: int, lo: float, hi: float) -> bool:
+    """Whether an intruder's range [lo, hi] for cell ``c`` protects it: two whole numbers or more for a count,
+    a width of at least :data:`AVERAGE_PROTECTION` of its value for a total behind an average."""
+    if math.isinf(hi) or math.isinf(lo):
+        return True
+    if c in m.sums:
+        return hi - lo >= AVERAGE_PROTECTION * abs(m.value[c]) - 1e-9
+    return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= 1
 
 
 # ------------------------------------------------------------------------------------------ apply
 def _row_primary(r: dict, cells: dict[str, int], m: CellModel, k: int, min_den: int) -> tuple[str, set[int]]:
     """The primary rule that hides a row ('' if none) and the cells it makes sensitive."""
     reason = primary_reason(r, k, min_den)
-    sens = {c for role, c in cells.items() if 1 <= m.value[c] <= k}
+    sens = {c for role, c in cells.items() if role != "sum" and 1 <= abs(m.value[c]) <= k}
     if sens and not reason:
         reason = f"would reveal a group of fewer than {k + 1} children"
     if not reason:
@@ -390,13 +207,14 @@ def _row_primary(r: dict, cells: dict[str, int], m: CellModel, k: int, min_den: 
 TRIALS = 2
 
 
-def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_rounds: int = 400):
+def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_rounds: int = 400,
+             known: set | None = None):
     """Rows to hide, with their internal rule, and the model and intruder that justify it."""
-    m = build_model(recs, fps)
+    m = build_model(recs, fps, known, k)
     reasons = [""] * len(recs)
     sensitive: set[int] = set()
     for i, r in enumerate(recs):
-        if r.get("_symbol_in") or not about_children(r):
+        if r.get("_symbol_in") or r.get("_dfe") or not about_children(r):
             continue
         why, sens = _row_primary(r, m.row_cells[i], m, k, min_den)
         if why:
@@ -418,6 +236,8 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
                 for role, c in cells.items() if role != "comp"}
 
     shown = shown_cells()
+    dfe_only = Intruder(m, set(), sensitive, k)  # what DfE's figures and the annex alone tell
+    secondary: list[int] = []
     safe: set[int] = set()  # hiding more only widens ranges: a protected cell stays protected
     for _ in range(max_rounds):
         intr = Intruder(m, shown, sensitive, k)
@@ -428,6 +248,12 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
         for t in targets:
             if intr.protected(t):
                 safe.add(t)
+            elif m.fixed and not dfe_only.protected(t):
+                # it follows from what DfE (or the annex) publishes alone: hiding more of ours cannot help
+                safe.add(t)
+                m.dfe_given.add(t)
+                if t in sensitive:
+                    m.unprotectable.add(t)
             else:
                 bad = t
                 break
@@ -444,14 +270,51 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
                 pick = cand
                 break
         forced.add(pick)
+        secondary.append(pick)
         shown = shown_cells()
+    reasons = _give_back(m, reasons, forced, secondary, sensitive, k, rows_of)
+    shown = {c for i, cells in enumerate(m.row_cells) if not reasons[i] for role, c in cells.items() if role != "comp"}
     return reasons, m, Intruder(m, shown, sensitive, k)
+
+
+#: cells hidden by secondary suppression are each tried for showing again (the largest first) when there are
+#: at most this many (a small council, where every figure counts)
+GIVE_BACK_TRIALS = 60
+
+
+def _give_back(m: CellModel, reasons: list[str], forced: set[int], secondary: list[int], sensitive: set[int],
+               k: int, rows_of) -> list[str]:
+    """Less information lost: each cell hidden by secondary suppression (the largest first) is shown again when
+    every hidden cell stays protected without it (the greedy choice can over-hide)."""
+    reasons, forced = list(reasons), set(forced)
+    order = sorted(set(secondary), key=lambda c: (-m.weight.get(c, abs(m.value[c])), c))
+    if len(order) > GIVE_BACK_TRIALS:  # a large council: each trial costs many LPs, and little is given back
+        return reasons
+    for cand in order:
+        rest = forced - {cand}
+        rows = [i for i in rows_of.get(cand, ()) if reasons[i].startswith("secondary")
+                and not any(c in rest for role, c in m.row_cells[i].items() if role != "comp")]
+        if not rows:
+            continue
+        trial = list(reasons)
+        for i in rows:
+            trial[i] = ""
+        shown = {c for i, cells in enumerate(m.row_cells) if not trial[i] for role, c in cells.items() if role != "comp"}
+        intr = Intruder(m, shown, sensitive, k)
+        back = {c for i in rows for role, c in m.row_cells[i].items() if role != "comp"}
+        back_rels = {r for c in back for r in intr.by_cell.get(c, ())}
+        targets = {c for i, cells in enumerate(m.row_cells) if trial[i] for role, c in cells.items()
+                   if _is_target(m, role, c, k) and c not in intr.shown}
+        if all(intr.protected(t) for t in targets - m.dfe_given if set(intr.component(t)[1]) & back_rels):
+            reasons, forced = trial, rest
+    return reasons
 
 
 def _is_target(m: CellModel, role: str, c: int, k: int) -> bool:
     """A hidden count that must not be recoverable: a suppressed row's value, numerator or denominator (not
-    zero), or a complement when it is 1 to ``k`` (a complement is not printed: it only matters when small)."""
-    return m.value[c] >= 1 and (role != "comp" or m.value[c] <= k)
+    zero), a complement when it is 1 to ``k`` (a complement is not printed: it only matters when small), or
+    the total behind a hidden average."""
+    return abs(m.value[c]) >= 1 and (role != "comp" or abs(m.value[c]) <= k)
 
 
 def _row_mates(m: CellModel, rows_of, reasons, cand: int, shown: set[int]) -> set[int]:
@@ -462,10 +325,16 @@ def _row_mates(m: CellModel, rows_of, reasons, cand: int, shown: set[int]) -> se
     return shown - still
 
 
-def apply(results: pd.DataFrame, settings=None, fingerprints: pd.DataFrame | None = None) -> pd.DataFrame:
+def apply(results: pd.DataFrame, settings=None, fingerprints: pd.DataFrame | None = None,
+          known: set | None = None, annex: list[dict] | None = None) -> pd.DataFrame:
     """Disclosure-controlled copy of ``results`` with ``symbol``, ``suppression`` (the one public reason) and
     ``suppression_rule`` (internal: primary or secondary) columns. ``fingerprints`` (from
-    :func:`cpanalysis.linkage.compute`) link child-level figures that count the same children."""
+    :func:`cpanalysis.linkage.compute`) link child-level figures that count the same children. ``known``:
+    (indicator, year, breakdown) of the counts DfE publishes for the council (known to the intruder, never
+    hidden; default :func:`dfe_prints`). ``annex``: annex A's row counts
+    (:func:`cpanalysis.identities.annex_rows`), published rounded, which the intruder knows too.
+
+    Averages (units mean and days) are given at DfE's precision, one decimal place, as everywhere else."""
     k, min_den = _thresholds(settings)
     df = results.copy()
     if df.empty:
@@ -479,7 +348,10 @@ def apply(results: pd.DataFrame, settings=None, fingerprints: pd.DataFrame | Non
         if col in df.columns:
             df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     recs = _records(df)
-    reasons, m, intr = suppress(recs, _fp_dict(fingerprints), k, min_den)
+    n_rows = len(recs)
+    known = dfe_prints(df, k) | set(known or ())
+    reasons, m, intr = suppress(recs + list(annex or []), _fp_dict(fingerprints), k, min_den, known=known)
+    reasons, m.row_cells = reasons[:n_rows], m.row_cells[:n_rows]
     reasons_arr = np.array(reasons, dtype=object)
     hide = reasons_arr != ""
     existing = (df["symbol"] != "").to_numpy()
@@ -490,17 +362,32 @@ def apply(results: pd.DataFrame, settings=None, fingerprints: pd.DataFrame | Non
         if col in df.columns:
             df.loc[hide, col] = np.nan
     if "denominator" in df.columns:
-        # A hidden row's denominator is shown only when the same count is published in a shown row anyway.
-        keep = np.array([("den" in cells and cells["den"] in intr.shown) or
-                         ("den" not in cells and not about_children(r))
-                         or (r.get("unit") == "rate_per_10k")
+        # Nothing beside a hidden figure: not even a denominator published elsewhere (only a population, for a
+        # rate, or a figure that is not about children).
+        keep = np.array([("den" not in cells and not about_children(r)) or (r.get("unit") == "rate_per_10k")
                          for r, cells in zip(recs, m.row_cells)], dtype=bool)
         df.loc[hide & ~keep, "denominator"] = np.nan
     # Sums behind averages (days, scores) are never published: with the number of children they add nothing
     # to the average, and beside a breakdown or another year they are what an intruder would difference.
     avg = df["unit"].isin(["mean", "days"]).to_numpy()
     df.loc[avg, "numerator"] = np.nan
+    for col in ("value", "ci_low", "ci_high"):
+        if col in df.columns:
+            df.loc[avg, col] = df.loc[avg, col].round(AVERAGE_DECIMALS)
     return df
+
+
+#: the counts DfE prints for every council whenever they are more than the suppression threshold (children
+#: looked after at 31 March, starting and ceasing to be looked after): known to an intruder from DfE's tables
+DFE_PRINTS = ("cla_at_31_march", "cla_starts", "cla_ceased")
+
+
+def dfe_prints(df: pd.DataFrame, k: int = 5) -> set:
+    """(indicator, year, breakdown) of the rows of ``df`` that DfE prints itself: the Totals of :data:`DFE_PRINTS`
+    above ``k``."""
+    t = df[df["indicator_id"].isin(DFE_PRINTS) & (df["breakdown"].fillna("Total") == "Total")
+           & (pd.to_numeric(df["value"], errors="coerce") > k)]
+    return {(a, int(b), "Total") for a, b in zip(t["indicator_id"], t["year"])}
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -508,6 +395,8 @@ def _records(df: pd.DataFrame) -> list[dict]:
     for r in recs:
         r["_symbol_in"] = bool(r.get("symbol")) if isinstance(r.get("symbol"), str) else False
         r["breakdown"] = r.get("breakdown") if isinstance(r.get("breakdown"), str) else "Total"
+        # a figure DfE printed (read from its published files): DfE's own disclosure control applied to it
+        r["_dfe"] = not r["_symbol_in"] and str(r.get("source", "")).startswith("DfE ")
     return recs
 
 
@@ -520,13 +409,16 @@ def _fp_dict(fingerprints: pd.DataFrame | None) -> dict | None:
 
 
 def hidden_ranges(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
-                  fingerprints: pd.DataFrame | None = None) -> list[dict]:
+                  fingerprints: pd.DataFrame | None = None, known: set | None = None,
+                  annex: list[dict] | None = None) -> list[dict]:
     """For every suppressed count of ``controlled`` (rows aligned with ``raw``): what an intruder can work out
     about it from everything ``controlled`` publishes and every identity found (the LP range), with its true
     value. Counts published in a shown row anyway are reported with ``shown=True``."""
     k, min_den = _thresholds(settings)
     recs = _records(raw.assign(symbol=raw["symbol"] if "symbol" in raw else ""))
-    m = build_model(recs, _fp_dict(fingerprints))
+    known = dfe_prints(raw, k) | set(known or ())
+    m = build_model(recs + list(annex or []), _fp_dict(fingerprints), known, k)
+    m.row_cells = m.row_cells[:len(recs)]
     sym = controlled["symbol"].fillna("").astype(str).to_numpy()
     hidden = (sym == SUPPRESSED)
     den_shown = (controlled["denominator"].notna().to_numpy() if "denominator" in controlled
@@ -538,9 +430,10 @@ def hidden_ranges(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
             shown |= {c for role, c in cells.items() if role != "comp"}
         elif hidden[i] and den_shown[i] and "den" in cells:
             shown.add(cells["den"])
-        if about_children(r) and not r["_symbol_in"]:
+        if about_children(r) and not r["_symbol_in"] and not r["_dfe"]:
             sensitive |= _row_primary(r, cells, m, k, min_den)[1]
     intr = Intruder(m, shown, sensitive, k)
+    dfe_only = Intruder(m, set(), sensitive, k)
     out = []
     for i, (r, cells) in enumerate(zip(recs, m.row_cells)):
         if not hidden[i]:
@@ -548,21 +441,22 @@ def hidden_ranges(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
         for role, c in cells.items():
             if not _is_target(m, role, c, k) and c not in sensitive:
                 continue
-            lo, hi = (m.value[c], m.value[c]) if c in shown else intr.range(c)
+            # a count that DfE's own figures (or annex A) give exactly is published, by them
+            exact = c in intr.exact or bool(m.fixed) and c not in m.sums and not dfe_only.protected(c)
+            lo, hi = (m.value[c], m.value[c]) if exact else intr.range(c)
             out.append({"indicator_id": r["indicator_id"], "year": r["year"], "breakdown": r["breakdown"],
-                        "role": role, "value": m.value[c], "low": lo, "high": hi, "shown": c in shown,
-                        "sensitive": c in sensitive,
-                        "protected": c not in shown and (math.isinf(hi) or
-                                                         math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= 1)})
+                        "role": role, "value": m.value[c], "low": lo, "high": hi, "shown": exact,
+                        "sensitive": c in sensitive, "protected": not exact and is_protected(m, c, lo, hi)})
     return out
 
 
 def recoverable(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
-                fingerprints: pd.DataFrame | None = None) -> list[str]:
+                fingerprints: pd.DataFrame | None = None, known: set | None = None,
+                annex: list[dict] | None = None) -> list[str]:
     """Every suppressed count in ``controlled`` that an intruder could work out to one value from what it
     publishes (the intruder's LP over every identity found; see the module docstring). Empty when safe."""
     problems = []
-    for h in hidden_ranges(raw, controlled, settings, fingerprints):
+    for h in hidden_ranges(raw, controlled, settings, fingerprints, known, annex):
         where = f"{h['indicator_id']} {h['year']} {h['breakdown']}: the {h['role']} ({h['value']:g})"
         if h["shown"] and h["sensitive"]:
             problems.append(f"{where} is shown elsewhere")
@@ -588,8 +482,8 @@ def find_disclosure_risks(records: Iterable[dict], k: int = 5) -> list[str]:
                     problems.append(f"{r.get('indicator_id')} {r.get('year')} {r.get('breakdown')}: suppressed "
                                     f"but {col}={v} is shown")
             continue
-        if not about_children(r):
-            continue
+        if not about_children(r) or str(r.get("source", "")).startswith("DfE "):
+            continue  # DfE's own published figures carry DfE's disclosure control
         reason = primary_reason(r, k, 11)
         if reason and "fewer than 11" not in reason and "average" not in reason:
             problems.append(f"{r.get('indicator_id')} {r.get('year')} {r.get('breakdown')}: {reason} but shown")
@@ -605,3 +499,25 @@ def band_count(n, k: int = 5) -> str:
     """A row or record count for an annex: exact when 0 or above ``k``, otherwise 'fewer than k+1'."""
     n = int(n)
     return f"fewer than {k + 1}" if 1 <= n <= k else f"{n:,}"
+
+
+def release_conflicts(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
+    """Cells of the years both releases cover that one release shows and the other hides ('c')."""
+    key = ["indicator_id", "year", "breakdown"]
+    ya = a[a["year"].isin(set(b["year"]))][key + ["symbol"]]
+    yb = b[b["year"].isin(set(a["year"]))][key + ["symbol"]]
+    j = ya.merge(yb, on=key, suffixes=("_a", "_b"))
+    sa, sb = j["symbol_a"].fillna("").astype(str), j["symbol_b"].fillna("").astype(str)
+    diff = j[((sa == SUPPRESSED) & (sb == "")) | ((sa == "") & (sb == SUPPRESSED))]
+    return [f"{r.indicator_id} {r.year} {r.breakdown}: {'hidden' if r.symbol_a == SUPPRESSED else 'shown'} in the "
+            f"first release, {'hidden' if r.symbol_b == SUPPRESSED else 'shown'} in the second"
+            for r in diff.itertuples(index=False)]
+
+
+def release(raw: pd.DataFrame, year: int, settings=None, fingerprints: pd.DataFrame | None = None,
+            known: set | None = None, annex: list[dict] | None = None) -> pd.DataFrame:
+    """The release for ``year``: disclosure control decided over the council's whole history (every year of
+    ``raw``, also those after ``year``), then the years up to ``year``. Releases for different years made from
+    the same data therefore never show a cell another hides (:func:`release_conflicts` lists any that do)."""
+    out = apply(raw, settings, fingerprints, known=known, annex=annex)
+    return out[out["year"] <= year]

@@ -81,6 +81,7 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
 
     ctx = PackContext(params=params, built_at=dt.datetime.now().strftime("%d %B %Y %H:%M"))
     frames = []
+    known: set = set()  # counts DfE publishes for the council: known to an intruder, never hidden
     if params.inputs.ssda903:
         from cpanalysis.sources.ssda903 import load_ssda903
 
@@ -90,7 +91,9 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
             paths.resolve(params.inputs.postcodes) if params.inputs.postcodes else None)
         pool = helper() if helper is not None and not (use_cache and results_cache.has(key)) else None
         ctx.data = load_ssda903(paths.resolve(params.inputs.ssda903))
-        years = [y for y in ctx.data.years if y <= params.year]
+        # Every year of the return, also those after the reporting year: disclosure control decides for the
+        # council's whole history, so releases for different years never show what another hides.
+        years = list(ctx.data.years)
         # Large returns (a big county, or many years) compute their years in parallel processes.
         par = min(os.cpu_count() or 1, len(years)) if len(ctx.data.episodes) > 50_000 else 1
         (rows, ctx.fingerprints), hit = results_cache.cached(
@@ -108,6 +111,7 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
         ctx.published = published if published is not None else load_published(paths.resolve(params.inputs.published))
         ctx.comparators = comparator_table(ctx.published, params)
         pub = published_indicators(ctx.published, params)
+        known |= dfe_known(pub)
         # Measures DfE publishes only for England (adoption stage times) are not the council's figure: the
         # council's cell is "x" (not available) and the England figure appears as the comparator.
         eng_only = pub["status"].astype(str).str.startswith("England figure")
@@ -133,9 +137,16 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
     raw = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
     ctx.raw_results = raw[raw["year"] <= params.year] if not raw.empty else raw
     if not raw.empty:
-        key = results_cache.disclosure_key(ctx.raw_results, ctx.fingerprints, params.disclosure.model_dump())
+        from cpanalysis.identities import annex_rows
+
+        annex = annex_rows(getattr(ctx.data, "reconciliation", None))
+        key = results_cache.disclosure_key(raw, ctx.fingerprints, {**params.disclosure.model_dump(),
+                                                                   "release": params.year,
+                                                                   "known": sorted(map(str, known)),
+                                                                   "annex": [a["value"] for a in annex]})
         (ctx.results,), hit = results_cache.cached(
-            key, ("results",), lambda: (disclosure.apply(ctx.raw_results, params.disclosure, ctx.fingerprints),),
+            key, ("results",), lambda: (disclosure.release(raw, params.year, params.disclosure, ctx.fingerprints,
+                                                           known=known, annex=annex),),
             "disclosure-controlled figures", use=use_cache)
         if hit:
             ctx.from_cache.append("disclosure")
@@ -148,6 +159,17 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
 
         print(f"cpanalysis: warning: {mismatch}", file=sys.stderr)
     return ctx
+
+
+def dfe_known(pub: pd.DataFrame) -> set:
+    """(indicator, year, breakdown) of the counts DfE publishes for the council (a number, not a symbol)."""
+    if pub is None or pub.empty:
+        return set()
+    sym = pub["symbol"].fillna("").astype(str) if "symbol" in pub else pd.Series("", index=pub.index)
+    ok = (pub["unit"] == "count") & (sym == "") & pd.to_numeric(pub["value"], errors="coerce").notna()
+    t = pub[ok]
+    return {(a, int(b), c if isinstance(c, str) else "Total") for a, b, c in zip(t["indicator_id"], t["year"],
+                                                                                  t["breakdown"])}
 
 
 def load_ofsted(folder: Path) -> tuple[Any, str]:

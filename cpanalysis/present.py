@@ -208,7 +208,9 @@ def annex_quality(ctx: PackContext) -> None:
         parts.append("<p>Every row read from the SSDA903 files is either used or set aside (quarantined) with the "
                      "reason. Counts from 1 to 5 are shown as &lsquo;fewer than 6&rsquo;, and the other counts on "
                      "the same line are then rounded to the nearest 10, so that no small count can be worked out "
-                     "by subtraction.</p>")
+                     "by subtraction. The rows of tables that count a group of children the pack reports (previous "
+                     "permanence, health outcomes, adoptions, missing episodes) are always rounded to the nearest 10."
+                     "</p>")
     if ctx.local is not None:
         parts.append("<p>Rows of the council's local returns are checked the same way.</p>")
     if rec is not None:
@@ -218,7 +220,9 @@ def annex_quality(ctx: PackContext) -> None:
         if q is not None and "table" in q.columns:
             per = q.groupby(["table", "rule_id"]).size()
             small_rules = {t for (t, _), n in per.items() if 1 <= n <= 5}
-        banded = [_band_row(list(r), force=str(tb) in small_rules)
+        from cpanalysis.identities import ANNEX_COHORTS  # their rows count a published cohort: always rounded
+
+        banded = [_band_row(list(r), force=str(tb) in small_rules or str(tb) in ANNEX_COHORTS)
                   for tb, r in zip(rec["table"], rec[cols].itertuples(index=False))]
         t = pd.DataFrame({"Table": rec["table"].astype(str).map(html.escape).to_numpy(),
                           "Year": rec["year"].map(lambda y: year_label(y) if pd.notna(y) else "").to_numpy(),

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import episodes
+from cpanalysis.definitions import window_identities
 from cpanalysis.indicators._util import _isin, _lookup, _memo
 from cpanalysis.indicators.registry import Context, Definition, indicator
 
@@ -385,7 +386,8 @@ SCORECARD_CAVEATS = ("Three-year rolling average: children adopted in the report
     "Days from entry into care to the first A3-A6 placement",
     "Scorecard A1: children adopted over three years; days from entry into care to moving in with the adoptive "
     "family (the first A3-A6 episode).", history_years=2,
-    cohort="Children adopted in the reporting year and the two years before it", caveats=SCORECARD_CAVEATS))
+    cohort="Children adopted in the reporting year and the two years before it", caveats=SCORECARD_CAVEATS,
+    identities=window_identities("adoption_a1_3yr", "adoption_days_entry_to_placed")))
 def adoption_a1_3yr(ctx: Context) -> pd.DataFrame:
     return _days_audit(_three_years(ctx), "_entry", "placed", "entering care", "moving in with the adoptive family")
 
@@ -408,6 +410,7 @@ def adoption_a10_3yr(ctx: Context) -> pd.DataFrame:
     "Days from the placement or freeing order to the match, 0 if matched first", A2_METHOD + "Three years.",
     history_years=2, cohort="Children adopted over three years with a placement or freeing order, placed before "
     "the adoption order", caveats=SCORECARD_CAVEATS,
+    identities=window_identities("adoption_a2_3yr", "adoption_days_authority_to_match"),
     deviation="The date of authority is taken from the legal status on the episodes, not from court records."))
 def adoption_a2_3yr(ctx: Context) -> pd.DataFrame:
     return _a2(_three_years(ctx))

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import paths
-from cpanalysis.definitions import RESULT_COLUMNS, Definition
+from cpanalysis.definitions import RESULT_COLUMNS, Definition, Identity, Term
 from cpanalysis.errors import FatalError, plain, read_small_file
 
 
@@ -360,12 +360,22 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def _d(id, title, q, sub, cohort, num, den, unit, pol, method, caveats=()) -> Definition:
+def _d(id, title, q, sub, cohort, num, den, unit, pol, method, caveats=(), identities=()) -> Definition:
     counted, plain = TEXT[id]
     return Definition(id=id, title=title, question=q, sub_question=sub, cohort=cohort, numerator=num,
                       denominator=den, unit=unit, polarity=pol, source=f"Local return ({method})",
                       methodology=f"Taken from the council's local return {method}.csv; see data/templates/{method}.csv "
-                                  "for each column's meaning.", caveats=tuple(caveats), counted=counted, plain=plain)
+                                  "for each column's meaning.", caveats=tuple(caveats), counted=counted, plain=plain,
+                      identities=tuple(identities))
+
+
+#: the stock and flow of fostering households, which ROW_RULES enforces: at 31 March (foster_households) minus
+#: at 1 April (the deregistration rate's denominator) is the net change
+FOSTER_STOCK_FLOW = Identity(
+    "fostering households: at 31 March - at 1 April = net change",
+    (Term("foster_households", "num", 1), Term("foster_household_deregistration_rate", "den", -1),
+     Term("foster_households_net_change", "num", -1)),
+    enforced_by="households_end must equal households_start + approved - deregistered")
 
 
 DEFINITIONS: dict[str, Definition] = {d.id: d for d in [
@@ -377,7 +387,8 @@ DEFINITIONS: dict[str, Definition] = {d.id: d for d in [
        "What is the turnover of foster carers and do you know the reasons why carers leave?",
        "The council's own fostering households", "Households approved minus households that stopped fostering",
        "None (a count)", "count", "higher_is_better", "fostering_households",
-       ["A negative figure means the council lost more households than it approved."]),
+       ["A negative figure means the council lost more households than it approved."],
+       identities=(FOSTER_STOCK_FLOW,)),
     _d("foster_household_deregistration_rate", "Fostering households that stopped fostering", 6,
        "What is the turnover of foster carers and do you know the reasons why carers leave?",
        "Households approved at 1 April", "Households that resigned or were deregistered during the year",
