@@ -69,13 +69,17 @@ def run(src: str | Path, parameters: dict, engine: str = ENGINE, cwd: str | Path
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from cpanalysis import paths
+
     name = Path(src).name
     try:
-        return pm.execute_notebook(str(src), None, parameters=parameters or None, engine_name=engine_name(engine),
-                                   progress_bar=False, request_save_on_cell_execute=False, cwd=cwd,
-                                   execution_timeout=EXECUTION_TIMEOUT, **engine_kwargs)
+        nb = pm.execute_notebook(str(src), None, parameters=parameters or None, engine_name=engine_name(engine),
+                                 progress_bar=False, request_save_on_cell_execute=False, cwd=cwd,
+                                 execution_timeout=EXECUTION_TIMEOUT, **engine_kwargs)
     except PapermillExecutionError as err:
         raise CellError(f"{name}, cell {err.cell_index + 1}: {err.ename}: {err.evalue}") from None
+    nb.metadata.papermill["input_path"] = paths.for_parameters(Path(src))  # no absolute path in the record
+    return nb
 
 
 def execute(src: str | Path, dst: str | Path, parameters: dict, engine: str = ENGINE, **engine_kwargs) -> Path:
