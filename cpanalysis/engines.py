@@ -109,18 +109,18 @@ class Kernel:
     def __init__(self, cwd: str | Path, kernel_name: str = "python3"):
         from jupyter_client.manager import KernelManager
 
+        from cpanalysis import workers
+
         r, w = os.pipe()
         self.km = KernelManager(kernel_name=kernel_name, transport_encryption="auto")  # CurveZMQ
         try:
-            self.km.start_kernel(cwd=str(cwd), pass_fds=(r,))
+            self.km.start_kernel(cwd=str(cwd), pass_fds=(r,), **workers.kernel_start_options())
         except BaseException:
             os.close(w)
             raise
         finally:
             os.close(r)
         self._fd, self._w, self.kernel_name = r, w, kernel_name
-        from cpanalysis import workers
-
         self.pid = getattr(self.km.provisioner, "pid", None)
         if self.pid:
             workers.register_child(self.pid)

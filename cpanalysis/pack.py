@@ -8,7 +8,6 @@ replaces a folder it did not create (:mod:`cpanalysis.safe_output`).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import time
@@ -29,6 +28,7 @@ from cpanalysis.build_report import (  # noqa: F401  (re-exported: the build rep
 )
 from cpanalysis.config import TOPIC_TITLES, TOPICS, Params
 from cpanalysis.errors import PackBuildError
+from cpanalysis.workers import _wait_reporting  # noqa: F401  (re-exported: the builder's watch on its workers)
 
 SUMMARY = "00_summary"
 ANNEX = "99_annex"
@@ -57,11 +57,6 @@ def notebook_path(name: str) -> Path:
 
 Job = tuple[str, str, dict, str]  # (template notebook, executed copy, parameters, working directory)
 
-#: Worker processes are spawned, not forked: forking a process that runs threads (pytest-xdist, Jupyter,
-#: a web server embedding us) can deadlock the child. The cost is one fresh interpreter per worker.
-_MP = multiprocessing.get_context("spawn")
-
-
 def run_notebooks(jobs: list[Job], workers: int, runner: str = "cpanalysis", prepare=None, progress=None,
                   context_key: str | None = None) -> list[tuple[str, str | None]]:
     """Execute the notebooks through Papermill with the engine ``runner`` names (:mod:`cpanalysis.workers`)."""
@@ -70,13 +65,10 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "cpanalysis", pre
     return _workers.run_notebooks(jobs, workers, runner, prepare=prepare, progress=progress, context_key=context_key)
 
 
-def _helper_init(parent_pid: int) -> None:
-    """The helper's start: die with the builder, then import what computing the indicators needs."""
+def _helper_init() -> None:
+    """The helper's start (after it asked to die with the builder): import what computing the indicators needs."""
     import importlib
 
-    from cpanalysis.workers import die_with_parent
-
-    die_with_parent(parent_pid)
     for name in ("cpanalysis.linkage", "cpanalysis.indicators.registry"):
         importlib.import_module(name)
 
@@ -88,7 +80,9 @@ def helper_pool() -> ProcessPoolExecutor:
     dies with the builder. The notebooks all run in the builder: their findings are worked out once and shared
     (memoised on the evidence), and a second process working half of them out again was measured no faster on
     this 2-core machine."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=_MP, initializer=_helper_init, initargs=(os.getpid(),))
+    from cpanalysis import workers
+
+    pool = workers.pool(1, _helper_init)
     pool.submit(os.getpid)  # an executor starts its process at the first task: start it now
     return pool
 

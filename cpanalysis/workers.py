@@ -57,6 +57,44 @@ def die_with_parent(parent_pid: int | None = None) -> None:
         os._exit(1)
 
 
+_PRCTL = None
+
+
+def _pdeathsig_at_start() -> None:
+    """``preexec_fn`` of a Jupyter kernel: ``SIGKILL`` when the process that started it dies, set before the
+    kernel runs a line (the function is looked up before the fork, so the child only calls it)."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL, 0, 0, 0)
+
+
+def kernel_start_options() -> dict:
+    """Extra ``Popen`` options for starting a Jupyter kernel that dies with this process (Linux)."""
+    global _PRCTL
+    if not sys.platform.startswith("linux"):
+        return {}
+    if _PRCTL is None:
+        try:
+            import ctypes
+
+            _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            return {}
+    return {"preexec_fn": _pdeathsig_at_start}
+
+
+def pool(workers: int, initializer=None, initargs: tuple = ()) -> ProcessPoolExecutor:
+    """Spawned worker processes that die with this one (even by ``kill -9``): :func:`die_with_parent` first,
+    then ``initializer(*initargs)``."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_MP, initializer=_pool_init,
+                               initargs=(os.getpid(), initializer, initargs))
+
+
+def _pool_init(parent_pid: int, initializer, initargs: tuple) -> None:
+    die_with_parent(parent_pid)
+    if initializer is not None:
+        initializer(*initargs)
+
+
 def receive_context(fd: int, key: str) -> None:
     """In a kernel: read the build's pickled evidence from the inherited pipe ``fd`` (see
     :meth:`cpanalysis.engines.Kernel.hand_over`) and keep it in memory for the notebooks' ``open_context``."""
@@ -182,9 +220,8 @@ def run_in_kernel(jobs: list[Job], key: str | None, message: bytes | Callable[[]
 _CONN = None
 
 
-def _kernel_worker_init(parent_pid: int, conn) -> None:
+def _kernel_worker_init(conn) -> None:
     global _CONN
-    die_with_parent(parent_pid)
     _CONN = conn
 
 
@@ -231,14 +268,14 @@ def _run_in_kernels(jobs: list[Job], workers: int, prepare, progress, key: str |
             if progress is not None:
                 progress(Path(src).stem)
         return results
-    pools, futures, senders = [], [], []
+    pools: list[ProcessPoolExecutor] = []
+    futures, senders = [], []
     try:
         for share in _shares(jobs, workers):
             reader, writer = _MP.Pipe(duplex=False)
-            pool = ProcessPoolExecutor(max_workers=1, mp_context=_MP, initializer=_kernel_worker_init,
-                                       initargs=(os.getpid(), reader))
-            pools.append(pool)
-            futures.append(pool.submit(_kernel_share, share, key))
+            executor = pool(1, _kernel_worker_init, (reader,))
+            pools.append(executor)
+            futures.append(executor.submit(_kernel_share, share, key))
             reader.close()
             senders.append(writer)
         try:
@@ -259,8 +296,8 @@ def _run_in_kernels(jobs: list[Job], workers: int, prepare, progress, key: str |
     finally:
         for w in senders:
             w.close()
-        for pool in pools:
-            pool.shutdown(wait=True, cancel_futures=True)
+        for executor in pools:
+            executor.shutdown(wait=True, cancel_futures=True)
     return sorted(results, key=lambda r: order[r[0]])
 
 
