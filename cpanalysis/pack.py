@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,12 +58,65 @@ def notebook_path(name: str) -> Path:
 
 Job = tuple[str, str, dict, str]  # (template notebook, executed copy, parameters, working directory)
 
-def run_notebooks(jobs: list[Job], workers: int, runner: str = "cpanalysis", prepare=None, progress=None,
-                  context_key: str | None = None) -> list[tuple[str, str | None]]:
-    """Execute the notebooks through Papermill with the engine ``runner`` names (:mod:`cpanalysis.workers`)."""
-    from cpanalysis import workers as _workers
+#: how an in-process result says its notebook must run in a Jupyter kernel instead (``runner.NeedsKernel``)
+NEEDS_KERNEL = "needs a kernel: "
 
-    return _workers.run_notebooks(jobs, workers, runner, prepare=prepare, progress=progress, context_key=context_key)
+
+def run_notebooks(jobs: list[Job], workers: int, runner: str = "cpanalysis",
+                  prepare: Callable[[], None] | None = None, progress: Callable[[str], None] | None = None,
+                  context_key: str | None = None) -> list[tuple[str, str | None]]:
+    """Execute notebooks with the engine ``runner`` names (:func:`cpanalysis.engines.engine_name`), up to
+    ``workers`` at once: ``(executed copy, error or None)`` for each job, in order.
+
+    ``prepare`` is the builder's data preparation: it leaves the evidence in ``evidence.IN_PROCESS[context_key]``.
+    With kernels on several workers it runs while the kernels start; otherwise first. ``progress`` is called with
+    each notebook's name as it finishes."""
+    from cpanalysis import engines, kernels
+    from cpanalysis.runner import CellError, NeedsKernel
+    from cpanalysis.workers import can_isolate, execute_isolated
+
+    engine = engines.engine_name(runner)
+    workers = max(1, min(workers, len(jobs)))
+    if engine == engines.KERNEL_ENGINE:
+        return kernels.run_in_kernels(jobs, workers, prepare, progress, context_key)
+    if prepare is not None:
+        prepare()
+    if not can_isolate():  # not Linux: one after the other in this process
+        results = []
+        for src, dst, parameters, cwd in jobs:
+            try:
+                engines.execute(src, dst, parameters, engines.ENGINE, cwd=cwd)
+                results.append((dst, None))
+            except NeedsKernel as err:
+                results.append((dst, NEEDS_KERNEL + str(err)))
+            except CellError as err:
+                results.append((dst, str(err)))
+            if progress is not None:
+                progress(Path(src).stem)
+        return _kernel_for_the_rest(results, jobs, context_key)
+    names = {j[1]: Path(j[0]).stem for j in jobs}
+    outcomes = execute_isolated([(src, dst, p) for src, dst, p, _cwd in jobs], parallel=workers,
+                                done=(lambda dst: progress(names[dst])) if progress else None)
+    results = [(dst, NEEDS_KERNEL + err if kernel else err) for dst, err, kernel in outcomes]
+    return _kernel_for_the_rest(results, jobs, context_key)
+
+
+def _kernel_for_the_rest(results: list[tuple[str, str | None]], jobs: list[Job],
+                         context_key: str | None) -> list[tuple[str, str | None]]:
+    """Run in a Jupyter kernel the notebooks the in-process engine handed back (a GUI backend, the debugger)."""
+    import sys
+
+    from cpanalysis import kernels
+
+    back = {d for d, e in results if e and e.startswith(NEEDS_KERNEL)}
+    if not back:
+        return results
+    for d, e in results:
+        if d in back:
+            print(f"cpanalysis: {e[len(NEEDS_KERNEL):]}: running {Path(d).stem} in a Jupyter kernel.", file=sys.stderr)
+    again = dict(kernels.run_in_kernel([j for j in jobs if j[1] in back], context_key,
+                                       kernels.context_message(context_key)))
+    return [(d, again[d]) if d in again else (d, e) for d, e in results]
 
 
 def _helper_init() -> None:

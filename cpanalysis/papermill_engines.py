@@ -73,9 +73,7 @@ class KernelEngine(NBClientEngine):
         if kernel is None:
             super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
         else:
-            from cpanalysis.engines import RESET
-
-            kernel.run(RESET)
+            kernel.reset()
             super().execute_managed_notebook(nb_man, kernel_name, km=kernel.km, **kwargs)
         nb_man.nb.metadata["cpanalysis"] = {"seconds": round(time.perf_counter() - started, 3), "runner": "kernel"}
         return nb_man.nb

@@ -1,15 +1,16 @@
-"""Processes that run the pack's notebooks: one forked process a notebook, Jupyter kernels in worker processes.
+"""The processes that run the pack's notebooks, and how they die with the builder.
 
 Every process started here dies with the process that started it, even after ``kill -9``: each asks Linux for
-``SIGKILL`` when its parent dies (``prctl(PR_SET_PDEATHSIG)``, :func:`die_with_parent`; elsewhere the pipes'
-closing ends them), and the builder ends every one before it returns. The build's prepared evidence (child-level
-data) reaches them only in memory: a forked process inherits it, a worker process receives it through a pipe and
-passes it to its kernel through another (:meth:`cpanalysis.engines.Kernel.hand_over`). Nothing child-level is
-written to a file by any runner, so a killed build leaves none behind.
+``SIGKILL`` when its parent dies (``prctl(PR_SET_PDEATHSIG)``: :func:`die_with_parent` in a worker, a forked
+notebook and a kernel's warm-up, and :func:`kernel_start_options` for a Jupyter kernel from its first instruction;
+elsewhere the pipes' closing ends them), and the builder ends every one before it returns. The build's prepared
+evidence (child-level data) reaches them only in memory: a forked process inherits it, a kernel receives it through
+a pipe (:mod:`cpanalysis.kernels`). Nothing child-level is written to a file by any runner, so a killed build
+leaves none behind.
 
-:func:`run_notebooks` is the builder's entry: the ``cpanalysis`` engine runs each notebook in a process forked from
-the builder (:func:`execute_isolated`); the ``cpanalysis-kernel`` engine runs them in warm Jupyter kernels, one per
-worker process.
+The ``cpanalysis`` engine runs each notebook of a build in a process forked from the builder
+(:func:`execute_isolated`); :func:`pool` gives the spawned worker processes (the helper process, the kernels'
+workers).
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ import nbformat
 from cpanalysis.runner import CellError, NeedsKernel
 
 Job = tuple[str, str, dict, str]  # (template notebook, executed copy, parameters, working directory)
+
+
+#: Worker processes are spawned, not forked: forking a process that runs threads (pytest-xdist, Jupyter,
+#: a web server embedding us) can deadlock the child. The cost is one fresh interpreter per worker.
+_MP = multiprocessing.get_context("spawn")
 
 
 # ------------------------------------------------------------------------------------ dying with the builder
@@ -93,217 +99,6 @@ def _pool_init(parent_pid: int, initializer, initargs: tuple) -> None:
     die_with_parent(parent_pid)
     if initializer is not None:
         initializer(*initargs)
-
-
-def receive_context(fd: int, key: str) -> None:
-    """In a kernel: read the build's pickled evidence from the inherited pipe ``fd`` (see
-    :meth:`cpanalysis.engines.Kernel.hand_over`) and keep it in memory for the notebooks' ``open_context``."""
-    import pickle
-
-    from cpanalysis import evidence
-
-    chunks = []
-    try:
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    evidence.IN_PROCESS[key] = pickle.loads(b"".join(chunks))  # noqa: S301 - from the builder's memory
-
-
-# ------------------------------------------------------------------------------------ the builder's entry
-#: how an in-process result says its notebook must run in a Jupyter kernel instead (``runner.NeedsKernel``)
-NEEDS_KERNEL = "needs a kernel: "
-
-
-def run_notebooks(jobs: list[Job], workers: int, runner: str = "cpanalysis",
-                  prepare: Callable[[], None] | None = None, progress: Callable[[str], None] | None = None,
-                  context_key: str | None = None) -> list[tuple[str, str | None]]:
-    """Execute notebooks with the engine ``runner`` names (:func:`cpanalysis.engines.engine_name`), up to
-    ``workers`` at once: ``(executed copy, error or None)`` for each job, in order.
-
-    ``prepare`` is the builder's data preparation: it leaves the evidence in ``evidence.IN_PROCESS[context_key]``.
-    With kernels on several workers it runs while the kernels start; otherwise first. ``progress`` is called with
-    each notebook's name as it finishes."""
-    from cpanalysis import engines
-
-    engine = engines.engine_name(runner)
-    workers = max(1, min(workers, len(jobs)))
-    if engine == engines.KERNEL_ENGINE:
-        return _run_in_kernels(jobs, workers, prepare, progress, context_key)
-    if prepare is not None:
-        prepare()
-    if not can_isolate():  # not Linux: one after the other in this process
-        results = []
-        for src, dst, parameters, cwd in jobs:
-            try:
-                engines.execute(src, dst, parameters, engines.ENGINE, cwd=cwd)
-                results.append((dst, None))
-            except NeedsKernel as err:
-                results.append((dst, NEEDS_KERNEL + str(err)))
-            except CellError as err:
-                results.append((dst, str(err)))
-            if progress is not None:
-                progress(Path(src).stem)
-        return _kernel_for_the_rest(results, jobs, context_key)
-    names = {j[1]: Path(j[0]).stem for j in jobs}
-    outcomes = execute_isolated([(src, dst, p) for src, dst, p, _cwd in jobs], parallel=workers,
-                                done=(lambda dst: progress(names[dst])) if progress else None)
-    results = [(dst, NEEDS_KERNEL + err if kernel else err) for dst, err, kernel in outcomes]
-    return _kernel_for_the_rest(results, jobs, context_key)
-
-
-def _kernel_for_the_rest(results: list[tuple[str, str | None]], jobs: list[Job],
-                         context_key: str | None) -> list[tuple[str, str | None]]:
-    """Run in a Jupyter kernel the notebooks the in-process engine handed back (a GUI backend, the debugger)."""
-    back = {d for d, e in results if e and e.startswith(NEEDS_KERNEL)}
-    if not back:
-        return results
-    for d, e in results:
-        if d in back:
-            print(f"cpanalysis: {e[len(NEEDS_KERNEL):]}: running {Path(d).stem} in a Jupyter kernel.", file=sys.stderr)
-    again = dict(run_in_kernel([j for j in jobs if j[1] in back], context_key, _context_message(context_key)))
-    return [(d, again[d]) if d in again else (d, e) for d, e in results]
-
-
-# ------------------------------------------------------------------------------------ kernels
-#: Worker processes are spawned, not forked: forking a process that runs threads (pytest-xdist, Jupyter,
-#: a web server embedding us) can deadlock the child. The cost is one fresh interpreter per worker.
-_MP = multiprocessing.get_context("spawn")
-_OK, _FAILED, _NONE = b"\x01", b"\x00", b"\x02"  # the first byte of a worker's message: evidence, failure, none
-
-
-def _context_message(key: str | None) -> bytes:
-    """What a kernel is sent: the pickled evidence prepared under ``key``, or that there is none."""
-    import pickle
-
-    from cpanalysis import evidence
-
-    if key is None or key not in evidence.IN_PROCESS:
-        return _NONE
-    return _OK + pickle.dumps(evidence.IN_PROCESS[key], protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def run_in_kernel(jobs: list[Job], key: str | None, message: bytes | Callable[[], bytes]
-                  ) -> list[tuple[str, str | None]]:
-    """Run ``jobs`` one after another in one warm kernel started here, after handing it ``message`` (see
-    :func:`_context_message`; a callable is called once the kernel is warm, so that its start overlaps the
-    builder's preparation)."""
-    from cpanalysis import engines
-
-    if not jobs:
-        return []
-    kernel = engines.Kernel(jobs[0][3])
-    try:
-        message = message() if callable(message) else message
-        if message[:1] == _FAILED:
-            return [(j[1], f"not run: {message[1:].decode('utf-8', 'replace')}") for j in jobs]
-        if message[:1] == _OK:
-            kernel.hand_over(str(key), message[1:])
-        out: list[tuple[str, str | None]] = []
-        for src, dst, parameters, cwd in jobs:
-            try:
-                nbformat.write(engines.run(src, parameters, engines.KERNEL_ENGINE, cwd=cwd, kernel=kernel), dst)
-                out.append((dst, None))
-            except CellError as err:
-                out.append((dst, str(err)))
-            except Exception as err:  # noqa: BLE001 - reported to the user with the notebook name
-                out.append((dst, f"{Path(src).name}: {type(err).__name__}: {err}"))
-        return out
-    finally:
-        kernel.shutdown()
-
-
-_CONN = None
-
-
-def _kernel_worker_init(conn) -> None:
-    global _CONN
-    _CONN = conn
-
-
-def _kernel_share(jobs: list[Job], key: str | None) -> list[tuple[str, str | None]]:
-    """A worker process's share: a warm kernel, the evidence from the builder's pipe, the notebooks."""
-    return run_in_kernel(jobs, key, lambda: _CONN.recv_bytes())
-
-
-def _weight(job: Job) -> int:
-    """Rough cost of a notebook: its question's number of indicators (charts dominate the run time)."""
-    from cpanalysis.config import TOPICS
-
-    name = Path(job[0]).stem
-    if not name[:2].isdigit() or int(name[:2]) not in TOPICS:
-        return 2
-    from cpanalysis.questions import question
-
-    return 2 + len(question(int(name[:2])).indicator_ids)
-
-
-def _shares(jobs: list[Job], workers: int) -> list[list[Job]]:
-    """Deal notebooks to workers, heaviest first, each to the least-loaded worker (greedy balancing)."""
-    loads = [0] * workers
-    shares: list[list[Job]] = [[] for _ in range(workers)]
-    for job in sorted(jobs, key=_weight, reverse=True):
-        i = loads.index(min(loads))
-        shares[i].append(job)
-        loads[i] += _weight(job)
-    return [s for s in shares if s]
-
-
-def _run_in_kernels(jobs: list[Job], workers: int, prepare, progress, key: str | None
-                    ) -> list[tuple[str, str | None]]:
-    """The kernel engine: in this process on one worker; else one worker process a share, each with a warm
-    kernel started while the builder prepares the data, then sent the evidence through a pipe."""
-    import threading
-
-    order = {j[1]: i for i, j in enumerate(jobs)}
-    if workers == 1:
-        if prepare is not None:
-            prepare()
-        results = run_in_kernel(jobs, key, _context_message(key))
-        for src, *_ in jobs:
-            if progress is not None:
-                progress(Path(src).stem)
-        return results
-    pools: list[ProcessPoolExecutor] = []
-    futures, senders = [], []
-    try:
-        for share in _shares(jobs, workers):
-            reader, writer = _MP.Pipe(duplex=False)
-            executor = pool(1, _kernel_worker_init, (reader,))
-            pools.append(executor)
-            futures.append(executor.submit(_kernel_share, share, key))
-            reader.close()
-            senders.append(writer)
-        try:
-            if prepare is not None:
-                prepare()
-            message = _context_message(key)
-        except BaseException as err:
-            message = _FAILED + f"preparing the data failed ({type(err).__name__})".encode()
-            raise
-        finally:
-            threads = [threading.Thread(target=_send_quietly, args=(w, message), daemon=True) for w in senders]
-            for t in threads:
-                t.start()
-        _wait_reporting(futures, jobs, progress)
-        results = [r for f in futures for r in f.result()]
-        for t in threads:
-            t.join()
-    finally:
-        for w in senders:
-            w.close()
-        for executor in pools:
-            executor.shutdown(wait=True, cancel_futures=True)
-    return sorted(results, key=lambda r: order[r[0]])
-
-
-def _send_quietly(conn, message: bytes) -> None:
-    with contextlib.suppress(OSError, EOFError):
-        conn.send_bytes(message)
 
 
 def _wait_reporting(futures, jobs: list[Job], progress: Callable[[str], None] | None) -> None:
