@@ -1,7 +1,7 @@
 """Benchmark: the floor, the demo pack by stage, a published-only pack and a small batch, in one run.
 
 Prints figures; asserts nothing (speed is measured, not tested). ``make bench`` runs it. Usage:
-    .venv/bin/python benchmarks/bench_pack.py [--runner inprocess|warm|papermill] [--workers N]
+    .venv/bin/python benchmarks/bench_pack.py [--runner cpanalysis|cpanalysis-kernel] [--workers N]
         [--published DIR] [--batch N]
 
 * floor: one Jupyter kernel start plus the notebooks' imports (what any kernel-based notebook costs);
@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cpanalysis import config, pack, paths  # noqa: E402
+from cpanalysis import config, pack, paths, workers  # noqa: E402
 
 
 def floor_seconds() -> float:
@@ -35,7 +35,7 @@ def floor_seconds() -> float:
     km = KernelManager(kernel_name="python3", transport_encryption="auto")
     km.start_kernel()
     try:
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(pack.WARM_UP)])
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(workers.WARM_UP.format(parent=os.getpid()))])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         NotebookClient(nb, km=km, timeout=120, kernel_name="python3").execute()
     finally:
@@ -60,7 +60,7 @@ def demo(runner: str, workers: int, tmp: Path, label: str) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runner", default="inprocess", choices=["inprocess", "warm", "papermill"])
+    ap.add_argument("--runner", default="cpanalysis", choices=["cpanalysis", "cpanalysis-kernel", "inprocess", "warm"])
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--published", default=str(paths.SHARED_DATA_DIR))
     ap.add_argument("--batch", type=int, default=4)
@@ -76,9 +76,9 @@ def main() -> None:
         print(f"  ratio to the floor: {wall / floor:.1f}x")
         wall = demo(args.runner, args.workers, tmp, "second build, unchanged inputs")
         print(f"  ratio to the floor: {wall / floor:.1f}x")
-        if args.runner != "warm":
+        if args.runner not in ("warm", "cpanalysis-kernel"):
             os.environ["CPANALYSIS_CACHE_MAX_MB"] = "0"  # the kernels' figure without the cache, for comparison
-            wall = demo("warm", args.workers, tmp, "warm Jupyter kernels, no cache")
+            wall = demo("cpanalysis-kernel", args.workers, tmp, "warm Jupyter kernels, no cache")
             print(f"  ratio to the floor: {wall / floor:.1f}x")
             del os.environ["CPANALYSIS_CACHE_MAX_MB"]
         if Path(args.published).exists():

@@ -151,7 +151,7 @@ def build_council(published, code: str, year: int, out: Path, since: str | Path 
         if earlier is not None and earlier.is_file():
             params.since = earlier
         ctx = evidence.prepare(params, published=published)
-        built = pack.build_pack(params, out=folder, workers=1, runner="inprocess", context=ctx)
+        built = pack.build_pack(params, out=folder, workers=1, runner="cpanalysis", context=ctx)
         res.pack = str(built.html.relative_to(out))
         from cpanalysis.narrative import fmt
 

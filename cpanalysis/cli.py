@@ -413,10 +413,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--topics", help="LGA question numbers to include, e.g. 4,8 (default: all in the parameters)")
     p.add_argument("--workers", type=int, default=None, help="parallel notebook workers (default: CPU count)")
-    p.add_argument("--runner", choices=["inprocess", "warm", "papermill"], default="inprocess",
-                   help="inprocess (default, fastest): no kernel, the notebooks' cells run in this process and, on "
-                        "two or more cores, one helper process; warm: Jupyter kernels kept warm, one per worker; "
-                        "papermill: a fresh kernel per notebook")
+    p.add_argument("--runner", choices=["cpanalysis", "cpanalysis-kernel", "inprocess", "warm", "papermill"],
+                   default="cpanalysis", metavar="ENGINE",
+                   help="the Papermill engine that runs the notebooks: cpanalysis (default, fastest): no kernel, the "
+                        "cells run in processes forked from this one and, on two or more cores, one helper process; "
+                        "cpanalysis-kernel: Jupyter kernels kept warm, one per worker (the earlier names inprocess, "
+                        "and warm or papermill, still work)")
     p.add_argument("--since", type=Path, default=None,
                    help="a previous pack folder or its findings.json: adds 'What has changed since' after the key "
                         "messages (also the since: parameter)")

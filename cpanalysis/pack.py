@@ -8,7 +8,6 @@ replaces a folder it did not create (:mod:`cpanalysis.safe_output`).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import time
@@ -30,6 +29,7 @@ from cpanalysis.build_report import (  # noqa: F401  (re-exported: the build rep
 )
 from cpanalysis.config import TOPIC_TITLES, TOPICS, Params
 from cpanalysis.errors import PackBuildError
+from cpanalysis.workers import _wait_reporting  # noqa: F401  (re-exported: the builder's watch on its workers)
 
 SUMMARY = "00_summary"
 ANNEX = "99_annex"
@@ -58,178 +58,71 @@ def notebook_path(name: str) -> Path:
 
 Job = tuple[str, str, dict, str]  # (template notebook, executed copy, parameters, working directory)
 
-
-def _execute_papermill(job: Job) -> tuple[str, str | None]:
-    """Run one notebook in a fresh kernel with Papermill (the reference path; used by ``runner="papermill"``)."""
-    import papermill as pm
-    from traitlets.config import Config
-
-    src, dst, parameters, cwd = job
-    cfg = Config({"KernelManager": {"transport_encryption": "auto"}})
-    for attempt in (1, 2):  # retry the rare kernel-start race (papermill#239, #776)
-        try:
-            pm.execute_notebook(src, dst, parameters=parameters, cwd=cwd, kernel_name="python3",
-                                progress_bar=False, log_output=False, execution_timeout=600,
-                                start_timeout=60, config=cfg)
-            return dst, None
-        except RuntimeError as err:
-            if "didn't respond" in str(err) and attempt == 1:
-                continue
-            return dst, f"{type(err).__name__}: {err}"
-        except Exception as err:  # PapermillExecutionError carries the failing cell and message
-            return dst, f"{type(err).__name__}: {getattr(err, 'evalue', err)}"
-    return dst, "kernel did not start"
-
-
-WARM_UP = "import cpanalysis.present, cpanalysis.charts, pandas, matplotlib.pyplot"
-RESET = "%reset -f\nimport matplotlib.pyplot as _plt; _plt.close('all'); del _plt"
-
-
-def _wait_until_ready(ready: str, timeout: float = 3600.0) -> str:
-    """Wait for the builder to finish preparing the data: the file ``ready`` then holds "ok" or a reason."""
-    deadline = time.monotonic() + timeout
-    path = Path(ready)
-    while time.monotonic() < deadline:
-        if path.exists():
-            return path.read_text(encoding="utf-8").strip() or "ok"
-        time.sleep(0.05)
-    return "timed out waiting for the data to be prepared"
-
-
-def _execute_warm(jobs: list[Job], ready: str | None = None) -> list[tuple[str, str | None]]:
-    """Run several notebooks in one kernel kept warm: started once, imports done once, user namespace
-    reset between notebooks. Parameters are injected exactly as Papermill does (same function).
-
-    With ``ready`` (a file path) the kernel starts and does its imports at once, then waits for the
-    builder to write that file: kernel start-up overlaps the builder's data preparation."""
-    import nbformat
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
-
-    out: list[tuple[str, str | None]] = []
-    if not jobs:
-        return out
-    from cpanalysis import safe_output
-
-    km = KernelManager(kernel_name="python3", transport_encryption="auto")  # CurveZMQ; silences ipykernel 7.4
-    km.start_kernel(cwd=jobs[0][3])
-    kernel_pid = getattr(km.provisioner, "pid", None)
-    if kernel_pid:
-        safe_output.register_child(kernel_pid)  # killed with this worker if the builder dies
-    try:
-        def run_source(source: str) -> None:
-            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
-            nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-            NotebookClient(nb, km=km, timeout=120, kernel_name="python3").execute()
-
-        run_source(WARM_UP)
-        if ready is not None:
-            status = _wait_until_ready(ready)
-            if status != "ok":
-                return [(j[1], f"not run: {status}") for j in jobs]
-        for src, dst, parameters, cwd in jobs:
-            nb = load_notebook_node(src)  # papermill's reader: adds the metadata parameterize_notebook needs
-            nb = parameterize_notebook(nb, parameters, report_mode=False)
-            started = time.perf_counter()
-            try:
-                run_source(RESET)
-                NotebookClient(nb, km=km, timeout=600, kernel_name="python3",
-                               resources={"metadata": {"path": cwd}}).execute()
-                out.append((dst, None))
-            except CellExecutionError as err:
-                out.append((dst, f"{err.ename}: {err.evalue}"))
-            except Exception as err:  # noqa: BLE001 - reported to the user with the notebook name
-                out.append((dst, f"{type(err).__name__}: {err}"))
-            nb.metadata["cpanalysis"] = {"seconds": round(time.perf_counter() - started, 3), "runner": "kernel"}
-            nbformat.write(nb, dst)
-    finally:
-        km.shutdown_kernel(now=True)
-        if kernel_pid:
-            safe_output.unregister_child(kernel_pid)
-    return out
-
-
-#: Worker processes are spawned, not forked: forking a process that runs threads (pytest-xdist, Jupyter,
-#: a web server embedding us) can deadlock the child. The cost is one fresh interpreter per worker.
-_MP = multiprocessing.get_context("spawn")
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Spawned workers that exit when this process dies (even by ``kill -9``), so none outlives a build."""
-    from cpanalysis.safe_output import die_with_parent
-
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_MP, initializer=die_with_parent,
-                               initargs=(os.getpid(),))
-
-
-def _weight(job: Job) -> int:
-    """Rough cost of a notebook: its question's number of indicators (charts dominate the run time)."""
-    name = Path(job[0]).stem
-    if not name[:2].isdigit() or int(name[:2]) not in TOPICS:
-        return 2
-    from cpanalysis.questions import question
-
-    return 2 + len(question(int(name[:2])).indicator_ids)
-
-
-def _shares(jobs: list[Job], workers: int) -> list[list[Job]]:
-    """Deal notebooks to workers, heaviest first, each to the least-loaded worker (greedy balancing)."""
-    loads = [0] * workers
-    shares: list[list[Job]] = [[] for _ in range(workers)]
-    for job in sorted(jobs, key=_weight, reverse=True):
-        i = loads.index(min(loads))
-        shares[i].append(job)
-        loads[i] += _weight(job)
-    return [s for s in shares if s]
-
-
-def _execute_inprocess(job: Job) -> tuple[str, str | None]:
-    from cpanalysis import runner
-
-    src, dst, parameters, _cwd = job
-    try:
-        runner.execute(src, dst, parameters)
-        return dst, None
-    except runner.NeedsKernel as err:
-        return dst, NEEDS_KERNEL + str(err)
-    except runner.CellError as err:
-        return dst, str(err)
-
-
 #: how an in-process result says its notebook must run in a Jupyter kernel instead (``runner.NeedsKernel``)
 NEEDS_KERNEL = "needs a kernel: "
 
 
+def run_notebooks(jobs: list[Job], workers: int, runner: str = "cpanalysis",
+                  prepare: Callable[[], None] | None = None, progress: Callable[[str], None] | None = None,
+                  context_key: str | None = None) -> list[tuple[str, str | None]]:
+    """Execute notebooks with the engine ``runner`` names (:func:`cpanalysis.engines.engine_name`), up to
+    ``workers`` at once: ``(executed copy, error or None)`` for each job, in order.
+
+    ``prepare`` is the builder's data preparation: it leaves the evidence in ``evidence.IN_PROCESS[context_key]``.
+    With kernels on several workers it runs while the kernels start; otherwise first. ``progress`` is called with
+    each notebook's name as it finishes."""
+    from cpanalysis import engines, kernels
+    from cpanalysis.runner import CellError, NeedsKernel
+    from cpanalysis.workers import can_isolate, execute_isolated
+
+    engine = engines.engine_name(runner)
+    workers = max(1, min(workers, len(jobs)))
+    if engine == engines.KERNEL_ENGINE:
+        return kernels.run_in_kernels(jobs, workers, prepare, progress, context_key)
+    if prepare is not None:
+        prepare()
+    if not can_isolate():  # not Linux: one after the other in this process
+        results = []
+        for src, dst, parameters, cwd in jobs:
+            try:
+                engines.execute(src, dst, parameters, engines.ENGINE, cwd=cwd)
+                results.append((dst, None))
+            except NeedsKernel as err:
+                results.append((dst, NEEDS_KERNEL + str(err)))
+            except CellError as err:
+                results.append((dst, str(err)))
+            if progress is not None:
+                progress(Path(src).stem)
+        return _kernel_for_the_rest(results, jobs, context_key)
+    names = {j[1]: Path(j[0]).stem for j in jobs}
+    outcomes = execute_isolated([(src, dst, p) for src, dst, p, _cwd in jobs], parallel=workers,
+                                done=(lambda dst: progress(names[dst])) if progress else None)
+    results = [(dst, NEEDS_KERNEL + err if kernel else err) for dst, err, kernel in outcomes]
+    return _kernel_for_the_rest(results, jobs, context_key)
+
+
 def _kernel_for_the_rest(results: list[tuple[str, str | None]], jobs: list[Job],
                          context_key: str | None) -> list[tuple[str, str | None]]:
-    """Run in a Jupyter kernel the notebooks the in-process runner handed back (a GUI backend, the debugger):
-    the evidence is written to the build's private staging folder for the kernel, as the warm runner does."""
+    """Run in a Jupyter kernel the notebooks the in-process engine handed back (a GUI backend, the debugger)."""
+    import sys
+
+    from cpanalysis import kernels
+
     back = {d for d, e in results if e and e.startswith(NEEDS_KERNEL)}
     if not back:
         return results
-    import sys
-
-    from cpanalysis import evidence
-
     for d, e in results:
         if d in back:
             print(f"cpanalysis: {e[len(NEEDS_KERNEL):]}: running {Path(d).stem} in a Jupyter kernel.", file=sys.stderr)
-    if context_key is not None and context_key in evidence.IN_PROCESS:
-        evidence.save_context(evidence.IN_PROCESS[context_key], Path(context_key))
-    again = dict(_execute_warm([j for j in jobs if j[1] in back]))
+    again = dict(kernels.run_in_kernel([j for j in jobs if j[1] in back], context_key,
+                                       kernels.context_message(context_key)))
     return [(d, again[d]) if d in again else (d, e) for d, e in results]
 
 
-def _helper_init(parent_pid: int) -> None:
-    """The helper's start: die with the builder, then import what computing the indicators needs."""
+def _helper_init() -> None:
+    """The helper's start (after it asked to die with the builder): import what computing the indicators needs."""
     import importlib
 
-    from cpanalysis.safe_output import die_with_parent
-
-    die_with_parent(parent_pid)
     for name in ("cpanalysis.linkage", "cpanalysis.indicators.registry"):
         importlib.import_module(name)
 
@@ -241,112 +134,24 @@ def helper_pool() -> ProcessPoolExecutor:
     dies with the builder. The notebooks all run in the builder: their findings are worked out once and shared
     (memoised on the evidence), and a second process working half of them out again was measured no faster on
     this 2-core machine."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=_MP, initializer=_helper_init, initargs=(os.getpid(),))
+    from cpanalysis import workers
+
+    pool = workers.pool(1, _helper_init)
     pool.submit(os.getpid)  # an executor starts its process at the first task: start it now
     return pool
 
 
-def _wait_reporting(futures, jobs: list[Job], progress: Callable[[str], None] | None) -> None:
-    """Wait for the workers, calling ``progress(name)`` as each executed notebook appears (a warm worker writes
-    each notebook when it finishes it)."""
-    import concurrent.futures as cf
-
-    pending = set(futures)
-    reported: set[str] = set()
-    while pending:
-        _, pending = cf.wait(pending, timeout=0.25)
-        if progress is None:
-            continue
-        for job in jobs:
-            if job[1] not in reported and Path(job[1]).exists():
-                reported.add(job[1])
-                progress(Path(job[0]).stem)
-    if progress is not None:
-        for job in jobs:
-            if job[1] not in reported:
-                progress(Path(job[0]).stem)
-
-
-def run_notebooks(jobs: list[Job], workers: int, runner: str = "warm",
-                  prepare: Callable[[], None] | None = None, ready: Path | None = None,
-                  progress: Callable[[str], None] | None = None,
-                  context_key: str | None = None) -> list[tuple[str, str | None]]:
-    """Execute notebooks across ``workers`` processes. ``runner="warm"`` keeps one kernel per worker;
-    ``"papermill"`` starts a fresh kernel per notebook (slower; the behaviour of the papermill CLI).
-
-    ``prepare`` (with ``ready``, the file it signals through) is the builder's data preparation. With the
-    warm runner on several workers it runs while the kernels start; otherwise it runs first. ``progress`` is
-    called with each notebook's name as it finishes. ``context_key``: where the in-process runner finds the
-    evidence (and a notebook it hands back to a kernel, the evidence written for it).
-    """
-    workers = max(1, min(workers, len(jobs)))
-    order = {j[1]: i for i, j in enumerate(jobs)}
-    if runner == "inprocess":
-        if prepare is not None:
-            prepare()
-        from cpanalysis import runner as nbrunner
-
-        if not nbrunner.can_isolate():  # not Linux: one after the other in this process, as before
-            results = []
-            for j in jobs:
-                results.append(_execute_inprocess(j))
-                if progress is not None:
-                    progress(Path(j[0]).stem)
-            return _kernel_for_the_rest(results, jobs, context_key)
-        names = {j[1]: Path(j[0]).stem for j in jobs}
-        outcomes = nbrunner.execute_isolated([(src, dst, p) for src, dst, p, _cwd in jobs], parallel=workers,
-                                             done=(lambda dst: progress(names[dst])) if progress else None)
-        results = [(dst, NEEDS_KERNEL + err if kernel else err) for dst, err, kernel in outcomes]
-        return _kernel_for_the_rest(results, jobs, context_key)
-    if runner == "warm" and workers > 1 and prepare is not None and ready is not None:
-        with _pool(workers) as pool:
-            futures = [pool.submit(_execute_warm, share, str(ready)) for share in _shares(jobs, workers)]
-            try:
-                prepare()
-            except BaseException as err:
-                ready.parent.mkdir(parents=True, exist_ok=True)
-                ready.write_text(f"preparing the data failed ({type(err).__name__})", encoding="utf-8")
-                for f in futures:
-                    f.cancel()
-                raise
-            ready.write_text("ok", encoding="utf-8")
-            _wait_reporting(futures, jobs, progress)
-            results = [r for f in futures for r in f.result()]
-        return sorted(results, key=lambda r: order[r[0]])
-    if prepare is not None:
-        prepare()
-
-    def done(results: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
-        if progress is not None:
-            for dst, _ in results:
-                progress(Path(dst).stem)
-        return results
-
-    if runner == "papermill":
-        if workers == 1:
-            return [done([_execute_papermill(j)])[0] for j in jobs]
-        with _pool(workers) as pool:
-            return [done([r])[0] for r in pool.map(_execute_papermill, jobs)]
-    if workers == 1:
-        results = done(_execute_warm(jobs))
-    else:
-        with _pool(workers) as pool:
-            futures = [pool.submit(_execute_warm, share) for share in _shares(jobs, workers)]
-            _wait_reporting(futures, jobs, progress)
-            results = [r for f in futures for r in f.result()]
-    return sorted(results, key=lambda r: order[r[0]])
-
-
 def build_pack(params: Params, topics: list[int] | None = None, out: Path | None = None,
                workers: int | None = None, summary: bool = True,
-               html_name: str = "evidence-pack.html", runner: str = "inprocess", published=None,
+               html_name: str = "evidence-pack.html", runner: str = "cpanalysis", published=None,
                context=None, progress: bool = False, use_cache: bool = True, replace: bool = False) -> PackResult:
     """Build the pack into ``out`` (default :func:`default_out_dir`).
 
-    ``runner``: "inprocess" (the default: no kernel, :mod:`cpanalysis.runner`; on two or more cores a helper
-    process computes half the indicators; each notebook runs in a process forked from the builder, up to
-    ``workers`` at once, so no notebook can change another's figures or the export guard), "warm" (Jupyter kernels kept warm, one
-    per worker) or "papermill" (a fresh kernel per notebook, the papermill CLI's behaviour).
+    ``runner``: the Papermill engine that runs the notebooks (:mod:`cpanalysis.engines`): "cpanalysis" (the
+    default: no kernel, :mod:`cpanalysis.runner`; on two or more cores a helper process computes half the
+    indicators; each notebook runs in a process forked from the builder, up to ``workers`` at once, so no notebook
+    can change another's figures or the export guard) or "cpanalysis-kernel" (Jupyter kernels kept warm, one per
+    worker). The earlier names "inprocess", "warm" and "papermill" still work.
     ``published``: DfE's files already parsed (a batch parses them once for every council); ``context``: the
     evidence already prepared for these parameters (the batch keeps it for its index and CSV).
 
@@ -502,9 +307,11 @@ def _progress_bar(enabled: bool, total: int):
 def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | None, workers: int | None,
               summary: bool, html_name: str, runner: str, progress: bool = False, published=None,
               context=None, use_cache: bool = True) -> PackResult:
-    from cpanalysis import evidence, present, safe_output
+    from cpanalysis import engines, evidence, present, safe_output
 
     t0 = time.perf_counter()
+    engine = engines.engine_name(runner)
+    context_key = f"in-memory:{staging.name}"  # where the notebooks find the evidence (evidence.IN_PROCESS)
     topics = sorted(topics or params.topics)
     # The notebooks (summary, annex) see exactly the questions built, so no link points at a missing section.
     params = params.model_copy(update={"topics": topics})
@@ -530,12 +337,11 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
                 pool.shutdown(wait=True, cancel_futures=True)
         _require_usable(ctx, params)
         guard_terms["terms"] = guard.terms_from(ctx.data)
-        if runner == "inprocess":
-            evidence.IN_PROCESS[str(cache)] = ctx  # handed to the notebooks in memory, never written
-            # the findings every notebook shares, worked out once here: each notebook's process starts with them
-            evidence.all_evidence(ctx)
-        else:
-            present.save_context(ctx, cache)
+        # handed to the notebooks in memory, never written: a forked process inherits it, a kernel gets it
+        # through a pipe (cpanalysis.workers)
+        evidence.IN_PROCESS[context_key] = ctx
+        # the findings every notebook shares, worked out once here: each notebook starts with them
+        evidence.all_evidence(ctx)
         timings["prepare"] = time.perf_counter() - started
         reports.append(build_report(ctx, topics))
         from cpanalysis import pack_record
@@ -549,7 +355,7 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     helpers: list[ProcessPoolExecutor] = []
 
     def start_helper() -> ProcessPoolExecutor | None:
-        if runner != "inprocess" or (workers or os.cpu_count() or 1) < 2:
+        if engine != engines.ENGINE or (workers or os.cpu_count() or 1) < 2:
             return None
         helpers.append(helper_pool())
         return helpers[-1]
@@ -558,25 +364,25 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
         bar.update(1)
         bar.set_postfix_str(f"{name} done")
 
-    nb_params = {"params_json": params.model_dump_json(), "cache_dir": str(cache),
+    nb_params = {"params_json": notebook_params_json(params), "cache_dir": context_key,
                  "record_dir": str(staging / "figures")}
     jobs = [(str(notebook_path(n)), str(staging / "notebooks" / f"{n}.ipynb"), nb_params, str(paths.ROOT))
             for n in names]
     workers = workers or min(len(jobs), os.cpu_count() or 2)
     started = time.perf_counter()
     try:
-        results = run_notebooks(jobs, workers, runner, prepare=prepare, ready=cache / "READY", progress=notebook_done,
-                                context_key=str(cache))
+        results = run_notebooks(jobs, workers, engine, prepare=prepare, progress=notebook_done,
+                                context_key=context_key)
     except BaseException:
         bar.close()
         raise
     finally:
         for pool in helpers:
             pool.shutdown(wait=False, cancel_futures=True)
-        evidence.IN_PROCESS.pop(str(cache), None)
+        evidence.IN_PROCESS.pop(context_key, None)
         shutil.rmtree(cache, ignore_errors=True)  # the cache holds child-level data: never keep it
     timings["notebooks"] = time.perf_counter() - started
-    if runner != "warm" or workers == 1:  # run one after the other: the notebooks' own time is the rest
+    if engine != engines.KERNEL_ENGINE or workers == 1:  # run one after the other: the notebooks' own time is the rest
         timings["notebooks"] -= timings.get("prepare", 0.0)
     failed = [(Path(d).name, e) for d, e in results if e]
     if failed:
@@ -632,6 +438,29 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
             raise
     return PackResult(html=out_dir / html_name, notebooks=[out_dir / "notebooks" / p.name for p in executed],
                       seconds=time.perf_counter() - t0, out_dir=out_dir, timings=timings, report=report)
+
+
+def notebook_params_json(params: Params) -> str:
+    """The parameters as the executed notebooks record them: every path as the parameters file names it (relative
+    to the repository, where relative paths are taken from) when it lies inside the repository, otherwise only
+    its last part (the folder's or file's name), so no notebook carries an absolute path of an input. The
+    notebooks of a build read their evidence from memory, never from these paths."""
+    from pydantic import BaseModel
+
+    root = paths.ROOT.resolve()
+
+    def shown(value):
+        if isinstance(value, Path):
+            p = paths.resolve(value)
+            try:
+                return p.relative_to(root)
+            except ValueError:
+                return Path(p.name)
+        if isinstance(value, BaseModel):
+            return value.model_copy(update={k: shown(getattr(value, k)) for k in type(value).model_fields})
+        return value
+
+    return shown(params).model_dump_json()
 
 
 def _require_usable(ctx, params: Params) -> None:

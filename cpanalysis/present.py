@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpanalysis import briefing, render
+from cpanalysis import briefing, render, sink
 from cpanalysis.config import TOPICS
 
 # The notebooks' and the builder's entry points, re-exported:
 from cpanalysis.evidence import CONTEXT_FILE, PackContext, key_ids, open_context, prepare, save_context  # noqa: F401
 from cpanalysis.narrative import year_label
 
-#: where rendered HTML goes when the notebooks run in this process without a kernel (``cpanalysis.runner``)
+#: a collector of rendered HTML set by a caller of this module (tests); the runner uses :mod:`cpanalysis.sink`
 SINK: list[str] | None = None
 
 
@@ -32,9 +32,7 @@ def _display_html(markup: str) -> None:
     if SINK is not None:
         SINK.append(markup)
         return
-    from IPython.display import HTML, display
-
-    display(HTML(markup))
+    sink.show(markup)
 
 
 # ------------------------------------------------------------------------------------ front pages

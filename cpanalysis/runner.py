@@ -1,36 +1,35 @@
-"""Run the pack's notebooks in this Python process, without a Jupyter kernel (the default runner).
+"""Run a notebook's cells in this Python process, without a Jupyter kernel: the ``cpanalysis`` Papermill engine.
 
-Each notebook's code cells run in an IPython :class:`~IPython.core.interactiveshell.InteractiveShell` kept in
-this process, with parameters injected by Papermill's own ``parameterize_notebook``. The shell is IPython's
-own machinery, so a cell behaves as it does in a Jupyter kernel: magics (``%time``, ``%%time``,
-``!echo``, ``?`` help), a last bare expression (an ``execute_result`` with IPython's rich mimebundle; none
-after ``;`` or for ``None``), ``display(...)`` (``display_data``), ``print`` and warnings (``stream``
-outputs, in order with the rest), and matplotlib figures left open at the end of a cell (one ``image/png``
-``display_data`` each, drawn by ``matplotlib_inline`` as the inline backend does, then closed). The HTML
-that :mod:`cpanalysis.present` renders is collected through ``present.SINK`` as one ``text/html``
-``display_data`` per call, in order with the cell's other outputs, exactly as before. The outputs are
-those a kernel gives, so the executed notebooks and the exported pack are the same documents.
+The engine itself is :class:`cpanalysis.engines.InProcessEngine`; Papermill parameterises the notebook and calls
+it, and it runs the code cells here (:func:`run_cells`). Each notebook's code cells run in an IPython
+:class:`~IPython.core.interactiveshell.InteractiveShell` kept in this process. The shell is IPython's own
+machinery, so a cell behaves as it does in a Jupyter kernel: magics (``%time``, ``%%time``, ``!echo``, ``?``
+help), a last bare expression (an ``execute_result`` with IPython's rich mimebundle; none after ``;`` or for
+``None``), ``display(...)`` (``display_data``), ``print`` and warnings (``stream`` outputs, in order with the
+rest), and matplotlib figures left open at the end of a cell (one ``image/png`` ``display_data`` each, drawn by
+``matplotlib_inline`` as the inline backend does, then closed). HTML shown through :mod:`cpanalysis.sink` (what
+the presentation renders) is collected as one ``text/html`` ``display_data`` per call, in order with the cell's
+other outputs. The outputs are those a kernel gives, so the executed notebooks and the exported pack are the same
+documents. This module knows nothing of the presentation: it only fills the neutral hook ``sink.SINK``.
 
-Compared with a kernel (``cpanalysis.pack``'s warm runner) this saves a kernel start and its imports (about
-3 s per worker); the shell costs about 0.15 s once per process and a few milliseconds per notebook. Each notebook gets a fresh namespace, and
-afterwards matplotlib's rcParams, pandas options, ``warnings`` filters, the working directory, environment
-variables, IPython's display formatters and ``present.SINK`` are restored and all figures closed, even when
-a cell fails; a failing cell raises :class:`CellError` naming the notebook and cell. As in the warm kernel
-(``%reset -f`` between notebooks), IPython's own configuration (``%config``, ``%load_ext``) carries over.
+Compared with a kernel this saves a kernel start and its imports (about 3 s per worker); the shell costs about
+0.15 s once per process and a few milliseconds per notebook. Each notebook gets a fresh namespace, and afterwards
+matplotlib's rcParams, pandas options, ``warnings`` filters, the working directory, environment variables,
+IPython's display formatters and ``sink.SINK`` are restored and all figures closed, even when a cell fails. A
+failing cell keeps its error output and stops the notebook, as under nbclient (Papermill then raises its
+``PapermillExecutionError``; :func:`cpanalysis.engines.execute` turns it into :class:`CellError` naming the
+notebook and cell). As in a warm kernel (``%reset -f`` between notebooks), IPython's own configuration
+(``%config``, ``%load_ext``) carries over.
 
-The builder runs each notebook with :func:`execute_isolated`: in a process forked from the builder after the
-data and the shared findings are prepared, so a notebook starts with everything ready (no kernel, no imports)
-and whatever its cells change (modules, the shared evidence, the export guard) dies with it; the executed
-notebook comes back through a pipe, the builder writes it and runs the export guard on it. A cell that ends or
-breaks its process (``os._exit``, a crash, ``os.fork()``, ``exit()``, running past :data:`CELL_TIMEOUT`) fails
-the build naming the notebook and the cell. :func:`execute` runs a notebook in the calling process.
+The builder runs each notebook in a process forked from it (:mod:`cpanalysis.workers`), so whatever its cells
+change dies with it.
 
 A notebook goes to a kernel instead when it uses what only a kernel with a frontend can do: a GUI or widget
 matplotlib backend (``%matplotlib qt``/``widget``/...), ``%gui``, ``%qtconsole``, ``%connect_info`` or the
-interactive debugger (``%debug``, ``%pdb``). For these :func:`execute` raises :class:`NeedsKernel` before any
-cell runs, naming the notebook and cell, so that the builder runs that notebook in a Jupyter kernel
-(``cpanalysis.pack``'s warm runner) instead. Other magics (``%time``, ``%%time``, ``%matplotlib inline``, ``!cmd``,
-``?``) run here as in a kernel. ``input()`` fails as under ``nbclient``, which gives a notebook no stdin.
+interactive debugger (``%debug``, ``%pdb``). For these :func:`check_kernel_free` raises :class:`NeedsKernel`
+before any cell runs, naming the notebook and cell, so that the builder runs that notebook in a Jupyter kernel
+(the ``cpanalysis-kernel`` engine) instead. Other magics (``%time``, ``%%time``, ``%matplotlib inline``,
+``!cmd``, ``?``) run here as in a kernel. ``input()`` fails as under ``nbclient``, which gives a notebook no stdin.
 """
 
 from __future__ import annotations
@@ -40,9 +39,7 @@ import contextlib
 import io
 import os
 import sys
-import time
 import types
-from pathlib import Path
 
 import nbformat
 
@@ -63,38 +60,35 @@ KERNEL_ONLY_MAGICS = frozenset({"gui", "qtconsole", "connect_info", "debug", "pd
 INLINE_BACKENDS = frozenset({"", "inline", "module://matplotlib_inline.backend_inline"})
 
 
-def execute(src: str | Path, dst: str | Path, parameters: dict) -> Path:
-    """Execute notebook ``src`` with ``parameters`` (injected as Papermill does) and write it to ``dst``, in this
-    process (the builder uses :func:`execute_isolated`: each notebook in a forked process of its own).
-
-    Raises :class:`NeedsKernel` (before running anything) or :class:`CellError`; ``dst`` is only written
-    when every cell ran."""
-    nb = run_notebook(src, parameters)
-    nbformat.write(nb, str(dst))
-    return Path(dst)
-
-
-def run_notebook(src: str | Path, parameters: dict, on_cell=None) -> nbformat.NotebookNode:
-    """The executed notebook (see :func:`execute`); ``on_cell(number)`` is called before each code cell runs."""
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
-
-    name = Path(src).name
-    nb = parameterize_notebook(load_notebook_node(str(src)), parameters, report_mode=False)
+def check_kernel_free(nb: nbformat.NotebookNode, name: str) -> None:
+    """Raise :class:`NeedsKernel` when a code cell of ``nb`` needs a kernel (before any cell runs)."""
     shell = _shell()
-    code_cells = [(i, cell) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
-    for i, cell in code_cells:
-        reason = _needs_kernel(shell, cell.source)
-        if reason:
-            raise NeedsKernel(f"{name}, cell {i + 1}: {reason}; run this notebook in a Jupyter kernel")
-    started = time.perf_counter()
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            reason = _needs_kernel(shell, cell.source)
+            if reason:
+                raise NeedsKernel(f"{name}, cell {i + 1}: {reason}; run this notebook in a Jupyter kernel")
+
+
+def run_cells(nb: nbformat.NotebookNode, name: str, on_start=None, on_end=None) -> BaseException | None:
+    """Run the code cells of the (parameterised) notebook ``nb`` in this process, filling their outputs.
+
+    ``on_start(index, cell)`` is called before each code cell runs and ``on_end(index, cell, error)`` after it.
+    The first failing cell keeps its ``error`` output and stops the run: its exception is returned (None when
+    every cell ran). A cell that calls ``exit()`` raises :class:`CellError`; Ctrl-C is raised as it is."""
+    shell = _shell()
     with _isolated(shell):
-        for i, cell in code_cells:
-            if on_cell is not None:
-                on_cell(i + 1)
-            cell.outputs, cell.execution_count = shell.run(cell.source, f"{name}, cell {i + 1}")
-    nb.metadata["cpanalysis"] = {"seconds": round(time.perf_counter() - started, 3), "runner": "in-process"}
-    return nb
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            if on_start is not None:
+                on_start(i, cell)
+            cell.outputs, cell.execution_count, err = shell.run(cell.source, f"{name}, cell {i + 1}")
+            if on_end is not None:
+                on_end(i, cell, err)
+            if err is not None:
+                return err
+    return None
 
 
 # ------------------------------------------------------------------------------------ static checks
@@ -228,33 +222,35 @@ def _make_shell():
             # backend of the builder's process is left alone (interactive backends raise NeedsKernel first)
             return "inline", "module://matplotlib_inline.backend_inline"
 
-        def run(self, source: str, where: str) -> tuple[list, int]:
-            """Run one cell: its outputs and execution count, or CellError."""
+        def run(self, source: str, where: str) -> tuple[list, int, BaseException | None]:
+            """Run one cell: its outputs, execution count and error (None, or kept as an ``error`` output)."""
             from matplotlib import pyplot as plt
             from matplotlib_inline.backend_inline import show
 
-            from cpanalysis import present
+            from cpanalysis import sink
 
             count = self.execution_count
             self.outputs = outs = _Outputs()
-            saved = sys.stdout, sys.stderr, sys.stdin, present.SINK
+            saved = sys.stdout, sys.stderr, sys.stdin, sink.SINK
             sys.stdout, sys.stderr, sys.stdin = outs.stream("stdout"), outs.stream("stderr"), NoStdin()
-            present.SINK = outs.sink()
+            sink.SINK = outs.sink()
             try:
                 result = self.run_cell(source, store_history=True)
                 if plt.get_fignums():  # the inline backend's flush: each open figure as image/png, closed
                     show(close=True)
             finally:
-                sys.stdout, sys.stderr, sys.stdin, present.SINK = saved
+                sys.stdout, sys.stderr, sys.stdin, sink.SINK = saved
             err = result.error_before_exec or result.error_in_exec
             if isinstance(err, KeyboardInterrupt):
                 raise err
             if isinstance(err, SystemExit):
                 raise CellError(f"{where}: the cell called exit(), quit() or sys.exit(), which would end the "
                                 "build; a notebook in the pack must run to its end. Remove that call.") from err
-            if err is not None:
-                raise CellError(f"{where}: {type(err).__name__}: {err}") from err
-            return outs.cells, count
+            cells = outs.cells
+            if err is not None and not any(o.output_type == "error" for o in cells):
+                cells.append(nbformat.v4.new_output("error", ename=type(err).__name__, evalue=str(err),
+                                                    traceback=[]))
+            return cells, count, err
 
     # no history database and no pager: a notebook's history and help go nowhere, as under nbclient
     cfg = Config({"HistoryManager": {"enabled": False}})
@@ -362,7 +358,7 @@ class _Stream:
 
 
 class _Sink(list):
-    """``present.SINK`` while a cell runs: each HTML part becomes a text/html display_data, in order."""
+    """``sink.SINK`` while a cell runs: each HTML part becomes a text/html display_data, in order."""
 
     def __init__(self, outputs: _Outputs):
         super().__init__()
@@ -428,13 +424,13 @@ def _isolated(shell):
     from IPython.display import display
     from matplotlib import pyplot as plt
 
-    from cpanalysis import present
+    from cpanalysis import sink
 
     formatters = {k: (f.enabled, dict(f.type_printers), dict(f.deferred_printers))
                   for k, f in shell.display_formatter.formatters.items()}
     callbacks = {k: list(v) for k, v in shell.events.callbacks.items()}
     options, cwd, environ = _pandas_options(), os.getcwd(), dict(os.environ)
-    saved_sink, saved_main = present.SINK, sys.modules.get("__main__")
+    saved_sink, saved_main = sink.SINK, sys.modules.get("__main__")
     saved_instance = InteractiveShell.__dict__.get("_instance")
     InteractiveShell._instance = shell  # display(), get_ipython() reach this shell (even inside Jupyter)
     sys.modules["__main__"] = shell.user_module  # pickle finds notebook-defined classes, as in a kernel
@@ -454,7 +450,7 @@ def _isolated(shell):
             sys.modules.pop("__main__", None)
         else:
             sys.modules["__main__"] = saved_main
-        present.SINK = saved_sink
+        sink.SINK = saved_sink
         os.chdir(cwd)
         if dict(os.environ) != environ:
             os.environ.clear()
@@ -467,318 +463,3 @@ def _isolated(shell):
             f.enabled, f.type_printers, f.deferred_printers = enabled, types_, deferred
         shell.events.callbacks.update(callbacks)
         shell.reset(new_session=True)  # a fresh namespace for the next notebook; this one's objects released
-
-
-# ------------------------------------------------------------------------------------ one process a notebook
-#: seconds one cell may run before its notebook is stopped (the kernel runners' ``execution_timeout``)
-CELL_TIMEOUT = 600.0
-#: exit status of a copy of a notebook's process made by ``os.fork()`` in a cell, when it reaches the runner
-_STRAY_FORK = 70
-_HEADER = 8  # bytes of a message's length, before its JSON
-
-
-def can_isolate() -> bool:
-    """Whether notebooks can run in forked processes here (Linux: fork is cheap and safe without threads)."""
-    return sys.platform.startswith("linux") and hasattr(os, "fork")
-
-
-def execute_isolated(jobs: list[tuple[str, str, dict]], parallel: int = 1, timeout: float = CELL_TIMEOUT,
-                     done=None) -> list[tuple[str, str | None, bool]]:
-    """Run each notebook ``(src, dst, parameters)`` in a process of its own, forked from this one, and write the
-    executed notebook to ``dst`` here: ``(dst, error or None, needs_kernel)`` for each job, in order.
-
-    A fork is a copy of this process made in about a millisecond: the notebook starts with everything prepared
-    here (the data, the findings already worked out, the shell with its imports), and whatever its cells change
-    (a module's function, the export guard, the evidence's memo, matplotlib's or pandas' settings) dies with
-    its process, so no notebook can change another's figures or this process's code. The child sends its
-    executed notebook back through a pipe as JSON (never pickle: nothing a cell sends can run code here) and
-    this process writes it; the export guard then runs here, on the output, from code no cell could reach.
-
-    The child announces each cell before running it, so whatever ends it is reported here, naming the notebook
-    and the cell, and never counts as success: ``os._exit()``, a crash (a segmentation fault), being killed,
-    a cell running longer than ``timeout`` seconds, or a cell calling ``os.fork()`` (the copy is stopped as
-    soon as it would run the rest of the notebook; ``multiprocessing`` and ``subprocess`` work as usual). Every
-    process a notebook started is killed with it (it leads a process group of its own), and it dies with this
-    process. Up to ``parallel`` notebooks run at once. ``done(dst)`` is called as each finishes."""
-    import gc
-    import selectors
-
-    _warm()  # imports and the shell done once here, so that every child starts with them
-    pending = list(enumerate(jobs))
-    results: list = [None] * len(jobs)
-    running: dict[int, _Child] = {}
-    sel = selectors.DefaultSelector()
-    gc.freeze()  # the objects prepared here are left alone by the children's collector (fewer pages copied)
-    try:
-        while pending or running:
-            while pending and len(running) < max(1, parallel):
-                k, (src, dst, parameters) = pending.pop(0)
-                child = _Child(k, src, dst, parameters, timeout)
-                running[child.fd] = child
-                sel.register(child.fd, selectors.EVENT_READ, child)
-            for key, _ in sel.select(timeout=0.2):
-                key.data.read()
-                if key.data.eof and key.data.outcome is None:
-                    sel.unregister(key.fd)
-                    key.data.registered = False
-            for child in list(running.values()):
-                if child.outcome is None:
-                    child.poll()
-                if child.outcome is not None:
-                    if child.registered:
-                        sel.unregister(child.fd)
-                    del running[child.fd]
-                    child.close()
-                    results[child.index] = child.outcome
-                    if done is not None:
-                        done(child.dst)
-    finally:
-        for child in running.values():
-            child.kill()
-            child.close()
-        sel.close()
-        gc.unfreeze()
-    return results
-
-
-def _warm() -> None:
-    """What every notebook needs before its first cell (imports, the shell), done once in the builder."""
-    import matplotlib.pyplot  # noqa: F401
-    import matplotlib_inline.backend_inline  # noqa: F401
-    import pandas  # noqa: F401
-    import papermill.iorw  # noqa: F401
-    import papermill.parameterize  # noqa: F401
-
-    import cpanalysis.present  # noqa: F401
-
-    _shell()
-
-
-class _Child:
-    """One notebook's forked process, seen from the builder."""
-
-    def __init__(self, index: int, src: str, dst: str, parameters: dict, timeout: float):
-        self.index, self.src, self.dst, self.timeout = index, str(src), str(dst), timeout
-        self.name = Path(src).name
-        self.cell = 0
-        self.buf = bytearray()
-        self.outcome: tuple[str, str | None, bool] | None = None
-        self.deadline = time.monotonic() + timeout
-        self.eof = self.reaped = False
-        self.registered = True
-        parent = os.getpid()
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(r)
-            _child_main(w, self.src, parameters, parent)
-        os.close(w)
-        self.pid, self.fd = pid, r
-        with contextlib.suppress(OSError):
-            os.setpgid(pid, pid)  # also done by the child; whichever runs first
-        os.set_blocking(r, False)
-
-    def read(self) -> None:
-        while self.outcome is None:
-            try:
-                chunk = os.read(self.fd, 1 << 20)
-            except BlockingIOError:
-                return
-            if not chunk:  # every writer gone (the child ended, or a cell closed the pipe): poll() tells which
-                self.eof = True
-                return
-            self.buf += chunk
-            self._messages()
-
-    def _messages(self) -> None:
-        import json
-
-        while self.outcome is None and len(self.buf) >= _HEADER:
-            size = int.from_bytes(self.buf[:_HEADER], "big")
-            if len(self.buf) < _HEADER + size:
-                return
-            raw = bytes(self.buf[_HEADER:_HEADER + size])
-            del self.buf[:_HEADER + size]
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                msg = None
-            if not isinstance(msg, dict):
-                self._finish(f"{self.name}, cell {self.cell}: the notebook's process sent something that is not a "
-                             "result (a cell wrote to the runner's pipe?), so the pack was not built.")
-            elif "cell" in msg:
-                self.cell = int(msg["cell"]) if str(msg["cell"]).isdigit() else self.cell
-                self.deadline = time.monotonic() + self.timeout
-            elif "done" in msg:
-                text = msg["done"]
-                try:
-                    ok = isinstance(json.loads(text), dict)
-                except (TypeError, ValueError):
-                    ok = False
-                if not ok:
-                    self._finish(f"{self.name}: the notebook's process sent back a damaged notebook, so the pack "
-                                 "was not built.")
-                else:
-                    Path(self.dst).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-                    self._finish(None)
-            elif "kernel" in msg:
-                self._finish(str(msg["kernel"]), needs_kernel=True)
-            else:
-                self._finish(str(msg.get("error") or f"{self.name}: failed"))
-
-    def _finish(self, error: str | None, needs_kernel: bool = False) -> None:
-        self.outcome = (self.dst, error, needs_kernel)
-        self.kill()  # its work is done (or it failed): it, and every process it started, end now
-
-    def poll(self) -> None:
-        """Notice the child's end (or its cell's time running out) when it sent no result."""
-        if self.outcome is not None:
-            return
-        try:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            pid, status = self.pid, 0
-        if pid == 0:
-            if time.monotonic() > self.deadline:
-                self._finish(f"{self._where()} was still running after {self.timeout:.0f} s, so the notebook was "
-                             "stopped and the pack was not built. A cell that waits for ever (for input, a lock, or "
-                             "worker processes that never finish) cannot be part of a pack.")
-            return
-        self.reaped = True
-        self.read_rest()
-        if self.outcome is None:
-            self.outcome = (self.dst, _ended(self._where(), status), False)
-            self.kill()
-
-    def read_rest(self) -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                chunk = os.read(self.fd, 1 << 20)
-                if not chunk:
-                    break
-                self.buf += chunk
-        self._messages()
-
-    def _where(self) -> str:
-        return f"{self.name}, cell {self.cell}" if self.cell else f"{self.name}, before its first cell"
-
-    def kill(self) -> None:
-        import signal
-
-        with contextlib.suppress(OSError):
-            os.killpg(self.pid, signal.SIGKILL)
-        if not self.reaped:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            self.reaped = True
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
-
-
-def _ended(where: str, status: int) -> str:
-    """Why a notebook's process ended without a result, in words."""
-    import signal
-
-    code = os.waitstatus_to_exitcode(status)
-    if code >= 0:
-        return (f"{where}: the cell ended the notebook's process (exit status {code}, as os._exit() does) before the "
-                "notebook finished, so the pack was not built. A notebook cannot end the build: remove that call.")
-    sig = -code
-    try:
-        signame = signal.Signals(sig).name
-    except ValueError:
-        signame = f"signal {sig}"
-    why = {"SIGSEGV": "a segmentation fault: a crash in compiled code, for example from ctypes or an extension "
-                      "module",
-           "SIGBUS": "a bus error: a crash in compiled code",
-           "SIGABRT": "compiled code aborted",
-           "SIGFPE": "an arithmetic fault in compiled code",
-           "SIGKILL": "killed from outside, often by the system when memory runs out"}.get(signame, "a signal")
-    return (f"{where}: the notebook's process was stopped by {signame} ({why}) while this cell ran, so the pack was "
-            "not built.")
-
-
-_NOTEBOOK_PID = 0
-_FORKED_IN_CELL: list[int] = []
-_CURRENT_CELL = [0]
-
-
-def _child_main(fd: int, src: str, parameters: dict, parent: int) -> None:
-    """A notebook's forked process: run the cells, send the result, exit (never returns to the builder's code)."""
-    global _NOTEBOOK_PID
-    try:
-        import signal
-
-        _NOTEBOOK_PID = os.getpid()
-        with contextlib.suppress(OSError):
-            os.setpgid(0, 0)  # its own process group: everything it starts is killed with it
-        with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread (it is, after a fork)
-            for sig in (signal.SIGTERM, signal.SIGHUP):  # not the builder's clean-up: that is the builder's to do
-                signal.signal(sig, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-        from cpanalysis import safe_output
-
-        safe_output._CHILDREN.clear()  # the builder's kernels are the builder's
-        if sys.platform.startswith("linux"):
-            with contextlib.suppress(OSError, AttributeError):
-                import ctypes
-
-                ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # dies with the builder
-        if os.getppid() != parent:
-            os._exit(1)
-        os.register_at_fork(after_in_parent=_forked)
-        name = Path(src).name
-
-        def on_cell(number: int) -> None:
-            _check_forks(name)
-            _CURRENT_CELL[0] = number
-            _send(fd, {"cell": number})
-
-        try:
-            nb = run_notebook(src, parameters, on_cell)
-            _check_forks(name)
-            _send(fd, {"done": nbformat.writes(nb)})
-        except NeedsKernel as err:
-            _send(fd, {"kernel": str(err)})
-        except CellError as err:
-            _send(fd, {"error": str(err)})
-        except BaseException as err:  # noqa: BLE001 - reported by the builder, naming the notebook
-            _send(fd, {"error": f"{name}: {type(err).__name__}: {err}"})
-    finally:
-        os._exit(0)
-
-
-def _forked() -> None:
-    """After ``os.fork()`` in a notebook's process (in the parent): note a fork the cell made itself, not
-    ``multiprocessing``'s or ``subprocess``'s (whose children run their own code, never the notebook's)."""
-    frame = sys._getframe(1)
-    for _ in range(3):
-        if frame is None:
-            break
-        path = frame.f_code.co_filename.replace("\\", "/")
-        if "/multiprocessing/" in path or path.endswith("/subprocess.py"):
-            return
-        frame = frame.f_back
-    _FORKED_IN_CELL.append(_CURRENT_CELL[0])
-
-
-def _check_forks(name: str) -> None:
-    if os.getpid() != _NOTEBOOK_PID:  # a copy made by os.fork() in a cell, about to run the notebook again
-        os._exit(_STRAY_FORK)
-    if _FORKED_IN_CELL:
-        raise CellError(f"{name}, cell {_FORKED_IN_CELL[0]}: the cell called os.fork(), which would run the rest of "
-                        "the notebook twice; the pack was not built. Use subprocess or multiprocessing instead.")
-
-
-def _send(fd: int, message: dict) -> None:
-    import json
-
-    if os.getpid() != _NOTEBOOK_PID:
-        os._exit(_STRAY_FORK)
-    data = json.dumps(message).encode("utf-8")
-    view = memoryview(len(data).to_bytes(_HEADER, "big") + data)
-    while view:
-        view = view[os.write(fd, view):]

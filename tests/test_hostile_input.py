@@ -198,13 +198,16 @@ def test_workers_die_with_the_builder(tmp_path):
         def work(path):
             import subprocess
             from cpanalysis import safe_output
-            kernel = subprocess.Popen(["sleep", "600"])  # stands in for the worker's Jupyter kernel
+            from cpanalysis import workers
+            # stands in for the worker's Jupyter kernel, started as the kernels are (dying with the worker)
+            kernel = subprocess.Popen(["sleep", "600"], **workers.kernel_start_options())
             safe_output.register_child(kernel.pid)
             open(path, "w").write(f"{{os.getpid()}} {{kernel.pid}}")
             time.sleep(600)
 
         if __name__ == "__main__":
-            pool = pack._pool(1)
+            from cpanalysis import workers
+            pool = workers.pool(1)
             pool.submit(work, {str(pidfile)!r})
             time.sleep(600)
     """)

@@ -152,10 +152,11 @@ def _comparable(html: str) -> str:
     return re.sub(r"built \d{1,2} \w+ \d{4} \d{2}:\d{2}", "built (time)", html)
 
 
-@pytest.mark.parametrize("runner,workers", [("warm", 2), ("inprocess", 1)])
+@pytest.mark.parametrize("runner,workers", [("cpanalysis-kernel", 2), ("cpanalysis", 1), ("warm", 1)])
 def test_every_runner_gives_the_same_pack(built, tmp_path, runner, workers):
-    """The default (in-process, a helper process on two cores) and a Jupyter kernel, or one process alone,
-    give byte-identical packs."""
+    """Both Papermill engines give byte-identical packs: the default (``cpanalysis``, in-process, a helper process
+    on two cores), Jupyter kernels (``cpanalysis-kernel``) in two worker processes or in the builder (its earlier
+    name ``warm``), and the in-process engine in one process alone."""
     _, html = built
     other = pack.build_pack(demo_params(tmp_path / runner, topics=(1, 4)), workers=workers, runner=runner,
                             use_cache=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from cpanalysis import present, runner
+from cpanalysis import engines, present, runner, sink
 
 ANALYST_CELLS = [
     "x = 1",
@@ -22,8 +22,8 @@ ANALYST_CELLS = [
 
 
 def write_nb(path, cells, parameters_cell: str | None = None):
-    """An analyst's notebook: a Markdown cell, then ``cells``; Papermill puts the injected parameters first
-    (cell 1) when there is no ``parameters`` cell, so ``cells[0]`` is cell 3."""
+    """An analyst's notebook: a Markdown cell, then ``cells``; without parameters Papermill injects none, so
+    ``cells[0]`` is cell 2 (with parameters and no ``parameters`` cell, the injected cell comes first)."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     if parameters_cell is not None:
         nb.cells.insert(0, nbformat.v4.new_code_cell(parameters_cell, metadata={"tags": ["parameters"]}))
@@ -35,7 +35,7 @@ def write_nb(path, cells, parameters_cell: str | None = None):
 
 def run(tmp_path, cells, name="nb.ipynb", parameters=None, parameters_cell=None):
     src = write_nb(tmp_path / name, cells, parameters_cell)
-    dst = runner.execute(src, tmp_path / f"out-{name}", parameters or {})
+    dst = engines.execute(src, tmp_path / f"out-{name}", parameters or {})
     return {c.source: c for c in nbformat.read(str(dst), as_version=4).cells if c.cell_type == "code"}
 
 
@@ -77,7 +77,7 @@ def test_present_html_is_collected_once_in_order(tmp_path):
     assert [o.output_type for o in outs] == ["stream", "display_data", "display_data"]
     assert [o.data for o in outs[1:]] == [{"text/html": "<p>one</p>"}, {"text/html": "<p>two</p>"}]
     assert [o.metadata for o in outs[1:]] == [{}, {}]
-    assert present.SINK is None
+    assert present.SINK is None and sink.SINK is None
 
 
 def test_parameters_are_injected(tmp_path):
@@ -100,8 +100,8 @@ def test_magics_run_as_in_a_kernel(tmp_path):
 def test_needs_kernel_before_any_cell_runs(tmp_path, magic):
     marker = tmp_path / "ran"
     src = write_nb(tmp_path / "nb.ipynb", [f"open({str(marker)!r}, 'w').close()", "x = 1", magic])
-    with pytest.raises(runner.NeedsKernel, match=r"nb\.ipynb, cell 5: %"):
-        runner.execute(src, tmp_path / "out.ipynb", {})
+    with pytest.raises(runner.NeedsKernel, match=r"nb\.ipynb, cell 4: %"):
+        engines.execute(src, tmp_path / "out.ipynb", {})
     assert not marker.exists()
     assert not (tmp_path / "out.ipynb").exists()
 
@@ -136,12 +136,12 @@ def test_failing_cell_names_notebook_and_cell(tmp_path):
 
     src = write_nb(tmp_path / "broken.ipynb", ["x = 1", "from cpanalysis import present\n"
                                                "present._display_html('<p>partial</p>')\nplt_fig = 1 / 0"])
-    with pytest.raises(runner.CellError, match=r"broken\.ipynb, cell 4: ZeroDivisionError: division by zero"):
-        runner.execute(src, tmp_path / "out.ipynb", {})
-    assert present.SINK is None
+    with pytest.raises(runner.CellError, match=r"broken\.ipynb, cell 3: ZeroDivisionError: division by zero"):
+        engines.execute(src, tmp_path / "out.ipynb", {})
+    assert present.SINK is None and sink.SINK is None
     assert plt.get_fignums() == []
-    with pytest.raises(runner.CellError, match=r"broken\.ipynb, cell 3: SyntaxError"):
-        runner.execute(write_nb(tmp_path / "broken.ipynb", ["x = ("]), tmp_path / "out.ipynb", {})
+    with pytest.raises(runner.CellError, match=r"broken\.ipynb, cell 2: SyntaxError"):
+        engines.execute(write_nb(tmp_path / "broken.ipynb", ["x = ("]), tmp_path / "out.ipynb", {})
     # the shell is usable afterwards, with a fresh namespace
     cells = run(tmp_path, ["'x' in globals()"])
     assert cells["'x' in globals()"].outputs[0].data["text/plain"] == "False"
@@ -175,7 +175,7 @@ def test_same_outputs_as_a_kernel(tmp_path):
 
     src = write_nb(tmp_path / "analyst.ipynb", ANALYST_CELLS + ["import sys\nprint('careful', file=sys.stderr)",
                                                                 "%time 1", "!echo hi"])
-    ours = nbformat.read(str(runner.execute(src, tmp_path / "ours.ipynb", {})), as_version=4)
+    ours = nbformat.read(str(engines.execute(src, tmp_path / "ours.ipynb", {})), as_version=4)
     theirs = nbformat.read(str(src), as_version=4)
     NotebookClient(theirs, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(tmp_path)}}
                    ).execute()

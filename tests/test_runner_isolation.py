@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cpanalysis import cli, config, guard, pack, paths, runner
+from cpanalysis import cli, config, engines, guard, pack, paths, workers
 
 
 def write_nb(path: Path, cells: list[str]) -> str:
@@ -29,7 +29,7 @@ def isolated(tmp_path: Path, cells: list[str], timeout: float = 60.0) -> tuple[s
     src = write_nb(tmp_path / "nb.ipynb", cells)
     dst = tmp_path / "nb.out.ipynb"
     started = time.monotonic()
-    ((where, error, kernel),) = runner.execute_isolated([(src, str(dst), {})], timeout=timeout)
+    ((where, error, kernel),) = workers.execute_isolated([(src, str(dst), {})], timeout=timeout)
     assert time.monotonic() - started < timeout + 30  # never hangs past its timeout
     assert where == str(dst) and not kernel
     return error, dst
@@ -99,14 +99,14 @@ def test_a_cell_cannot_disable_the_export_guard(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------------------ medium 5: ending the build
 @pytest.mark.parametrize("cell,expect", [
-    ("import os\nos._exit(0)", r"nb\.ipynb, cell 4: the cell ended the notebook's process \(exit status 0"),
-    ("import os\nos._exit(1)", r"nb\.ipynb, cell 4: the cell ended the notebook's process \(exit status 1"),
-    ("import ctypes\nctypes.string_at(0)", r"nb\.ipynb, cell 4: .*SIGSEGV \(a segmentation fault"),
-    ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", r"nb\.ipynb, cell 4: .*SIGKILL"),
-    ("import os\npid = os.fork()", r"nb\.ipynb, cell 4: the cell called os\.fork\(\)"),
-    ("exit()", r"nb\.ipynb, cell 4: the cell called exit\(\), quit\(\) or sys\.exit\(\)"),
-    ("quit()", r"nb\.ipynb, cell 4: the cell called exit\(\)"),
-    ("import sys\nsys.exit(0)", r"nb\.ipynb, cell 4: the cell called exit\(\)"),
+    ("import os\nos._exit(0)", r"nb\.ipynb, cell 3: the cell ended the notebook's process \(exit status 0"),
+    ("import os\nos._exit(1)", r"nb\.ipynb, cell 3: the cell ended the notebook's process \(exit status 1"),
+    ("import ctypes\nctypes.string_at(0)", r"nb\.ipynb, cell 3: .*SIGSEGV \(a segmentation fault"),
+    ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", r"nb\.ipynb, cell 3: .*SIGKILL"),
+    ("import os\npid = os.fork()", r"nb\.ipynb, cell 3: the cell called os\.fork\(\)"),
+    ("exit()", r"nb\.ipynb, cell 3: the cell called exit\(\), quit\(\) or sys\.exit\(\)"),
+    ("quit()", r"nb\.ipynb, cell 3: the cell called exit\(\)"),
+    ("import sys\nsys.exit(0)", r"nb\.ipynb, cell 3: the cell called exit\(\)"),
 ])
 def test_a_cell_that_ends_or_breaks_its_process_fails_naming_the_cell(tmp_path, cell, expect):
     import re
@@ -128,7 +128,7 @@ def test_a_forked_copy_never_runs_the_rest_of_the_notebook(tmp_path):
 
 def test_a_cell_that_runs_forever_is_stopped_naming_the_cell(tmp_path):
     error, _ = isolated(tmp_path, ["import time\ntime.sleep(600)"], timeout=2)
-    assert "nb.ipynb, cell 3 was still running after 2 s" in error
+    assert "nb.ipynb, cell 2 was still running after 2 s" in error
 
 
 @pytest.mark.notebook
@@ -151,9 +151,9 @@ def test_stdin_is_a_file_that_can_be_closed(tmp_path):
     src = write_nb(tmp_path / "nb.ipynb", ["import sys\nsys.stdin.close()\nprint(sys.stdin.closed, sys.stdin.readable())",
                                            "import io\ntry:\n    sys.stdin.fileno()\nexcept io.UnsupportedOperation:\n"
                                            "    print('no fileno')"])
-    nb = nbformat.read(runner.execute(src, tmp_path / "out.ipynb", {}), as_version=4)
-    assert nb.cells[2].outputs[0].text == "True True\n"
-    assert nb.cells[3].outputs[0].text == "no fileno\n"
+    nb = nbformat.read(engines.execute(src, tmp_path / "out.ipynb", {}), as_version=4)
+    assert nb.cells[1].outputs[0].text == "True True\n"
+    assert nb.cells[2].outputs[0].text == "no fileno\n"
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
@@ -162,7 +162,7 @@ def test_a_multiprocessing_pool_in_a_cell_works(tmp_path, method):
     error, dst = isolated(tmp_path, [f"import multiprocessing as mp\nwith mp.get_context({method!r}).Pool(2) as pool:\n"
                                      "    print(pool.map(abs, [-1, -2, 3]))"], timeout=120)
     assert error is None
-    assert nbformat.read(dst, as_version=4).cells[2].outputs[0].text == "[1, 2, 3]\n"
+    assert nbformat.read(dst, as_version=4).cells[1].outputs[0].text == "[1, 2, 3]\n"
 
 
 def test_processes_a_notebook_leaves_behind_are_ended(tmp_path):
@@ -171,7 +171,7 @@ def test_processes_a_notebook_leaves_behind_are_ended(tmp_path):
 
     error, dst = isolated(tmp_path, ["import subprocess\np = subprocess.Popen(['sleep', '600'])\nprint(p.pid)"])
     assert error is None
-    pid = int(nbformat.read(dst, as_version=4).cells[2].outputs[0].text)
+    pid = int(nbformat.read(dst, as_version=4).cells[1].outputs[0].text)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -192,9 +192,9 @@ def test_printing_many_lines_takes_linear_time(tmp_path):
         best = float("inf")
         for _ in range(3):
             started = time.perf_counter()
-            nb = nbformat.read(runner.execute(src, tmp_path / "out.ipynb", {}), as_version=4)
+            nb = nbformat.read(engines.execute(src, tmp_path / "out.ipynb", {}), as_version=4)
             best = min(best, time.perf_counter() - started)
-        assert nb.cells[2].outputs[0].text.count("\n") == lines
+        assert nb.cells[1].outputs[0].text.count("\n") == lines
         return best
 
     floor = cost(20_000)
@@ -204,8 +204,8 @@ def test_printing_many_lines_takes_linear_time(tmp_path):
 def test_streams_keep_their_order_and_merge(tmp_path):
     src = write_nb(tmp_path / "nb.ipynb", ["import sys\nprint('a')\nprint('b')\nprint('c', file=sys.stderr)\n"
                                            "print('d')\ndisplay(1)\nprint('e')"])
-    nb = nbformat.read(runner.execute(src, tmp_path / "out.ipynb", {}), as_version=4)
-    outs = nb.cells[2].outputs
+    nb = nbformat.read(engines.execute(src, tmp_path / "out.ipynb", {}), as_version=4)
+    outs = nb.cells[1].outputs
     assert [(o.output_type, o.get("name"), o.get("text")) for o in outs] == [
         ("stream", "stdout", "a\nb\n"), ("stream", "stderr", "c\n"), ("stream", "stdout", "d\n"),
         ("display_data", None, None), ("stream", "stdout", "e\n")]
