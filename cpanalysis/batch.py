@@ -119,10 +119,10 @@ _PUBLISHED = None  # the parsed files in a local worker process (loaded once by 
 
 
 def _init_local_worker(folder: str) -> None:
-    from cpanalysis import safe_output
+    from cpanalysis import workers
     from cpanalysis.sources.published import load_published
 
-    safe_output.die_with_parent()
+    workers.die_with_parent()  # SIGKILL when the batch's builder dies, even by kill -9
     global _PUBLISHED
     _PUBLISHED = load_published(folder)  # from the cache the parent wrote: parsed once for the whole batch
 

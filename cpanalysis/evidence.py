@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,6 @@ from cpanalysis import config, findings, paths
 from cpanalysis.config import Params
 from cpanalysis.errors import FatalError
 
-CONTEXT_FILE = "context.pkl"
 
 @dataclass
 class PackContext:
@@ -223,14 +221,6 @@ def return_mismatch(ctx: PackContext) -> str:
             "under inputs ssda903 and the council named in the parameters.")
 
 
-def save_context(ctx: PackContext, cache_dir: Path) -> Path:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    path = cache_dir / CONTEXT_FILE
-    with path.open("wb") as fh:
-        pickle.dump(ctx, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    return path
-
-
 #: contexts prepared in this process, by key: the in-process runner (``cpanalysis.runner``) hands the notebooks
 #: their context this way instead of through a file
 IN_PROCESS: dict[str, PackContext] = {}
@@ -244,9 +234,6 @@ def open_context(params_file: str = "", params_json: str = "", cache_dir: str = 
     the fix in notebook terms, not a traceback (:func:`install_notebook_errors`)."""
     if cache_dir in IN_PROCESS:
         return IN_PROCESS[cache_dir]
-    if cache_dir and (Path(cache_dir) / CONTEXT_FILE).exists():
-        with (Path(cache_dir) / CONTEXT_FILE).open("rb") as fh:
-            return pickle.load(fh)
     if params_json:
         return prepare(config.from_json(params_json))
     install_notebook_errors()

@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -274,41 +273,3 @@ def private_staging(folder: Path, kind: str = "building") -> Iterator[Path]:
     finally:
         shutil.rmtree(path, ignore_errors=True)
         unregister_cleanup(path)
-
-
-# ------------------------------------------------------------------------------------------ workers
-_CHILDREN: set[int] = set()
-
-
-def register_child(pid: int) -> None:
-    """A process this worker started (a Jupyter kernel) that must end with it."""
-    _CHILDREN.add(int(pid))
-
-
-def unregister_child(pid: int) -> None:
-    _CHILDREN.discard(int(pid))
-
-
-def _worker_terminated(signum, frame) -> None:  # noqa: ARG001
-    for pid in list(_CHILDREN):
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-    os._exit(128 + signum)
-
-
-def die_with_parent(parent_pid: int | None = None) -> None:
-    """Worker initializer: ask Linux to send SIGTERM to this process when its parent dies (even by ``kill -9``),
-    and on SIGTERM kill the kernels this worker started, then exit; exit at once if the parent is already gone.
-    Elsewhere, the executor's own broken-pipe detection ends the workers."""
-    with contextlib.suppress(ValueError, OSError):
-        signal.signal(signal.SIGTERM, _worker_terminated)
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if parent_pid is not None and os.getppid() != parent_pid:
-        os._exit(1)

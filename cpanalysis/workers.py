@@ -373,10 +373,7 @@ def _child_main(fd: int, src: str, parameters: dict, parent: int) -> None:
             for sig in (signal.SIGTERM, signal.SIGHUP):  # not the builder's clean-up: that is the builder's to do
                 signal.signal(sig, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-        from cpanalysis import safe_output
-
-        safe_output._CHILDREN.clear()  # the builder's kernels are the builder's
-        _CHILDREN.clear()
+        _CHILDREN.clear()  # the builder's kernels are the builder's
         die_with_parent(parent)
         os.register_at_fork(after_in_parent=_forked)
         name = Path(src).name

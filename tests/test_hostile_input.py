@@ -197,11 +197,10 @@ def test_workers_die_with_the_builder(tmp_path):
 
         def work(path):
             import subprocess
-            from cpanalysis import safe_output
             from cpanalysis import workers
             # stands in for the worker's Jupyter kernel, started as the kernels are (dying with the worker)
             kernel = subprocess.Popen(["sleep", "600"], **workers.kernel_start_options())
-            safe_output.register_child(kernel.pid)
+            workers.register_child(kernel.pid)
             open(path, "w").write(f"{{os.getpid()}} {{kernel.pid}}")
             time.sleep(600)
 
