@@ -176,3 +176,27 @@ def test_every_command_in_the_docs_runs_as_written(tmp_path):
     # this clone itself was not touched
     assert _state(paths.PARAMETERS_DIR / "telford-and-wrekin.yml") == before
     print(f"ran {len(ran)} blocks; not run: {not_run}")
+
+
+# ------------------------------------------------------------------ and the links between them lead somewhere
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_between_the_guides_finds_its_file_and_heading():
+    broken = []
+    for doc in documents():
+        text = (paths.ROOT / doc).read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            file, _, anchor = target.partition("#")
+            dest = ((paths.ROOT / doc).parent / file).resolve() if file else (paths.ROOT / doc)
+            if not dest.exists():
+                broken.append(f"{doc}: {target} (no such file)")
+            elif anchor and dest.suffix == ".md":
+                headings = {_anchor(h) for h in re.findall(r"(?m)^#+ (.+)$", dest.read_text(encoding="utf-8"))}
+                if anchor not in headings:
+                    broken.append(f"{doc}: {target} (no such heading)")
+    assert not broken, "\n".join(broken)
