@@ -234,10 +234,15 @@ def enquiry_for(defn, ev: MeasureEvidence) -> str:
 
 
 def _sub_question(defn, q) -> str:
-    for s in q.sub_questions:
-        if defn.id in s.indicators:
-            return s.text
-    return ""
+    """The sub-question the definition names (its ``sub_question`` key), else the first of ``q`` listing it."""
+    if getattr(defn, "question", None) == q.number and getattr(defn, "sub_question", ""):
+        from cpanalysis.questions import sub_question_text
+
+        try:
+            return sub_question_text(defn.sub_question)
+        except KeyError:  # not a key (an analyst's trial definition): fall back on the questions' lists
+            pass
+    return next((s.text for s in q.sub_questions if defn.id in s.indicators), "")
 
 
 # --------------------------------------------------------------------------------- the front section

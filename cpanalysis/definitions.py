@@ -66,6 +66,8 @@ class Definition:
     id: str
     title: str
     question: int
+    #: the key of the LGA sub-question the measure answers in cpanalysis/questions.yaml (``q4.stability``);
+    #: :func:`cpanalysis.questions.sub_question_text` gives its words
     sub_question: str
     cohort: str
     numerator: str

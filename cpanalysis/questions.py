@@ -7,6 +7,7 @@ answers and which are for officers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,10 @@ ASK = "Ask officers"
 ASK_NO_DATA = "Ask officers (the data for this was not supplied)"
 
 
+#: a sub-question's key: ``q<question>.<short name>``, e.g. ``q4.stability``
+KEY_PATTERN = re.compile(r"q(10|[1-9])\.[a-z0-9_]+")
+
+
 @dataclass(frozen=True)
 class SubQuestion:
     text: str
@@ -28,6 +33,8 @@ class SubQuestion:
     evidence: str
     #: why a sub-question that is not the guide's was added (empty for the guide's own questions)
     added: str = ""
+    #: the key a measure's ``Definition.sub_question`` names it by (``q4.stability``)
+    key: str = ""
 
     @property
     def from_guide(self) -> bool:
@@ -58,14 +65,42 @@ def load_questions(path: Path = QUESTIONS_FILE) -> dict[int, Question]:
     out: dict[int, Question] = {}
     for n, q in raw.items():
         subs = tuple(SubQuestion(text=s["text"].strip(), indicators=tuple(s.get("indicators") or ()),
-                                 evidence=(s.get("evidence") or "").strip(), added=(s.get("added") or "").strip())
+                                 evidence=(s.get("evidence") or "").strip(), added=(s.get("added") or "").strip(),
+                                 key=str(s.get("key") or ""))
                      for s in q["sub_questions"])
+        for s in subs:
+            m = KEY_PATTERN.fullmatch(s.key)
+            if m is None or int(m.group(1)) != int(n):
+                raise ValueError(f"{path}: question {n}: sub-question {s.text[:60]!r} needs a key such as "
+                                 f"'q{n}.short_name' (lower case, digits and _), found {s.key!r}")
         out[int(n)] = Question(number=int(n), title=q["title"].strip(), summary=" ".join(q["summary"].split()),
                                guide_page=int(q.get("guide_page", 0)), sub_questions=subs,
                                headline=tuple(q.get("headline") or ()))
     if sorted(out) != list(range(1, 11)):
         raise ValueError(f"{path}: expected questions 1 to 10, found {sorted(out)}")
+    keys = [s.key for q in out.values() for s in q.sub_questions]
+    if len(keys) != len(set(keys)):
+        raise ValueError(f"{path}: sub-question keys used twice: {sorted({k for k in keys if keys.count(k) > 1})}")
     return out
+
+
+def sub_questions_by_key() -> dict[str, SubQuestion]:
+    """Every sub-question by its key (``q4.stability``)."""
+    return {s.key: s for q in load_questions().values() for s in q.sub_questions}
+
+
+def sub_question(key: str) -> SubQuestion:
+    """The sub-question a ``Definition.sub_question`` key names; a KeyError naming the file and the keys if none."""
+    subs = sub_questions_by_key()
+    if key not in subs:
+        raise KeyError(f"{key!r} is not a sub-question key in {QUESTIONS_FILE}; the keys are "
+                       + ", ".join(subs))
+    return subs[key]
+
+
+def sub_question_text(key: str) -> str:
+    """The words of the sub-question a definition names by key (the guide's own words), for display."""
+    return sub_question(key).text
 
 
 def attribution(path: Path = QUESTIONS_FILE) -> str:

@@ -1,4 +1,4 @@
-"""The analyst's route: the README's "Adding an indicator" example runs as written, and an id that is already
+"""The analyst's route: the analyst's guide's "Adding an indicator" example (docs/analysts.md) runs as written, and an id that is already
 registered is refused with both places named (nothing is silently replaced)."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ EXAMPLE_ID = "placement_secure_children_home"
 
 
 def readme_example() -> str:
-    text = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    text = (paths.ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
     section = text.split("## Adding an indicator", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert blocks, "the README's 'Adding an indicator' section has no python example"
+    assert blocks, "the analyst's guide's 'Adding an indicator' section has no python example"
     return blocks[0]
 
 

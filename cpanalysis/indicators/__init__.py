@@ -1,4 +1,5 @@
-"""Indicators: one module per LGA question; each indicator is a definition plus a function.
+"""Indicators: one module per subject (docs/analysts.md says which holds which LGA question); each indicator is a
+definition plus a function.
 
 See :mod:`cpanalysis.indicators.registry` for the contract.
 """

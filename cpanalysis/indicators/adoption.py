@@ -66,8 +66,8 @@ PLAIN = {
 
 SOURCE_CEASED = "SSDA903 Episodes"
 SOURCE_ADOPT = "SSDA903 Episodes, AD1 and PlacedAdoption"
-SUB_PERM = "Do children who cannot return home find permanence?"
-SUB_TIME = "How quickly are children adopted?"
+SUB_PERM = "q5.adoption_timeliness"  # keys of cpanalysis/questions.yaml
+SUB_TIME = "q5.adoption_decision"
 ADOPTED_REC = frozenset({"E11", "E12"})
 SGO_REC_FROM_2019 = frozenset({"E45", "E46", "E47", "E48"})
 SGO_REC_BEFORE_2019 = frozenset({"E43", "E44"})
@@ -293,7 +293,7 @@ def _timing(ctx: Context, start: str, end: str, start_label: str, end_label: str
 
 
 def _time_def(id, title, numerator, methodology, published=None, polarity="lower_is_better", **kw) -> Definition:
-    return Definition(id=id, plain=PLAIN[id], title=title, question=5, sub_question=SUB_TIME, cohort=kw.pop("cohort", TIME_COHORT),
+    return Definition(id=id, plain=PLAIN[id], title=title, question=5, sub_question=kw.pop("sub_question", SUB_TIME), cohort=kw.pop("cohort", TIME_COHORT),
                       numerator=numerator, denominator=kw.pop("denominator", "Children adopted with both dates "
                                                                               "known"),
                       unit=kw.pop("unit", "days"), polarity=polarity, source=SOURCE_ADOPT,
@@ -420,7 +420,7 @@ def adoption_a2_3yr(ctx: Context) -> pd.DataFrame:
     "adoption_placed_within_12_months", "Adopted children placed for adoption within 12 months of the decision",
     "Children placed (first A3-A6 episode) within 12 calendar months of the decision",
     "Percentage of adopted children with both dates known (EES 'placed within 12 months of decision'; England "
-    "2025: 2,150 children).", unit="percent", polarity="higher_is_better",
+    "2025: 2,150 children).", unit="percent", polarity="higher_is_better", sub_question="q5.adoption_timeliness",
     denominator="Children adopted in the year with a decision date and a placement date"))
 def adoption_placed_within_12_months(ctx: Context) -> pd.DataFrame:
     a = _adopted(ctx.data, ctx.year)
@@ -447,8 +447,7 @@ def _timeliness_audit(a: pd.DataFrame, start: str, known: pd.Series, within: pd.
 @indicator(Definition(
     id="adoption_within_18_months", plain=PLAIN["adoption_within_18_months"],
     title="Adopted children who moved in with their adoptive family within 18 months of entering care",
-    question=5, sub_question="How long does it take to make the decision to place a child for adoption, particularly "
-    "for new-born babies?",
+    question=5, sub_question="q5.adoption_decision",
     cohort="Children adopted in the year (REC E11 or E12) with both the date they entered care and the date they "
            "were placed for adoption known",
     numerator="Children placed for adoption (first A3-A6 episode of the period of care) less than 18 calendar months "

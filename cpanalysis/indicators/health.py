@@ -55,9 +55,11 @@ PLAIN = {
 }
 
 SOURCE = "SSDA903 Episodes, Header and OC2"
-SUB_HEALTH = "Are children's health needs met?"
-SUB_SDQ = "Is children's emotional wellbeing assessed?"
-SUB_OFFEND = "Are children kept out of the criminal justice system?"
+SUB_HEALTH = "q3.assessments"  # keys of cpanalysis/questions.yaml
+SUB_REPORTS = "q3.health_reports"
+SUB_SUBSTANCE = "q3.substance_misuse"
+SUB_SDQ = "q3.camhs"
+SUB_OFFEND = "q3.substance_misuse"
 COHORT_12M = "Children looked after continuously for 12 months at 31 March, excluding short breaks (V3/V4)"
 OC2_RULE = ("Cohort by the DfE 903 validator's continuously-looked-after rule ( no new period of care, no ceasing "
             "before 31 March and no V3/V4 episode during the year; looked after on 1 April and at 31 March). ")
@@ -364,7 +366,7 @@ def convicted(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_def(
-    id="substance_misuse", plain=PLAIN["substance_misuse"],
+    id="substance_misuse", plain=PLAIN["substance_misuse"], sub_question=SUB_SUBSTANCE,
     title="Children identified as having a substance misuse problem",
     cohort=COHORT_12M, numerator="Children in the cohort with SUBSTANCE_MISUSE = 1",
     denominator="Children in the cohort (all ages)", unit="percent", polarity="neutral",
@@ -387,7 +389,7 @@ def _build_identified(ctx: Context) -> tuple[pd.Series, pd.Series]:
 
 
 @indicator(_def(
-    id="substance_intervention_received", plain=PLAIN["substance_intervention_received"],
+    id="substance_intervention_received", plain=PLAIN["substance_intervention_received"], sub_question=SUB_SUBSTANCE,
     title="Children with a substance misuse problem who received an "
     "intervention", cohort="Children in the OC2 cohort identified as having a substance misuse problem",
     numerator="Those with INTERVENTION_RECEIVED = 1", denominator="Children identified (SUBSTANCE_MISUSE = 1)",
@@ -401,7 +403,7 @@ def substance_intervention_received(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_def(
-    id="substance_intervention_refused", plain=PLAIN["substance_intervention_refused"],
+    id="substance_intervention_refused", plain=PLAIN["substance_intervention_refused"], sub_question=SUB_SUBSTANCE,
     title="Children with a substance misuse problem who refused an "
     "intervention offered", cohort="Children in the OC2 cohort identified as having a substance misuse problem",
     numerator="Those with INTERVENTION_OFFERED = 1 (offered but refused)",
@@ -418,7 +420,7 @@ def substance_intervention_refused(ctx: Context) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------ cohort and data quality
 @indicator(_def(
-    id="oc2_cohort_size", plain=PLAIN["oc2_cohort_size"],
+    id="oc2_cohort_size", plain=PLAIN["oc2_cohort_size"], sub_question=SUB_REPORTS,
     title="Children looked after continuously for 12 months at 31 March",
     cohort=COHORT_12M, numerator="Children in the cohort", denominator="none (a count)", unit="count",
     polarity="neutral", methodology=OC2_RULE + "The denominator of the OC2 measures (EES 'Total all ages').",
@@ -433,7 +435,7 @@ def oc2_cohort_size(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_def(
-    id="oc2_record_missing", plain=PLAIN["oc2_record_missing"],
+    id="oc2_record_missing", plain=PLAIN["oc2_record_missing"], sub_question=SUB_REPORTS,
     title="Children in care for a year with no health and wellbeing record",
     cohort=COHORT_12M, numerator="Children in the cohort with no OC2 row in the year's return",
     denominator="Children in the cohort", unit="percent", polarity="lower_is_better",

@@ -55,9 +55,9 @@ PLAIN = {
 }
 
 SOURCE = "SSDA903 Episodes, Header and OC3"
-SUB_EET = "Are care leavers in education, employment or training?"
-SUB_ACCOM = "Do care leavers live somewhere suitable?"
-SUB_TOUCH = "Does the council stay in touch with care leavers?"
+SUB_EET = "q8.neet"  # keys of cpanalysis/questions.yaml
+SUB_ACCOM = "q8.support"
+SUB_TOUCH = "q8.in_touch"
 EET_ACTIV = frozenset({"F1", "P1", "F2", "P2", "F3", "P3", "F4", "P4", "F5", "P5"})  # F3/P3 before 2022
 NEET_ACTIV = frozenset({"G4", "G5", "G6"})
 EXCLUDED_TOUCH = frozenset({"DIED", "RHOM"})
@@ -398,7 +398,7 @@ def care_leavers_suitable_accom_19_21(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="staying_put", plain=PLAIN["staying_put"], counted="care leavers aged 18 to 20",
     title="Care leavers aged 18 to 20 who left foster care at 18 and are staying put",
-    question=8, sub_question=SUB_ACCOM,
+    question=8, sub_question="q8.staying_put",
     cohort="Care leavers whose 18th, 19th or 20th birthday fell in the year, who ceased to be looked after on their "
     "18th birthday in a foster placement (U1-U6)",
     numerator="Those living with their former foster carers (ACCOM Z1 or Z2)",

@@ -111,7 +111,7 @@ def _share_def(id_, title, question, sub_question, numerator, codes_text, publis
         deviation=deviation, caveats=caveats, published_measure=published)
 
 
-@indicator(_share_def("placement_foster", "Children in foster placements", 6, "Are there enough foster carers?",
+@indicator(_share_def("placement_foster", "Children in foster placements", 6, "q6.foster_pool",
                       "Children in a foster placement (including with relatives or friends)", "U1-U6",
                       "placement_foster", deviation=""))
 def placement_foster(ctx: Context) -> pd.DataFrame:
@@ -119,7 +119,7 @@ def placement_foster(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_share_def("placement_kinship_foster", "Children fostered by relatives or friends (kinship foster care)",
-                      6, "Are there enough foster carers?",
+                      6, "q6.foster_pool",
                       "Children placed with a foster carer who is a relative or friend", "U1-U3", None,
                       caveats=PLACE_CAVEATS + ("Published tables do not separate kinship foster care at council "
                                                "level; nationally about 24% of foster placements in 2024.",),
@@ -129,14 +129,14 @@ def placement_kinship_foster(ctx: Context) -> pd.DataFrame:
 
 
 @indicator(_share_def("placement_children_home", "Children in secure homes and children's homes", 7,
-                      "How many children live in children's homes?",
+                      "q7.profile",
                       "Children in a secure children's home (K1) or children's home (K2)", "K1-K2",
                       "placement_children_home", deviation=""))
 def placement_children_home(ctx: Context) -> pd.DataFrame:
     return share_audit(ctx, CHILDRENS_HOME, "in a secure or children's home (K1-K2)")
 
 
-@indicator(_share_def("placement_with_parents", "Children placed with parents", 6, "Where do children live?",
+@indicator(_share_def("placement_with_parents", "Children placed with parents", 6, "q6.foster_pool",
                       "Children placed with parents or another person with parental responsibility", "P1",
                       "placement_with_parents", deviation=""))
 def placement_with_parents(ctx: Context) -> pd.DataFrame:
@@ -145,14 +145,14 @@ def placement_with_parents(ctx: Context) -> pd.DataFrame:
 
 @indicator(_share_def("placement_supported_accommodation",
                       "Children in independent or semi-independent living or supported accommodation", 7,
-                      "Where do older children live?",
+                      "q7.profile",
                       "Children in semi-independent living (H5), independent living (P2) or supported accommodation "
                       "(K3)", "H5, P2 or K3 (as valid by year)", "placement_supported_accommodation"))
 def placement_supported_accommodation(ctx: Context) -> pd.DataFrame:
     return share_audit(ctx, INDEPENDENT, "in independent, semi-independent or supported accommodation (H5, P2, K3)")
 
 
-@indicator(_share_def("placement_for_adoption", "Children placed for adoption", 6, "Where do children live?",
+@indicator(_share_def("placement_for_adoption", "Children placed for adoption", 6, "q6.foster_pool",
                       "Children placed for adoption (with or without their current foster carer)", "A3-A6",
                       "placement_for_adoption", deviation=""))
 def placement_for_adoption(ctx: Context) -> pd.DataFrame:
@@ -167,7 +167,7 @@ BREAKDOWN_DEVIATION = ("Published as percentages of children looked after at 31 
 @indicator(Definition(
     id="placement_type_mix", plain=PLAIN["placement_type_mix"],
     title="Children looked after at 31 March by placement type", question=6,
-    sub_question="Where do children live?", cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
+    sub_question="q6.foster_pool", cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
     numerator="Children in each placement type group", denominator="none (counts by group; the Total is all "
     "children looked after at 31 March)", unit="count", polarity="neutral", source=SOURCE,
     methodology=MIX_METHOD, deviation=MIX_DEVIATION + " " + BREAKDOWN_DEVIATION, caveats=PLACE_CAVEATS,
@@ -208,7 +208,7 @@ def _provider_def(id_, title, numerator, codes_text, question=6, foster_only=Tru
               else "Children looked after at 31 March, excluding short breaks (V3/V4)")
     return Definition(
         id=id_, plain=PLAIN[id_],
-        title=title, question=question, sub_question="Who provides the placements?", cohort=cohort,
+        title=title, question=question, sub_question={1: "q1.commissioning_outcomes", 6: "q6.foster_pool"}[question], cohort=cohort,
         numerator=numerator, denominator="Children in the cohort", unit="percent", polarity="neutral",
         source=SOURCE, methodology=f"PLACE_PROVIDER {codes_text}. " + PROVIDER_METHOD,
         caveats=(SHORT_BREAK_CAVEAT,), published_measure=published)
@@ -255,7 +255,7 @@ def _in_home(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="residential_out_of_area", plain=PLAIN["residential_out_of_area"],
     title="Children in children's homes placed outside the council", question=7,
-    sub_question="How many children live in children's homes, and where?",
+    sub_question="q7.out_of_area_monitoring",
     cohort="Children in a secure children's home or children's home (K1, K2) at 31 March whose placement location "
            "is known", numerator="Children whose placement postcode lies in another council",
     denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
@@ -271,7 +271,7 @@ def residential_out_of_area(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="residential_over_20_miles", plain=PLAIN["residential_over_20_miles"],
     title="Children in children's homes placed outside the council and more than 20 miles from home", question=7,
-    sub_question="How many children live in children's homes, and where?",
+    sub_question="q7.out_of_area_monitoring",
     cohort="Children in a secure children's home or children's home (K1, K2) at 31 March placed inside the council, "
            "or outside it with a known distance from home",
     numerator="Children placed outside the council more than 20 miles from their home postcode",
@@ -287,7 +287,7 @@ def residential_over_20_miles(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="stability_3plus_residential", plain=PLAIN["stability_3plus_residential"],
     title="Children in children's homes with 3 or more placements in the year",
-    question=7, sub_question="How stable are children's homes placements?",
+    question=7, sub_question="q7.outcomes",
     cohort="Children in a secure children's home or children's home (K1, K2) at 31 March",
     numerator="Children in the cohort with 3 or more placements between 1 April and 31 March",
     denominator="Children in the cohort", unit="percent", polarity="lower_is_better", source=SOURCE,
@@ -305,7 +305,7 @@ def stability_3plus_residential(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="stability_3plus_by_setting", plain=PLAIN["stability_3plus_by_setting"],
     title="Children with 3 or more placements in the year, by where they live",
-    question=7, sub_question="How stable are children's homes placements?",
+    question=7, sub_question="q7.outcomes",
     cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
     numerator="Children with 3 or more placements between 1 April and 31 March",
     denominator="Children in the cohort (each breakdown row: children in that setting)", unit="percent",

@@ -166,7 +166,7 @@ def _cla_count_audit(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="cla_at_31_march", plain=PLAIN["cla_at_31_march"],
     title="Children looked after at 31 March", question=1,
-    sub_question="How many children does the council look after, and is that changing?",
+    sub_question="q1.profile",
     cohort="Children with an episode of care during the year, excluding those looked after only under short "
            "breaks (V3/V4)",
     numerator="Children with an episode open at the end of 31 March (DECOM on or before 31 March, DEC blank or "
@@ -183,7 +183,7 @@ def cla_at_31_march(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="cla_rate_per_10k", plain=PLAIN["cla_rate_per_10k"],
     title="Children looked after per 10,000 children", question=1,
-    sub_question="How many children does the council look after, and is that changing?",
+    sub_question="q1.profile",
     cohort="ONS mid-year population aged 0 to 17",
     numerator="Children looked after at 31 March (excluding short breaks V3/V4)",
     denominator="ONS mid-year estimate of children aged 0 to 17 (parameter 'population')",
@@ -212,7 +212,7 @@ def _starts_audit(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="cla_starts", plain=PLAIN["cla_starts"],
     title="Children who started to be looked after in the year", question=1,
-    sub_question="How many children come into care?",
+    sub_question="q1.profile",
     cohort="Children with an episode of care during the year, excluding short breaks (V3/V4)",
     numerator="Children with a new period of care starting between 1 April and 31 March (first occasion only)",
     denominator="none (a count)", unit="count", polarity="neutral", source=SOURCE,
@@ -229,7 +229,7 @@ def cla_starts(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="cla_starts_rate_per_10k", plain=PLAIN["cla_starts_rate_per_10k"],
     title="Children starting to be looked after per 10,000 children", question=1,
-    sub_question="How many children come into care?",
+    sub_question="q1.profile",
     cohort="ONS mid-year population aged 0 to 17",
     numerator="Children who started to be looked after in the year (first occasion only)",
     denominator="ONS mid-year estimate of children aged 0 to 17", unit="rate_per_10k", polarity="neutral",
@@ -243,7 +243,7 @@ def cla_starts_rate_per_10k(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="cla_ceased", plain=PLAIN["cla_ceased"],
     title="Children who ceased to be looked after in the year", question=1,
-    sub_question="How many children leave care, and how?",
+    sub_question="q1.profile",
     cohort="Children with an episode of care during the year, excluding short breaks (V3/V4)",
     numerator="Children with an episode ending between 1 April and 31 March with a reason other than X1 (last "
               "occasion only)",
@@ -284,7 +284,7 @@ UASC_CAVEAT = ("A child who stopped being an unaccompanied asylum-seeking child 
 @indicator(Definition(
     id="uasc_at_31_march", plain=PLAIN["uasc_at_31_march"],
     title="Unaccompanied asylum-seeking children looked after at 31 March", question=1,
-    sub_question="Who are the children the council looks after?",
+    sub_question="q1.profile",
     cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
     numerator="Children who were unaccompanied asylum-seeking children (UASC) at 31 March",
     denominator="none (a count)", unit="count", polarity="neutral", source="SSDA903 Episodes, Header and UASC",
@@ -298,7 +298,7 @@ def uasc_at_31_march(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="uasc_percent_at_31_march", plain=PLAIN["uasc_percent_at_31_march"],
     title="Unaccompanied asylum-seeking children as a share of children looked after",
-    question=1, sub_question="Who are the children the council looks after?",
+    question=1, sub_question="q1.profile",
     cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
     numerator="Children who were UASC at 31 March", denominator="Children looked after at 31 March",
     unit="percent", polarity="neutral", source="SSDA903 Episodes, Header and UASC",
@@ -354,7 +354,7 @@ def location_audit(ctx: Context, kids: pd.DataFrame, over_20: bool | None) -> pd
 @indicator(Definition(
     id="placed_outside_council", plain=PLAIN["placed_outside_council"],
     title="Children placed outside the council's boundary", question=1,
-    sub_question="Are there enough local placements?",
+    sub_question="q1.commissioning_outcomes",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4) whose placement location is known",
     numerator="Children whose placement postcode (PL_POST) lies in another council",
     denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
@@ -373,7 +373,7 @@ def placed_outside_council(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="placed_outside_and_over_20_miles", plain=PLAIN["placed_outside_and_over_20_miles"],
     title="Children placed outside the council and more than 20 miles from home",
-    question=1, sub_question="Are there enough local placements?",
+    question=1, sub_question="q1.commissioning_outcomes",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4) placed inside the council, or "
            "placed outside it with a known distance from home",
     numerator="Children placed outside the council more than 20 miles (straight line) from their home postcode",
@@ -394,7 +394,7 @@ def placed_outside_and_over_20_miles(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="placed_over_20_miles", plain=PLAIN["placed_over_20_miles"],
     title="Children placed more than 20 miles from home", question=1,
-    sub_question="Are there enough local placements?",
+    sub_question="q1.commissioning_outcomes",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4) with a known distance from home",
     numerator="Children placed more than 20 miles (straight line) from their home postcode, inside or outside the "
               "council", denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
@@ -411,8 +411,7 @@ def placed_over_20_miles(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="placed_within_20_miles", plain=PLAIN["placed_within_20_miles"],
     title="Children placed 20 miles or less from home", question=1,
-    sub_question="Do you have mechanism for reviewing the effectiveness of the services you commission, based on "
-                 "outcomes?",
+    sub_question="q1.commissioning_outcomes",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4) with a known distance from home",
     numerator="Children placed 20 miles or less (straight line) from their home postcode, inside or outside the "
               "council", denominator="Children in the cohort", unit="percent", polarity="higher_is_better",
@@ -442,8 +441,7 @@ REVIEW_LABELS = {"PN1": "attended and spoke", "PN2": "attended, advocate spoke",
 @indicator(Definition(
     id="review_participation", plain=PLAIN["review_participation"],
     title="Children who gave their views at every review", question=1,
-    sub_question="Do you have a system for seeking feedback from looked-after children and care-leavers about the "
-                 "services they receive?",
+    sub_question="q1.feedback",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4) with at least one review in the year at "
            "which they were aged 4 or over (a Reviews row with REVIEW_CODE other than PN0)",
     numerator="Children whose every such review in the year has REVIEW_CODE PN1 to PN6 (views conveyed)",
@@ -501,7 +499,7 @@ BREAKDOWN_DEVIATION = ("Published as a percentage of children looked after at 31
 def _breakdown_def(id_: str, title: str, what: str, method: str, caveats=()) -> Definition:
     return Definition(
         id=id_, plain=PLAIN[id_],
-        title=title, question=1, sub_question="Who are the children the council looks after?",
+        title=title, question=1, sub_question="q1.profile",
         cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
         numerator=f"Children looked after at 31 March in each {what} group",
         denominator="none (counts by group; the Total is all children looked after at 31 March)",

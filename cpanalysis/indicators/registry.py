@@ -4,7 +4,7 @@ An indicator is one :class:`Definition` plus one function, registered with :func
 
     @indicator(Definition(
         id="stability_3plus_placements", title="Children with 3 or more placements in the year",
-        question=4, sub_question="How stable are your placements?",
+        question=4, sub_question="q4.stability",  # a key of cpanalysis/questions.yaml
         cohort="Children looked after at 31 March, excluding short breaks (V3/V4)",
         numerator="Children in the cohort with 3 or more placements during the year",
         denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
@@ -159,7 +159,11 @@ def all_indicators(question: int | None = None) -> list[Indicator]:
 
 
 def definitions_frame() -> pd.DataFrame:
-    return pd.DataFrame([i.definition.as_dict() for i in all_indicators()])
+    """Every indicator's definition, one row each; ``sub_question_text`` gives the words of its ``sub_question`` key."""
+    from cpanalysis.questions import sub_question_text
+
+    return pd.DataFrame([{**i.definition.as_dict(), "sub_question_text": sub_question_text(i.definition.sub_question)}
+                         for i in all_indicators()])
 
 
 _LOADING: list[bool] = []

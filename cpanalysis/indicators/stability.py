@@ -34,7 +34,7 @@ PLAIN = {
                          "social workers during the year."),
 }
 
-SUB_Q = "How stable are children's placements?"
+SUB_Q = "q4.stability"  # keys of cpanalysis/questions.yaml
 COUNTING_RULES = ("Placements are counted as follows (our reading of LAIT 372 and the validator's episode "
                   "rules): the placement open at the start of the period (or the first one after it) plus each "
                   "later episode with RNE S, P or B; RNE L (legal status only) and T/U (same carer, including a "
@@ -271,7 +271,7 @@ def stability_long_term(ctx: Context) -> pd.DataFrame:
 # --------------------------------------------------------------------------- moves by reason
 @indicator(Definition(
     id="placement_moves_by_reason", plain=PLAIN["placement_moves_by_reason"], counted="moves of home",
-    title="Placement moves in the year by reason", question=4, sub_question=SUB_Q,
+    title="Placement moves in the year by reason", question=4, sub_question="q4.placement_changes",
     cohort="Placement moves between 1 April and 31 March of children looked after (excluding short breaks)",
     numerator="Placement moves: episodes starting in the year with RNE P or B that count as a new placement",
     denominator="none (a count of moves, one audit row per move)", unit="count", polarity="neutral",
@@ -361,7 +361,7 @@ MISSING_METHOD = ("Missing table rows with MISSING = '{k}' whose period overlaps
 def _children_def(id_: str, title: str, k: str, episode: str) -> Definition:
     """Children with at least one missing (k = "M") or away ("A") episode in the year, as a percent."""
     return Definition(
-        id=id_, plain=PLAIN[id_], title=title, question=4, sub_question="Are children safe where they live?",
+        id=id_, plain=PLAIN[id_], title=title, question=4, sub_question="q4.missing",
         cohort="Children looked after at any time during the year, excluding short breaks (V3/V4)",
         numerator=f"Children with at least one {episode} (MISSING = {k}) in the year",
         denominator="Children in the cohort", unit="percent", polarity="lower_is_better",
@@ -373,7 +373,7 @@ def _incidents_def(id_: str, title: str, k: str, kind: str) -> Definition:
     """Missing (k = "M") or away ("A") episodes overlapping the year, as a count of incidents."""
     return Definition(
         id=id_, plain=PLAIN[id_], counted="missing incidents" if k == "M" else "incidents of being away without permission",
-        title=title, question=4, sub_question="Are children safe where they live?",
+        title=title, question=4, sub_question="q4.missing",
         cohort=f"{kind} episodes of children looked after during the year (excluding short breaks)",
         numerator=f"{kind} episodes (MISSING = {k}) overlapping the year", denominator="none (a count of incidents)",
         unit="count", polarity="lower_is_better", source="SSDA903 Missing and Episodes",
@@ -406,7 +406,7 @@ def away_incidents(ctx: Context) -> pd.DataFrame:
 @indicator(Definition(
     id="sw_changes_3plus", plain=PLAIN["sw_changes_3plus"],
     title="Children with 2 or more changes of social worker in the year", question=4,
-    sub_question="Do children keep the same social worker?",
+    sub_question="q4.relationships",
     cohort="Children looked after at 31 March (excluding short breaks V3/V4), when the SWEpisodes table (from "
            "2023/24) was returned for the year",
     numerator="Children in the cohort with 3 or more different social workers (2 or more changes) during the year",
