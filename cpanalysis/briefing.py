@@ -390,7 +390,10 @@ def question_brief(ctx, n: int) -> dict:
                                     target_sentence(e)) if x)
         says.append({"id": f"m-{e.id}", "annex": f"def-{e.id}", "title": plain.title(e.title), "text": text, "kind": e.kind,
                      "label": e.label})
-    enquiries = [enquiry_for(evidence._definition(e.id, ctx), e) for e in evs if e.kind == "concern"]
+    front_ids = [e.id for e in findings.select(evidence.all_evidence(ctx))[0]]  # the front's lines of enquiry
+    enquiries = [{"text": enquiry_for(evidence._definition(e.id, ctx), e), "title": plain.title(e.title),
+                  "front": front_ids.index(e.id) + 1 if e.id in front_ids else 0}
+                 for e in evs if e.kind == "concern"]
     profile, plain_rows = [], []
     for e in evs:
         items = breakdown_items(ctx, e) if e.unit == "count" else []

@@ -110,13 +110,12 @@ def _link_words(annot, targets: dict[str, str]) -> str:
         return f"Link to {action.URI}"
     if action is not None and action.get("/D") is not None:
         dest = action.D
-    name = str(dest) if isinstance(dest, (str,)) or getattr(dest, "_type_name", "") == "string" else ""
-    if not name:
-        try:
-            name = str(dest)
-        except Exception:  # noqa: BLE001 - an explicit destination (page, position) has no name
-            name = ""
-    text = targets.get(name.lstrip("#"), "")
+    try:  # a named destination: a name (/q4) or a string (q4); an explicit one (page, position) has none
+        name = str(dest) if dest is not None else ""
+    except Exception:  # noqa: BLE001
+        name = ""
+    name = name[1:] if name.startswith(("/", "#")) else name
+    text = targets.get(name, "")
     return f"Go to: {text}" if text else "Go to another part of this pack"
 
 
