@@ -86,6 +86,77 @@ def finish_pdf(pdf, title: str, lang: str = LANG, targets: dict[str, str] | None
         meta["pdfuaid:part"] = "1"
         meta["dc:creator"] = ["cpanalysis"]
     label_links(pdf, targets or {})
+    mark_artifacts(pdf)
+    figure_alts(pdf)
+
+
+def mark_artifacts(pdf) -> int:
+    """Text Chromium draws outside any marked-content sequence (the running header and footer of the page's
+    margin boxes) is marked as an artifact (PDF/UA-1 7.1: content is either tagged or an artifact). Returns
+    the number of text objects marked."""
+    import pikepdf
+
+    n = 0
+    for page in pdf.pages:
+        ops = pikepdf.parse_content_stream(page)
+        out, depth, open_text = [], 0, False
+        for operands, op in ops:
+            name = str(op)
+            if name in ("BDC", "BMC"):
+                depth += 1
+            elif name == "EMC":
+                depth = max(0, depth - 1)
+            if name == "BT" and depth == 0:
+                out.append(pikepdf.ContentStreamInstruction([pikepdf.Name.Artifact], pikepdf.Operator("BMC")))
+                open_text = True
+                n += 1
+            out.append(pikepdf.ContentStreamInstruction(operands, op))
+            if name == "ET" and open_text:
+                out.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC")))
+                open_text = False
+        if n:
+            page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+    return n
+
+
+def figure_alts(pdf) -> int:
+    """A ``<figure>`` becomes a /Figure structure element without /Alt, around the image's own /Figure that
+    has the alt text: the outer one takes the inner one's words. Returns the number given alt text."""
+    import pikepdf
+
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None:
+        return 0
+
+    def kids(el):
+        k = el.get("/K")
+        if k is None:
+            return []
+        return [x for x in (k if isinstance(k, pikepdf.Array) else [k]) if isinstance(x, pikepdf.Dictionary)]
+
+    def inner_alt(el, depth=0):
+        for k in kids(el):
+            if k.get("/Alt"):
+                return k.Alt
+            found = inner_alt(k, depth + 1) if depth < 6 else None
+            if found is not None:
+                return found
+        return None
+
+    n, stack, seen = 0, [root], set()
+    while stack:
+        el = stack.pop()
+        key = el.objgen if el.is_indirect else id(el)
+        if key in seen:
+            continue
+        seen.add(key)
+        if el.get("/S") == pikepdf.Name.Figure and not el.get("/Alt") and not el.get("/ActualText"):
+            alt = inner_alt(el)
+            if alt is not None:
+                el.Alt = alt
+                n += 1
+        stack.extend(kids(el))
+    return n
 
 
 def label_links(pdf, targets: dict[str, str]) -> int:
