@@ -52,7 +52,7 @@ def sub_question_rows(ctx, n: int) -> list[dict]:
         rows.append({"text": s.text, "status": status,
                      "shown": [{"href": _href(ctx, n, i), "title": plain.title(title(i))} for i in shown][:6],
                      "more_shown": max(0, len(shown) - 6),
-                     "missing": [plain.title(title(i)) for i in missing][:6],
+                     "missing": [plain.title(title(i)) for i in missing],
                      "ask": s.evidence if status != "Answered by the data" else ""})
     return rows
 

@@ -37,8 +37,9 @@ GLOSSARY: dict[str, tuple[str, str]] = {
 #: variants that mean the same thing as a glossary entry ("Section 251" is S251)
 _VARIANTS = {"S251": r"S251|[Ss]ection 251"}
 _TAG = re.compile(r"(<[^>]*>)")
-#: text inside these elements is never changed (styles, scripts, the page title)
-_SKIP = re.compile(r"<(style|script|title)\b", re.I)
+#: text inside these elements is never changed (styles, scripts, the page title; and a measure's title where it
+#: is a link or a table's row heading, which a long expansion would swell: the glossary has those)
+_SKIP = re.compile(r"<(style|script|title|a|th)\b", re.I)
 
 
 def _pattern(term: str) -> re.Pattern:
