@@ -155,25 +155,17 @@ def _rule_counts(findings: pd.DataFrame) -> pd.DataFrame:
 
 
 def annex_quality(ctx: PackContext) -> None:
-    """Annex A: every row read is accounted for (used or quarantined, and why)."""
-    parts = [render.render("annex_heading.html.j2", whose=briefing_guide.whose(ctx))]
+    """Annex A: every row read is accounted for (used or quarantined, and why). Words and layout are in
+    templates/pack/annex_quality.html.j2; the tables are :func:`html_table`'s."""
+    from markupsafe import Markup
+
     frames = [f for f in (getattr(ctx.data, "reconciliation", None),
                           getattr(ctx.local, "reconciliation", None)) if f is not None and not f.empty]
     rec = pd.concat(frames, ignore_index=True) if frames else None
     frames = [f for f in (getattr(ctx.data, "quarantine", None),
                           getattr(ctx.local, "quarantine", None)) if f is not None and not f.empty]
     q = pd.concat(frames, ignore_index=True) if frames else None
-    if ctx.data is None:
-        parts.append("<p>No child-level data was supplied; the child-level figures come from DfE published "
-                     "statistics, whose own quality notes apply. Published figures marked c, x, z, k or u are shown "
-                     "with that symbol, never as zero.</p>")
-    else:
-        parts.append("<p>Every row read from the SSDA903 files is either used or set aside (quarantined) with the "
-                     "reason. Counts from 1 to 5 are shown as &lsquo;fewer than 6&rsquo;, and the other counts on "
-                     "the same line are then rounded to the nearest 10, so that no small count can be worked out "
-                     "by subtraction.</p>")
-    if ctx.local is not None:
-        parts.append("<p>Rows of the council's local returns are checked the same way.</p>")
+    rows_table, superseded = "", False
     if rec is not None:
         cols = ["rows_read", "rows_used", "rows_quarantined"] + (["rows_superseded"] if "rows_superseded" in
                                                                    rec.columns else [])
@@ -191,28 +183,23 @@ def annex_quality(ctx: PackContext) -> None:
         if "rows_superseded" in rec.columns:
             t["Of which repeated in a later return"] = [b[3] for b in banded]
             numeric.append("Of which repeated in a later return")
-            parts.append("<p class='cpa-small'>Each year's return repeats the episodes still open from the year "
-                         "before; those repeats are merged into one history per child (the later return's "
-                         "version is kept) and counted as used.</p>")
-        parts.append(html_table(t, "Rows read, used and quarantined", numeric=numeric))
-    if q is not None:
-        parts.append(html_table(_rule_counts(q), "Rows set aside (quarantined), by rule", numeric=["Rows"]))
-    elif rec is not None:
-        parts.append("<p>No rows were quarantined.</p>")
+            superseded = True
+        rows_table = Markup(html_table(t, "Rows read, used and quarantined", numeric=numeric))
+    warn_table = ""
     issues = getattr(ctx.data, "issues", None)
     if issues is not None and not issues.empty:
         warn = issues[issues["severity"] == "warning"]
         if not warn.empty:
-            parts.append("<p>Warnings: the rows below were kept, but a value was doubtful and, where the rule "
-                         "says so, treated as blank. Figures that use that value may be slightly understated.</p>")
-            parts.append(html_table(_rule_counts(warn), "Warnings (rows kept), by rule", numeric=["Rows"]))
-    for note in getattr(ctx.data, "notes", []) or []:
-        parts.append(f"<p class='cpa-small'>{html.escape(_note_text(str(note)))}</p>")
-    parts += [f"<p class='cpa-small'>{html.escape(n)}</p>" for n in published_notes(ctx)]
+            warn_table = Markup(html_table(_rule_counts(warn), "Warnings (rows kept), by rule", numeric=["Rows"]))
     missing = briefing.missing_sources(ctx)
-    if missing:
-        parts.append(render.render("missing_sources.html.j2", missing=missing))
-    _display_html("".join(parts))
+    _display_html(render.render(
+        "annex_quality.html.j2", whose=briefing_guide.whose(ctx), child_level=ctx.data is not None,
+        local=ctx.local is not None, rows_table=rows_table, superseded=superseded,
+        quarantine_table=Markup(html_table(_rule_counts(q), "Rows set aside (quarantined), by rule",
+                                           numeric=["Rows"])) if q is not None else "",
+        no_quarantine=q is None and rec is not None, warn_table=warn_table,
+        notes=[_note_text(str(n)) for n in getattr(ctx.data, "notes", []) or []] + published_notes(ctx),
+        missing=missing))
 
 
 def published_notes(ctx: PackContext) -> list[str]:
