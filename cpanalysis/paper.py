@@ -265,7 +265,8 @@ def write_docx(pack_html: Path, dest: Path | None = None, template: Path | None 
                          "(pip install pypandoc-binary).") from None
     page = pack_html.read_text(encoding="utf-8")
     source = committee_html(page, questions=questions)
-    args = ["--standalone", f"--metadata=title:{_html_title(page)}", "--metadata=lang:en-GB"]
+    # the pack's h1 (council and year) becomes the Word title; its parts are Heading 1, their sections Heading 2
+    args = ["--standalone", "--shift-heading-level-by=-1", "--metadata=lang:en-GB"]
     if template is not None:
         args.append(f"--reference-doc={template.resolve()}")
     part = dest.with_name(dest.name + ".part")
