@@ -160,3 +160,20 @@ def test_a_missing_or_wrong_template_is_a_plain_usage_error(tmp_path, capsys):
     code = cli.main(["pack", "--docx-template", str(tmp_path / "nope.docx"), "--out", str(tmp_path / "o")])
     assert code == 2 and "no such file" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()  # stopped before anything was built
+
+
+def test_pdf_and_docx_parameters_ask_for_the_paper_like_the_options(tmp_path, monkeypatch):
+    import argparse
+
+    from cpanalysis import config, paths
+
+    asked = {}
+    monkeypatch.setattr(paper, "after_pack", lambda html, **kw: asked.update(kw) or {})
+    params = config.load(paths.DEFAULT_PARAMS, {"pdf": True, "docx": True})
+    args = argparse.Namespace(pdf=False, docx=False, docx_questions=False, docx_template=None)
+    cli._paper(args, params, tmp_path / "evidence-pack.html")
+    assert asked["pdf"] and asked["docx"] and asked["docx_template"] is None
+    params = config.load(paths.DEFAULT_PARAMS)
+    cli._paper(argparse.Namespace(pdf=True, docx=False, docx_questions=True, docx_template=None), params,
+               tmp_path / "evidence-pack.html")
+    assert asked["pdf"] and asked["docx"] and asked["docx_questions"]  # --docx-questions implies --docx
