@@ -228,8 +228,9 @@ def committee_html(page: str, questions: bool = False) -> str:
             body = body[:cell if cell >= 0 else m.start()]
     start = body.find("<main")
     body = body[body.find(">", start) + 1:] if start >= 0 else body
-    body = re.sub(r"<nav class=\"cpa-toc\".*?</nav>", "", body, flags=re.S)
-    body = re.sub(r"<a class=\"anchor-link\"[^>]*>.*?</a>", "", body, flags=re.S)
+    # (nbconvert writes attributes in its own order: match the class wherever it is)
+    body = re.sub(r"<nav[^>]*class=\"cpa-toc\"[^>]*>.*?</nav>", "", body, flags=re.S)
+    body = re.sub(r"<a[^>]*class=\"anchor-link\"[^>]*>.*?</a>", "", body, flags=re.S)
     body = re.sub(r"<(style|script)\b.*?</\1>", "", body, flags=re.S | re.I)
     # the black-and-white symbols are for the eye; Word readers get the words beside them
     body = re.sub(r"<span aria-hidden=\"true\">[^<]*</span>\s*", "", body)

@@ -33,7 +33,7 @@ def _png() -> str:
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Evidence pack: Rutland, 2024-25</title>
 <style>@page {{ size: A4; @top-left {{ content: "Evidence pack: Rutland, 2024-25"; }} }}</style></head>
 <body><main>
-<nav class="cpa-toc" aria-label="Contents"><ul><li><a href="#key-messages-h">Key messages</a></li></ul></nav>
+<nav aria-label="Contents" class="cpa-toc"><ul><li><a href="#key-messages-h">Key messages</a></li></ul></nav>
 <div class="jp-Cell"><h1 id="summary">Evidence pack: Rutland, 2024-25<a class="anchor-link" href="#summary">¶</a></h1>
 <h2 id="key-messages-h">Key messages</h2><ol class="cpa-messages"><li>Placements: 11%.
 <a class="cpa-more" href="#q1">Question 1</a></li></ol>
@@ -120,7 +120,7 @@ def _docx_facts(path) -> dict:
     heads = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     ns = {"wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"}
     alts = [d.get("descr") for d in doc.element.body.iter(f"{{{ns['wp']}}}docPr")]
-    return {"headings": heads, "tables": len(doc.tables), "alts": alts,
+    return {"headings": heads, "tables": len(doc.tables), "alts": alts, "text": [p.text for p in doc.paragraphs],
             "cells": [c.text for t in doc.tables for r in t.rows for c in r.cells]}
 
 
@@ -131,6 +131,7 @@ def test_word_report_has_headings_tables_and_stops_before_the_questions(page):
     assert all(s.startswith(("Heading", "Title")) for s, _ in facts["headings"])
     assert facts["tables"] == 1 and "Placements" in facts["cells"]
     assert not any("Question 1" in t for t in texts)  # the briefings only on request
+    assert "Contents" not in facts["text"]  # the HTML's contents list stays out of Word
     assert not any("¶" in t for t in texts) and not any("\u25b2" in c for c in facts["cells"])
 
 
