@@ -10,13 +10,12 @@ Indicator ids appear only as link targets (``href``) and in the technical annex.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pandas as pd
 
-from cpanalysis import evidence, findings, ofsted_view
+from cpanalysis import briefing_guide, evidence, findings, ofsted_view, plain
 from cpanalysis.findings import MeasureEvidence
-from cpanalysis.narrative import counted_noun, fmt, year_label
+from cpanalysis.narrative import fmt, year_label
 
 #: symbols that print in black and white (NHS England "Making Data Count" in spirit: words beside them)
 STATUS_SYMBOLS = {"met": "\u2714", "not met": "\u2718", "cannot tell": "?", "": ""}
@@ -25,18 +24,21 @@ READING_SYMBOLS = {"better": "\u25b2", "worse": "\u25bc", "higher": "\u25b3", "l
                    "similar": "\u25cf", "not judged": "\u25cb"}
 TREND_SYMBOLS = {"improving": "\u2197", "worsening": "\u2198", "rising": "\u2197", "falling": "\u2198",
                  "no clear change": "\u2192", "not enough years": "\u00b7"}
-QUARTERS = {1: "lowest quarter", 2: "second quarter", 3: "third quarter", 4: "highest quarter"}
+QUARTERS = {1: "lowest quarter", 2: "second-lowest quarter", 3: "second-highest quarter", 4: "highest quarter"}
 
 
 def quarter_words(ev: MeasureEvidence, with_n: bool = True) -> str:
-    """'highest quarter of 152 (the least favourable)': which end of the quarters is good is said."""
+    """'highest quarter of 152 (the least favourable)', 'second-lowest quarter of 152 (lowest is best)': which
+    end of the quarters is favourable is always said, for measures with a better end."""
     if not ev.quarter:
         return ""
     s = QUARTERS[ev.quarter] + (f" of {ev.n_councils}" if with_n and ev.n_councils else "")
-    if ev.quarter in (1, 4) and ev.polarity in ("higher_is_better", "lower_is_better"):
+    if ev.polarity not in ("higher_is_better", "lower_is_better"):
+        return s
+    if ev.quarter in (1, 4):
         good = (ev.quarter == 4) == (ev.polarity == "higher_is_better")
-        s += " (the most favourable)" if good else " (the least favourable)"
-    return s
+        return s + (" (the most favourable)" if good else " (the least favourable)")
+    return s + (" (highest is best)" if ev.polarity == "higher_is_better" else " (lowest is best)")
 
 
 def _nan(x) -> bool:
@@ -208,7 +210,7 @@ def target_sentence(ev: MeasureEvidence) -> str:
 def finding_sentence(defn, ev: MeasureEvidence, good: bool) -> str:
     """One sentence for a key message: the figure, its comparators and what the judgement rests on."""
     sigs = ev.strengths if good else ev.concerns
-    s = f"{ev.title}: {value_text(ev)} in {year_label(ev.year)}"
+    s = f"{plain.title(ev.title)}: {value_text(ev)} in {year_label(ev.year)}"
     of = of_phrase(defn, ev)
     if of:
         s += f" ({of})"
@@ -226,7 +228,7 @@ def enquiry_for(defn, ev: MeasureEvidence) -> str:
     from cpanalysis.questions import question
 
     direction = {"lower_is_better": "bring it down", "higher_is_better": "raise it"}.get(ev.polarity, "")
-    fact = f"{ev.title} is {value_text(ev)} in {year_label(ev.year)}: " + _and([s.words for s in ev.concerns])
+    fact = f"{plain.title(ev.title)} is {value_text(ev)} in {year_label(ev.year)}: " + _and([s.words for s in ev.concerns])
     ask = (f"What explains this, what is the plan to {direction}, and when will the committee see it work?"
            if direction else "What explains this?")
     sub = _sub_question(defn, question(ev.question))
@@ -253,7 +255,7 @@ def scorecard_row(ctx, ev: MeasureEvidence) -> dict:
     trend = trend_words(ev)
     reading = ev.comparator_verdict if ev.shown and ev.comparators else ""
     t = ev.target
-    return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": ev.title, "question": ev.question,
+    return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": plain.title(ev.title), "question": ev.question,
             "value": value_text(ev), "of": of_phrase(defn, ev), "when": when(ctx, ev),
             "trend": trend, "trend_symbol": trend_symbol(ev),
             "comparators": comps, "reading": reading, "reading_symbol": READING_SYMBOLS.get(reading, ""),
@@ -296,6 +298,10 @@ def front(ctx) -> dict:
     return {"year": year_label(p.year), "council": p.council.name,
             "concerns": [msg(e, False) for e in concerns], "strengths": [msg(e, True) for e in strengths],
             "more_concerns": max(0, n_concern - len(concerns)), "more_strengths": max(0, n_good - len(strengths)),
+            "more_concerns_text": plain.count_phrase(max(0, n_concern - len(concerns)), "more measure meets",
+                                                     "more measures meet"),
+            "more_strengths_text": plain.count_phrase(max(0, n_good - len(strengths)), "more measure meets",
+                                                      "more measures meet"),
             "n_measures": len(all_ev), "scorecard": ofsted_view.scorecard_rows(ctx) + rows, "enquiries": enquiries,
             "has_targets": bool(p.targets)}
 
@@ -324,40 +330,6 @@ def _charts_for(ctx, n: int, evs: list[MeasureEvidence]) -> list[dict]:
     return out
 
 
-def sub_question_rows(ctx, n: int) -> list[dict]:
-    """The guide's sub-questions with an honest status: answered by the data (every measure it names has a
-    figure in this pack), partly answered (some do: the rest is named), or ask officers."""
-    from cpanalysis.questions import question
-
-    rows = []
-    for s in question(n).sub_questions:
-        shown, missing = [], []
-        for iid in s.indicators:
-            t = evidence._total_rows(ctx, iid) if not ctx.results.empty else pd.DataFrame()
-            cur = t[t["year"] == ctx.params.year] if len(t) else t
-            ok = len(cur) and pd.notna(cur["value"].iloc[-1]) and not (cur["symbol"].fillna("").iloc[-1]
-                                                                       if "symbol" in cur else "")
-            (shown if ok else missing).append(iid)
-        if shown and not missing:
-            status = "Answered by the data"
-        elif shown:
-            status = "Partly answered"
-        else:
-            status = "Ask officers"
-
-        def title(i):
-            try:
-                return evidence._definition(i, ctx).title
-            except KeyError:
-                return i.replace("_", " ")
-        rows.append({"text": s.text, "status": status,
-                     "shown": [{"href": _href(ctx, n, i), "title": title(i)} for i in shown][:6],
-                     "more_shown": max(0, len(shown) - 6),
-                     "missing": [title(i) for i in missing][:6],
-                     "ask": s.evidence if status != "Answered by the data" else ""})
-    return rows
-
-
 def plain_label(label: str) -> str:
     """A breakdown label without its 903 codes, for the committee ('Full care order (C2)' -> 'Full care
     order', 'N1 Abuse or neglect' -> 'Abuse or neglect'); the codes stay in the technical annex."""
@@ -383,14 +355,6 @@ def breakdown_items(ctx, ev: MeasureEvidence) -> list[str]:
     return out
 
 
-def _href(ctx, n: int, iid: str) -> str:
-    """Where a measure named under a sub-question is shown: its place in this question, its annex entry when
-    another question of the pack shows it, or nowhere ('') when the pack leaves that question out."""
-    if iid in evidence.key_ids(ctx, n):
-        return f"m-{iid}"
-    return f"def-{iid}" if any(iid in evidence.key_ids(ctx, q) for q in ctx.params.topics) else ""
-
-
 def glance_row(ctx, ev: MeasureEvidence, notes: dict[str, int]) -> dict:
     defn = evidence._definition(ev.id, ctx)
     marks = []
@@ -402,20 +366,13 @@ def glance_row(ctx, ev: MeasureEvidence, notes: dict[str, int]) -> dict:
     reading = ev.comparator_verdict if ev.shown and ev.comparators else ("no comparator" if ev.shown else "")
     extra = quarter_words(ev, with_n=False)
     cells = dict(zip(list(ev.comparators), comparator_cells(ev)))
-    return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": ev.title, "notes": marks,
+    return {"href": f"m-{ev.id}", "annex": f"def-{ev.id}", "title": plain.title(ev.title), "notes": marks,
             "value": value_text(ev), "of": of_phrase(defn, ev), "when": when(ctx, ev),
             **{col: cells.get(k, "\u2013") for col, k in (("england", "england"), ("region", "region"),
                                                              ("neighbours", "sn_median"))},
             "reading": reading, "reading_symbol": READING_SYMBOLS.get(reading, ""),
             "quarter": extra, "trend": trend_words(ev) if ev.shown else "",
             "trend_symbol": trend_symbol(ev) if ev.shown else ""}
-
-
-def question_heading(n: int) -> dict:
-    from cpanalysis.config import TOPIC_TITLES
-    from cpanalysis.questions import question
-
-    return {"n": n, "short_title": TOPIC_TITLES[n], "title": question(n).title}
 
 
 def question_brief(ctx, n: int) -> dict:
@@ -436,17 +393,20 @@ def question_brief(ctx, n: int) -> dict:
         d = evidence._definition(e.id, ctx)
         text = " ".join(x for x in (headline_sentence(d, e), comparison_sentence(e), trend_sentence(e),
                                     target_sentence(e)) if x)
-        says.append({"id": f"m-{e.id}", "annex": f"def-{e.id}", "title": e.title, "text": text, "kind": e.kind,
+        says.append({"id": f"m-{e.id}", "annex": f"def-{e.id}", "title": plain.title(e.title), "text": text, "kind": e.kind,
                      "label": e.label})
-    enquiries = [enquiry_for(evidence._definition(e.id, ctx), e) for e in evs if e.kind == "concern"]
-    profile, plain = [], []
+    front_ids = [e.id for e in findings.select(evidence.all_evidence(ctx))[0]]  # the front's lines of enquiry
+    enquiries = [{"text": enquiry_for(evidence._definition(e.id, ctx), e), "title": plain.title(e.title),
+                  "front": front_ids.index(e.id) + 1 if e.id in front_ids else 0}
+                 for e in evs if e.kind == "concern"]
+    profile, plain_rows = [], []
     for e in evs:
         items = breakdown_items(ctx, e) if e.unit == "count" else []
-        (profile if items else plain).append(e)
+        (profile if items else plain_rows).append(e)
         if items:
-            profile_rows.append({"href": f"m-{e.id}", "annex": f"def-{e.id}", "title": e.title,
+            profile_rows.append({"href": f"m-{e.id}", "annex": f"def-{e.id}", "title": plain.title(e.title),
                                  "total": value_text(e), "items": items})
-    glance = [glance_row(ctx, e, notes) for e in plain]
+    glance = [glance_row(ctx, e, notes) for e in plain_rows]
     said = {s["id"] for s in says}
     for r in glance:
         r["anchor"] = "" if r["href"] in said else r["href"]
@@ -454,66 +414,8 @@ def question_brief(ctx, n: int) -> dict:
             "year": year_label(ctx.params.year), "says": says, "glance": glance,
             "notes": [{"n": i, "text": t} for t, i in notes.items()],
             "charts": _charts_for(ctx, n, evs), "enquiries": enquiries, "profile": profile_rows,
-            "sub_questions": sub_question_rows(ctx, n), "anchors": [f"m-{e.id}" for e in evs],
+            "sub_questions": briefing_guide.sub_question_rows(ctx, n), "anchors": [f"m-{e.id}" for e in evs],
             "ofsted": ofsted_brief(ctx, n) or ofsted_view.homes_note(ctx, n)}
-
-
-# ------------------------------------------------------------------------------- technical annex
-def annex_entries(ctx) -> list[dict]:
-    """One entry per measure in the pack: definition, method, source, caveats and every year's figures."""
-    out = []
-    for n in ctx.params.topics:
-        for iid in evidence.key_ids(ctx, n):
-            d = evidence._definition(iid, ctx)
-            t = evidence._total_rows(ctx, iid)
-            comp = evidence._comparators_for(ctx, iid)
-            years = []
-            for _, r in t.iterrows():
-                c = comp[comp["year"] == r["year"]] if not comp.empty else comp
-                c0 = c.iloc[0] if len(c) else {}
-                sym = r.get("symbol") if isinstance(r.get("symbol"), str) else ""
-                years.append({"year": year_label(r["year"]), "value": fmt(r["value"], d.unit, sym or None),
-                              "num": "" if sym or _nan(r.get("numerator")) or d.unit == "count"
-                              else fmt(r["numerator"], "count"),
-                              "den": "" if sym or _nan(r.get("denominator")) else fmt(r["denominator"], "count"),
-                              "ci": "" if sym or _nan(r.get("ci_low")) or _nan(r.get("ci_high"))
-                              else f"{fmt(r['ci_low'], d.unit)} to {fmt(r['ci_high'], d.unit)}",
-                              "england": _cfmt(c0, "england", d.unit), "region": _cfmt(c0, "region", d.unit),
-                              "neighbours": _cfmt(c0, "sn_median", d.unit)})
-            r_all = evidence._rows_of(ctx, "results", iid)
-            br = r_all[(r_all["year"] == ctx.params.year) & (r_all["breakdown"] != "Total")]
-            breakdown = [{"label": str(b["breakdown"]),
-                          "value": fmt(b["value"], d.unit, (b.get("symbol") if isinstance(b.get("symbol"), str)
-                                                            else "") or None)} for _, b in br.iterrows()]
-            ev = evidence.measure_evidence(ctx, iid) if evidence.latest_year(ctx, iid) is not None else None
-            trend = ev.trend if ev else {}
-            out.append({"id": iid, "anchor": f"def-{iid}", "title": d.title, "question": d.question,
-                        "plain": getattr(d, "plain", ""), "counted": counted_noun(d),
-                        "cohort": d.cohort, "numerator": d.numerator, "denominator": d.denominator,
-                        "polarity": {"higher_is_better": "higher", "lower_is_better": "lower"}.get(
-                            d.polarity, "neither (it describes the service)"),
-                        "source": d.source, "methodology": d.methodology, "deviation": d.deviation,
-                        "caveats": list(getattr(d, "caveats", ()) or ()), "years": years, "breakdown": breakdown,
-                        "trend_method": trend.get("method", ""),
-                        "trend_p": "" if _nan(trend.get("p_value")) else f"{trend['p_value']:.3f}",
-                        "sources": _sources(t, ctx.params.year)})
-    return out
-
-
-def _sources(t: pd.DataFrame, year: int) -> list[str]:
-    """Where the reporting year's figure came from: DfE file, row and column (published figures)."""
-    if "source" not in t:
-        return []
-    refs = t.loc[t["year"] == year, "source"].dropna().astype(str)
-    return sorted({r for r in refs if ", row " in r})[:3]
-
-
-def _cfmt(row: Any, key: str, unit: str) -> str:
-    try:
-        v = row.get(key) if hasattr(row, "get") else None
-    except Exception:  # noqa: BLE001
-        v = None
-    return "" if v is None or _nan(v) else fmt(v, unit)
 
 
 def rule_text() -> dict[str, str]:
@@ -545,181 +447,6 @@ def rule_text() -> dict[str, str]:
 def how_we_judge() -> list[dict]:
     """The annex's "How we judge" table (each method, level, use and reference), from the code's settings."""
     return findings.how_we_judge()
-
-
-# --------------------------------------------------------------------- recommendations and actions (issue 24)
-def date_words(d) -> str:
-    """'30 November 2024' ('' for no date)."""
-    return "" if d is None else f"{d.day} {d:%B %Y}"
-
-
-def _today(today=None):
-    import datetime as _dt
-
-    return today or _dt.date.today()
-
-
-def recommendation_overdue(rec, today=None) -> str:
-    """'response overdue' (no response and its deadline passed), 'action overdue' (due date passed and not done
-    or declined), or ''."""
-    today = _today(today)
-    if rec.status == "awaiting response" and rec.response_on is None and today > rec.response_deadline:
-        return "response overdue"
-    if rec.due is not None and today > rec.due and rec.status not in ("done", "not accepted"):
-        return "action overdue"
-    return ""
-
-
-def _first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def status_words(rec) -> str:
-    """The status as the table says it: 'not accepted: <reason>', 'done', ..."""
-    if rec.status == "not accepted":
-        return f"not accepted: {rec.reason}"
-    return rec.status
-
-
-def data_now_words(ev: MeasureEvidence | None, iid: str = "") -> str:
-    """What the data now says about a linked measure: its title, figure, reading against England, trend and
-    target status, from its evidence record ('no figure in this pack' when there is none)."""
-    if ev is None:
-        from cpanalysis.evidence import _definition
-
-        try:
-            title = _definition(iid).title
-        except Exception:  # noqa: BLE001 - an id with no definition is named by its words
-            title = iid.replace("_", " ")
-        return f"{title}: no figure in this pack"
-    if not ev.shown:
-        return f"{ev.title}: not shown ({'suppressed' if ev.symbol == 'c' else 'not available'})"
-    parts = [f"{ev.title}: {value_text(ev)} in {year_label(ev.year)}"]
-    reading = ev.comparator_verdict if ev.comparators else ""
-    if reading and reading != "not judged":
-        parts.append({"better": "better than England", "worse": "worse than England",
-                      "similar": "similar to England"}.get(reading, f"{reading} than England"))
-    tw = trend_words(ev)
-    if tw != "not enough years":
-        parts.append(f"trend {tw}")
-    if ev.target_status:
-        parts.append(f"target {STATUS_WORDS.get(ev.target_status, ev.target_status).lower()}")
-    return ", ".join(parts[:1]) + ("; " + "; ".join(parts[1:]) if len(parts) > 1 else "")
-
-
-def linked_worsened(ev: MeasureEvidence | None) -> bool:
-    """A linked measure has gone the wrong way: worsening by the trend rule (a missed target is said in words
-    beside it, but a target missed all along is not a worsening)."""
-    return ev is not None and ev.shown and trend_words(ev) == "worsening"
-
-
-def recommendation_row(rec, by_id: dict, today=None, questions: dict | None = None) -> dict:
-    """One recommendation as the actions table shows it (words only)."""
-    evs = [by_id.get(i) for i in rec.indicators]
-    overdue = recommendation_overdue(rec, today)
-    worse = any(linked_worsened(e) for e in evs)
-    response = (f"{rec.response} ({date_words(rec.response_on)})" if rec.response and rec.response_on
-                else rec.response or ("" if rec.response_on is None else f"given {date_words(rec.response_on)}"))
-    return {"id": rec.id, "text": rec.text, "source": rec.source, "made_on": date_words(rec.made_on),
-            "owner": rec.owner, "due": date_words(rec.due), "response_due": date_words(rec.response_deadline),
-            "response": response or f"none yet (due {date_words(rec.response_deadline)})",
-            "status": status_words(rec), "status_text": _first_upper(status_words(rec)), "overdue": overdue,
-            "overdue_text": _first_upper(overdue), "target": rec.target,
-            "data_now": [data_now_words(e, i) for e, i in zip(evs, rec.indicators)],
-            "worsened": worse,
-            "links": [{"href": f"m-{e.id}", "question": e.question} for e in evs if e is not None],
-            "questions": sorted({e.question for e in evs if e is not None})}
-
-
-def actions(ctx, today=None) -> dict:
-    """The 'Actions since the last review' table: every recommendation, overdue first (responses before actions),
-    then by the date made."""
-    recs = list(ctx.params.recommendations)
-    if not recs:
-        return {"rows": [], "n_overdue": 0, "as_of": ""}
-    by_id = {e.id: e for e in evidence.all_evidence(ctx)}
-    rows = [recommendation_row(r, by_id, today) for r in recs]
-    order = {"response overdue": 0, "action overdue": 1, "": 2}
-    made = {r.id: r.made_on for r in recs}
-    rows.sort(key=lambda r: (order[r["overdue"]], made[r["id"]], r["id"]))
-    return {"rows": rows, "n_overdue": sum(1 for r in rows if r["overdue"]),
-            "n_worsened": sum(1 for r in rows if r["worsened"]), "as_of": date_words(_today(today))}
-
-
-def question_actions(ctx, n: int, today=None) -> list[dict]:
-    """The recommendations linked to a measure of question ``n``, each with what the data now says."""
-    return [r for r in actions(ctx, today)["rows"] if n in r["questions"]]
-
-
-# --------------------------------------------------------------------- what has changed since the last pack
-def changes(ctx) -> dict | None:
-    """The 'What has changed since <date>' page, or None when the parameters name no previous pack (``since``)."""
-    if getattr(ctx.params, "since", None) is None:
-        return None
-    from cpanalysis import changes as _changes
-
-    return change_page(_changes.compare_with_record(ctx, _changes.previous_record(ctx.params.since, ctx.params)))
-
-
-CHANGE_CAUSE_NAMES = {"figure": "The council's figure", "revision": "DfE revised the earlier figure",
-                      "comparator": "The comparator moved", "definition": "The definition changed"}
-
-
-def change_page(comp) -> dict:
-    """The 'What has changed' page as plain words, from a :class:`cpanalysis.changes.Comparison`."""
-    from cpanalysis.narrative import fmt
-
-    def state(m: dict) -> str:
-        bits = [fmt(m["value"], m.get("unit") or "") if m.get("value") is not None else "not shown"]
-        if m.get("label"):
-            bits.append(m["label"])
-        elif m.get("reading"):
-            bits.append(f"{m['reading']} against England")
-        if m.get("target_status"):
-            bits.append(f"target {STATUS_WORDS.get(m['target_status'], m['target_status']).lower()}")
-        return "; ".join(bits)
-
-    rows = []
-    for c in comp.changes:
-        causes = [{"name": CHANGE_CAUSE_NAMES[k], "text": v[:1].upper() + v[1:] + "."}
-                  for k, v in c.causes.items()]
-        if not causes:
-            causes = [{"name": "No single cause found",
-                       "text": "The figure, England's figure and the neighbour group are as before; the change "
-                               "comes from the judgement rule (for example the trend over five years)."}]
-        rows.append({"href": f"m-{c.indicator}", "title": c.title, "question": c.question,
-                     "kinds": ", ".join(c.kinds), "before": state(c.old), "now": state(c.new), "causes": causes})
-    sections = []
-    kinds = ("new concern", "resolved concern", "target newly met", "target newly missed", "verdict changed")
-    for r, c in zip(rows, comp.changes):  # each change once, under its first kind; the others are said beside it
-        first = min(c.kinds, key=kinds.index)
-        r["kind"] = first
-        r["also"] = ", ".join(k for k in c.kinds if k != first)
-    for kind in kinds:
-        items = [r for r in rows if r["kind"] == kind]
-        sections.append({"kind": kind[:1].upper() + kind[1:] + "s" if not kind.startswith("target")
-                         else kind[:1].upper() + kind[1:], "rows": items})
-    import datetime as _dt
-
-    try:
-        built = date_words(_dt.date.fromisoformat(comp.old_built_on)) if comp.old_built_on else ""
-    except ValueError:
-        built = comp.old_built_on
-    since = f"the {year_label(comp.old_year)} pack" + (f" (built {built})" if built else "")
-    coverage = []
-    if comp.only_old:
-        coverage.append(f"{len(comp.only_old)} measure{'s' if len(comp.only_old) != 1 else ''} of the earlier pack "
-                        f"{'are' if len(comp.only_old) != 1 else 'is'} not in this one: "
-                        + "; ".join(comp.only_old[:12])
-                        + (" and more" if len(comp.only_old) > 12 else ""))
-    if comp.only_new:
-        coverage.append(f"{len(comp.only_new)} measure{'s' if len(comp.only_new) != 1 else ''} of this pack "
-                        f"{'were' if len(comp.only_new) != 1 else 'was'} not in the earlier one: "
-                        + "; ".join(comp.only_new[:12])
-                        + (" and more" if len(comp.only_new) > 12 else ""))
-    return {"since": since, "old_year": year_label(comp.old_year), "new_year": year_label(comp.new_year),
-            "n_changes": len(rows), "sections": [s for s in sections if s["rows"]], "coverage": coverage,
-            "group": comp.group.get("words", "")}
 
 
 # ------------------------------------------------------------------------------- Ofsted's judgements

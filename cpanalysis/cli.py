@@ -239,14 +239,36 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     params = load_params(args)
     topics = _parse_topics(args.topics)
+    _docx_template(args, params)  # a wrong template stops before the build (exit 2)
     result = build_pack(params, topics=topics, out=args.out and _from_cwd(args.out), workers=args.workers,
                         runner=args.runner, progress=True, use_cache=not args.no_cache, replace=args.replace)
     print(f"Evidence pack: {result.html}")
     print(f"Built {len(result.notebooks)} notebooks in {result.seconds:.1f} s")
+    _paper(args, params, result.html)
     if result.report is not None:
         print(result.report.text())
         print(f"(full list: {result.out_dir / 'build-report.txt'})")
     return EXIT_OK
+
+
+def _docx_template(args: argparse.Namespace, params) -> Path | None:
+    """The Word reference document from --docx-template or the parameters' docx_template:, checked."""
+    from cpanalysis import paper
+
+    template = _from_cwd(args.docx_template) if args.docx_template else (
+        paths.resolve(params.docx_template) if params.docx_template else None)
+    return paper.check_template(template) if template is not None else None
+
+
+def _paper(args: argparse.Namespace, params, html: Path) -> None:
+    """The PDF and Word files beside the HTML pack (--pdf, --docx, or pdf: / docx: in the parameters)."""
+    from cpanalysis import paper
+
+    written = paper.after_pack(html, pdf=args.pdf or params.pdf,
+                               docx=args.docx or args.docx_questions or params.docx,
+                               docx_template=_docx_template(args, params), docx_questions=args.docx_questions)
+    for kind, path in written.items():
+        print(f"{'PDF' if kind == 'pdf' else 'Word report'}: {path}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -424,6 +446,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "messages (also the since: parameter)")
     _add_no_cache(p)
     _add_replace(p)
+    p.add_argument("--pdf", action="store_true", help="also write evidence-pack.pdf (A4, tagged, bookmarked; needs "
+                                                       "Chromium)")
+    p.add_argument("--docx", action="store_true", help="also write committee-report.docx (Word): cover, key messages, "
+                                                        "scorecard and lines of enquiry")
+    p.add_argument("--docx-questions", action="store_true", help="put the question briefings in the Word report too")
+    p.add_argument("--docx-template", type=Path, default=None,
+                   help="a Word reference document (.docx) whose styles and letterhead the report takes")
     p.set_defaults(func=cmd_pack)
 
     p = sub.add_parser("run", help="run one topic notebook: executed copy plus its HTML")

@@ -292,6 +292,11 @@ class Params(_Strict):
     since: Path | None = Field(None, description="A previous pack folder or its findings.json: adds 'What has "
                                                  "changed since' after the key messages")
 
+    pdf: bool = Field(False, description="Also write evidence-pack.pdf beside the HTML (needs Chromium)")
+    docx: bool = Field(False, description="Also write committee-report.docx beside the HTML (Word)")
+    docx_template: Path | None = Field(None, description="A Word reference document (.docx) whose styles and "
+                                                         "letterhead the Word report takes")
+
     source_file: Path | None = Field(None, exclude=True)
 
     @field_validator("topics")

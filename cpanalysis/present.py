@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpanalysis import briefing, render, sink
+from cpanalysis import briefing, briefing_annex, briefing_guide, briefing_history, plain, render, sink
 from cpanalysis.config import TOPICS
 
 # The notebooks' and the builder's entry points, re-exported:
@@ -37,49 +37,36 @@ def _display_html(markup: str) -> None:
 
 # ------------------------------------------------------------------------------------ front pages
 def cover(ctx: PackContext) -> str:
-    p = ctx.params
-    src = {"ssda903": "the council's SSDA903 return (child-level data)",
-           "published": "DfE published statistics only (no child-level data)",
-           "both": "the council's SSDA903 return and DfE published statistics"}[ctx.source_kind]
-    return (f"<h1 id='summary'>Evidence pack: {html.escape(p.council.name)}, {year_label(p.year)}</h1>"
-            f"<p class='cpa-small'>Reporting year {year_label(p.year)} (to 31 March {p.year}) &middot; sources: {src}"
-            f" &middot; built {html.escape(ctx.built_at)}</p>"
-            "<p>This pack follows the Local Government Association's <i>10 questions to ask if you're scrutinising "
-            "services for looked after children</i>. It opens with the key messages, a scorecard and lines of "
-            "enquiry; then one short briefing per question; then a technical annex with every definition and "
-            "figure. &lsquo;c&rsquo; means a figure is not shown because it concerns 5 or fewer children, or could "
-            "reveal such a figure; &lsquo;x&rsquo; means not available.</p>")
+    """The cover: whose pack it is (council, year, sources, when built) and how it is laid out."""
+    return render.render("cover.html.j2", whose=briefing_guide.whose(ctx))
 
 
 def summary(ctx: PackContext) -> None:
     """The first pages: cover, key messages, scorecard and lines of enquiry."""
-    _display_html(cover(ctx) + render.render("front.html.j2", rules=briefing.rule_text(), **briefing.front(ctx),
-                                             actions=briefing.actions(ctx), changes=briefing.changes(ctx)))
+    _display_html(plain.expand_first(
+        cover(ctx) + render.render("front.html.j2", rules=briefing.rule_text(), **briefing.front(ctx),
+                                   actions=briefing_history.actions(ctx), changes=briefing_history.changes(ctx))))
 
 
 # ------------------------------------------------------------------------------------ one question
 def topic(ctx: PackContext, n: int) -> None:
     """One question's briefing: what the data says, at a glance, the charts that matter, lines of enquiry
     and the guide's sub-questions. Written evidence follows (:func:`written_evidence`)."""
-    _display_html(render.render("question.html.j2", **briefing.question_brief(ctx, n),
-                                actions=briefing.question_actions(ctx, n)))
+    _display_html(plain.expand_first(render.render("question.html.j2", **briefing.question_brief(ctx, n),
+                                                   actions=briefing_history.question_actions(ctx, n))))
 
 
 def written_evidence(ctx: PackContext, n: int) -> None:
     """Officers' written answers and children's views for this question: Markdown rendered as data (no raw
     HTML, scripts, remote images or unsafe links; see cpanalysis.safe_html), read as UTF-8 or Windows-1252."""
+    from markupsafe import Markup
+
     from cpanalysis.safe_html import markdown_to_html
     from cpanalysis.sources.local import WINDOWS_1252, read_evidence
 
     text, note = read_evidence(ctx.params.inputs.evidence, n)
-    heading = f"<h3 id='q{n}-evidence'>Written evidence</h3>"
-    if not text or not text.strip():
-        _display_html(heading + "<p class='cpa-ask'>No written evidence was supplied for this question. "
-                                "Ask officers to answer the questions marked &lsquo;Ask officers&rsquo; above.</p>")
-        return
-    small = f"<p class='cpa-small'>{html.escape(note)}</p>" if WINDOWS_1252 in note else ""
-    _display_html(heading + "<div class='cpa-evidence'>" + markdown_to_html(text) + "</div>" + small)
-
+    body = Markup(markdown_to_html(text)) if text and text.strip() else ""  # sanitised by safe_html
+    _display_html(render.render("evidence.html.j2", n=n, body=body, note=note if WINDOWS_1252 in note else ""))
 
 
 def record(ctx: PackContext, n: int, out_dir: str | Path | None) -> None:
@@ -116,22 +103,13 @@ def sidecar_status(r: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------- annexes
 def html_table(df: pd.DataFrame, caption: str, numeric: list[str] | None = None) -> str:
-    """An accessible table: caption, scoped header cells, right-aligned numbers. Cells are pre-escaped HTML."""
-    numeric = set(numeric or [])
-    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in df.columns)
-    body = []
-    for _, r in df.iterrows():
-        cells = []
-        for i, c in enumerate(df.columns):
-            v = "" if pd.isna(r[c]) else str(r[c])
-            if i == 0:
-                cells.append(f"<th scope='row'>{v}</th>")
-            else:
-                cells.append(f"<td class='{'num' if c in numeric else ''}'>{v}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f"<table class='cpa-table'><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+    """An accessible table (templates/pack/table.html.j2): caption, scoped header cells, right-aligned numbers.
+    Cells are pre-escaped HTML; column names and the caption are escaped by the template."""
+    from markupsafe import Markup
 
+    rows = [["" if pd.isna(v) else Markup(str(v)) for v in r] for r in df.itertuples(index=False)]
+    return render.render("table.html.j2", caption=caption, columns=[str(c) for c in df.columns], rows=rows,
+                         numeric=set(numeric or []))
 
 
 def _band(n, k: int = 5) -> str:
@@ -190,27 +168,17 @@ def _rule_counts(findings: pd.DataFrame) -> pd.DataFrame:
 
 
 def annex_quality(ctx: PackContext) -> None:
-    """Annex A: every row read is accounted for (used or quarantined, and why)."""
-    parts = ["<h2 id='annex-quality' class='cpa-question cpa-annex'>Technical annex A: data quality</h2>"]
+    """Annex A: every row read is accounted for (used or quarantined, and why). Words and layout are in
+    templates/pack/annex_quality.html.j2; the tables are :func:`html_table`'s."""
+    from markupsafe import Markup
+
     frames = [f for f in (getattr(ctx.data, "reconciliation", None),
                           getattr(ctx.local, "reconciliation", None)) if f is not None and not f.empty]
     rec = pd.concat(frames, ignore_index=True) if frames else None
     frames = [f for f in (getattr(ctx.data, "quarantine", None),
                           getattr(ctx.local, "quarantine", None)) if f is not None and not f.empty]
     q = pd.concat(frames, ignore_index=True) if frames else None
-    if ctx.data is None:
-        parts.append("<p>No child-level data was supplied; the child-level figures come from DfE published "
-                     "statistics, whose own quality notes apply. Published figures marked c, x, z, k or u are shown "
-                     "with that symbol, never as zero.</p>")
-    else:
-        parts.append("<p>Every row read from the SSDA903 files is either used or set aside (quarantined) with the "
-                     "reason. Counts from 1 to 5 are shown as &lsquo;fewer than 6&rsquo;, and the other counts on "
-                     "the same line are then rounded to the nearest 10, so that no small count can be worked out "
-                     "by subtraction. The rows of tables that count a group of children the pack reports (previous "
-                     "permanence, health outcomes, adoptions, missing episodes) are always rounded to the nearest 10."
-                     "</p>")
-    if ctx.local is not None:
-        parts.append("<p>Rows of the council's local returns are checked the same way.</p>")
+    rows_table, superseded = "", False
     if rec is not None:
         cols = ["rows_read", "rows_used", "rows_quarantined"] + (["rows_superseded"] if "rows_superseded" in
                                                                    rec.columns else [])
@@ -230,28 +198,23 @@ def annex_quality(ctx: PackContext) -> None:
         if "rows_superseded" in rec.columns:
             t["Of which repeated in a later return"] = [b[3] for b in banded]
             numeric.append("Of which repeated in a later return")
-            parts.append("<p class='cpa-small'>Each year's return repeats the episodes still open from the year "
-                         "before; those repeats are merged into one history per child (the later return's "
-                         "version is kept) and counted as used.</p>")
-        parts.append(html_table(t, "Rows read, used and quarantined", numeric=numeric))
-    if q is not None:
-        parts.append(html_table(_rule_counts(q), "Rows set aside (quarantined), by rule", numeric=["Rows"]))
-    elif rec is not None:
-        parts.append("<p>No rows were quarantined.</p>")
+            superseded = True
+        rows_table = Markup(html_table(t, "Rows read, used and quarantined", numeric=numeric))
+    warn_table = ""
     issues = getattr(ctx.data, "issues", None)
     if issues is not None and not issues.empty:
         warn = issues[issues["severity"] == "warning"]
         if not warn.empty:
-            parts.append("<p>Warnings: the rows below were kept, but a value was doubtful and, where the rule "
-                         "says so, treated as blank. Figures that use that value may be slightly understated.</p>")
-            parts.append(html_table(_rule_counts(warn), "Warnings (rows kept), by rule", numeric=["Rows"]))
-    for note in getattr(ctx.data, "notes", []) or []:
-        parts.append(f"<p class='cpa-small'>{html.escape(_note_text(str(note)))}</p>")
-    parts += [f"<p class='cpa-small'>{html.escape(n)}</p>" for n in published_notes(ctx)]
+            warn_table = Markup(html_table(_rule_counts(warn), "Warnings (rows kept), by rule", numeric=["Rows"]))
     missing = briefing.missing_sources(ctx)
-    if missing:
-        parts.append(render.render("missing_sources.html.j2", missing=missing))
-    _display_html("".join(parts))
+    _display_html(render.render(
+        "annex_quality.html.j2", whose=briefing_guide.whose(ctx), child_level=ctx.data is not None,
+        local=ctx.local is not None, rows_table=rows_table, superseded=superseded,
+        quarantine_table=Markup(html_table(_rule_counts(q), "Rows set aside (quarantined), by rule",
+                                           numeric=["Rows"])) if q is not None else "",
+        no_quarantine=q is None and rec is not None, warn_table=warn_table,
+        notes=[_note_text(str(n)) for n in getattr(ctx.data, "notes", []) or []] + published_notes(ctx),
+        missing=missing))
 
 
 def published_notes(ctx: PackContext) -> list[str]:
@@ -272,11 +235,11 @@ def published_notes(ctx: PackContext) -> list[str]:
 def annex_methods(ctx: PackContext) -> None:
     """The technical annex: every measure defined once, with its figures for every year, and the rules."""
     p = ctx.params
-    _display_html(render.render("annex.html.j2", rules=briefing.rule_text(), methods=briefing.how_we_judge(), entries=briefing.annex_entries(ctx),
+    _display_html(render.render("annex.html.j2", rules=briefing.rule_text(), methods=briefing.how_we_judge(), entries=briefing_annex.annex_entries(ctx), glossary=plain.glossary(),
                                 ofsted_history=briefing.ofsted_history(ctx),
                                 suppress=p.disclosure.suppress_counts_up_to, min_den=p.disclosure.min_denominator))
 
 
 def question_header(ctx: PackContext, n: int) -> None:
     """The question's heading and the guide's own wording of it."""
-    _display_html(render.render("question_header.html.j2", **briefing.question_heading(n)))
+    _display_html(render.render("question_header.html.j2", **briefing_guide.question_heading(n, ctx)))

@@ -49,12 +49,14 @@ def counts(page: str) -> dict[str, int]:
     return {"words": len(visible_text(page).split()), "charts": len(re.findall(r"<img\b", page))}
 
 
-def print_pdf(html_file: Path, pdf: Path, browser: str | None = None, timeout: int = 180) -> Path:
+def print_pdf(html_file: Path, pdf: Path, browser: str | None = None, timeout: int = 180,
+              extra_flags: list[str] | None = None) -> Path:
     browser = browser or chromium()
     if not browser:
         raise RuntimeError("Chromium is not installed (apt-get install chromium)")
     with tempfile.TemporaryDirectory() as profile:
-        proc = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
+        proc = subprocess.run([browser, *CHROMIUM_FLAGS, *(extra_flags or []), f"--user-data-dir={profile}",
+                               f"--print-to-pdf={pdf}",
                                Path(html_file).resolve().as_uri()], capture_output=True, text=True, timeout=timeout)
     if not pdf.exists():
         raise RuntimeError(f"Chromium did not print {html_file}: {proc.stderr[-800:]}")

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from cpanalysis import briefing, changes, config, pack_record, render, stats
+from cpanalysis import briefing_history, changes, config, pack_record, render, stats
 
 GROUP = {"model": "2025", "label": "DfE statistical neighbours (May 2025 model)",
          "members": [str(c) for c in range(861, 871)], "england": True, "region": "West Midlands"}
@@ -72,7 +72,7 @@ def test_new_neighbour_group_and_england_moved():
     assert "the neighbour group changed" in words and "4 of its 10 neighbours were in the group before" in words
     assert "England moved from 10% to 7%" in words
     assert "did not change beyond chance" in c.causes["figure"]
-    page = briefing.change_page(comp)
+    page = briefing_history.change_page(comp)
     assert "4 of its 10" in page["group"]
     html = render.render("changes.html.j2", changes=page)
     assert "What has changed since the 2023-24 pack (built 30 June 2024)" in html
@@ -106,7 +106,7 @@ def test_resolved_concern_target_met_and_coverage():
     (c,) = comp.changes
     assert c.kinds == ["resolved concern", "target newly met", "verdict changed"]
     assert comp.only_old == ["Gone"] and comp.only_new == ["Fresh"]
-    page = briefing.change_page(comp)
+    page = briefing_history.change_page(comp)
     assert [s["kind"] for s in page["sections"]] == ["Resolved concerns"]
     assert page["sections"][0]["rows"][0]["also"] == "target newly met, verdict changed"
     assert any("not in this one: Gone" in x for x in page["coverage"])

@@ -329,6 +329,10 @@ def test_run_prints_the_build_report_and_writes_it_beside_the_pack(tmp_path, cap
     assert code == 0, err
     assert "Build report for 2024-25:" in out and "measures shown with a figure for 2024-25:" in out
     assert (tmp_path / "q4" / "build-report.txt").read_text().startswith("Build report for 2024-25:")
+    # a topic printed on its own says whose it is: council, year and sources under its heading (issue 22)
+    page = (tmp_path / "q4" / "04_stability.html").read_text(encoding="utf-8")
+    head = page[page.index('id="q4"'):][:1200]
+    assert "Demoshire" in head and "2024-25" in head and "Sources:" in head
 
 
 # ---------------------------------------------------------------------------------------------- cache

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from cpanalysis import briefing, config, render
+from cpanalysis import briefing_history, config, render
 from cpanalysis.findings import MeasureEvidence
 
 TODAY = dt.date(2025, 12, 1)
@@ -42,7 +42,7 @@ def _actions(monkeypatch, params, evs):
     from cpanalysis import evidence
 
     monkeypatch.setattr(evidence, "all_evidence", lambda ctx: evs)
-    return briefing.actions(_Ctx(params), today=TODAY)
+    return briefing_history.actions(_Ctx(params), today=TODAY)
 
 
 def test_overdue_done_and_worsened(monkeypatch):
@@ -89,8 +89,8 @@ def test_question_lists_its_linked_recommendations(monkeypatch):
     from cpanalysis import evidence
 
     monkeypatch.setattr(evidence, "all_evidence", lambda ctx: [_ev("stability_3plus_placements", "up")])
-    q4 = briefing.question_actions(_Ctx(params), 4, today=TODAY)
-    assert [r["id"] for r in q4] == ["R1"] and briefing.question_actions(_Ctx(params), 8, today=TODAY) == []
+    q4 = briefing_history.question_actions(_Ctx(params), 4, today=TODAY)
+    assert [r["id"] for r in q4] == ["R1"] and briefing_history.question_actions(_Ctx(params), 8, today=TODAY) == []
     html = render.render("question_actions.html.j2", n=4, actions=q4)
     assert "Recommendations made about this question" in html and "trend worsening" in html
 
@@ -141,7 +141,7 @@ def test_csv_template_reads_and_bad_csv_names_row_and_column(tmp_path):
 
 
 def test_data_now_for_missing_and_suppressed():
-    assert "no figure in this pack" in briefing.data_now_words(None, "member_training")
+    assert "no figure in this pack" in briefing_history.data_now_words(None, "member_training")
     ev = _ev("x", "up")
     ev.value, ev.symbol = math.nan, "c"
-    assert "suppressed" in briefing.data_now_words(ev) and not briefing.linked_worsened(ev)
+    assert "suppressed" in briefing_history.data_now_words(ev) and not briefing_history.linked_worsened(ev)
