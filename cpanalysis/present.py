@@ -21,7 +21,7 @@ from cpanalysis import briefing, briefing_annex, briefing_guide, briefing_histor
 from cpanalysis.config import TOPICS
 
 # The notebooks' and the builder's entry points, re-exported:
-from cpanalysis.evidence import CONTEXT_FILE, PackContext, key_ids, open_context, prepare, save_context  # noqa: F401
+from cpanalysis.evidence import PackContext, key_ids, open_context, prepare  # noqa: F401
 from cpanalysis.narrative import year_label
 
 #: a collector of rendered HTML set by a caller of this module (tests); the runner uses :mod:`cpanalysis.sink`
