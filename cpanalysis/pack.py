@@ -9,7 +9,6 @@ replaces a folder it did not create (:mod:`cpanalysis.safe_output`).
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -157,8 +156,8 @@ def build_pack(params: Params, topics: list[int] | None = None, out: Path | None
 
     Safe output (see :mod:`cpanalysis.safe_output`): the folder is replaced only if it is new, empty or was
     written by cpanalysis (it carries the marker file); a lock stops a second build into the same folder; the
-    build happens in a private staging folder that is removed on every exit path, with the cached context
-    (child-level data) inside it deleted as soon as the notebooks are done.
+    build happens in a private staging folder that is removed on every exit path. The prepared evidence
+    (child-level data) stays in memory and is handed to the notebooks by the engine, never written to a file.
 
     ``use_cache``: reuse the figures of an earlier build from unchanged inputs (:mod:`cpanalysis.results_cache`;
     figures only, in the user's private cache, never child records).
@@ -316,7 +315,6 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     # The notebooks (summary, annex) see exactly the questions built, so no link points at a missing section.
     params = params.model_copy(update={"topics": topics})
     (staging / "notebooks").mkdir(parents=True)
-    cache = staging / "cache"
 
     timings: dict[str, float] = {}
     reports: list[BuildReport] = []
@@ -379,8 +377,7 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     finally:
         for pool in helpers:
             pool.shutdown(wait=False, cancel_futures=True)
-        evidence.IN_PROCESS.pop(context_key, None)
-        shutil.rmtree(cache, ignore_errors=True)  # the cache holds child-level data: never keep it
+        evidence.IN_PROCESS.pop(context_key, None)  # the evidence held for the notebooks: not kept past the build
     timings["notebooks"] = time.perf_counter() - started
     if engine != engines.KERNEL_ENGINE or workers == 1:  # run one after the other: the notebooks' own time is the rest
         timings["notebooks"] -= timings.get("prepare", 0.0)
