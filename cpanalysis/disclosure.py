@@ -85,6 +85,20 @@ from cpanalysis.sdc_model import (  # noqa: F401 - part of this module's interfa
 
 
 # --------------------------------------------------------------------------------- the intruder's LP
+def _relations_by_cell(model: CellModel) -> dict[int, list[int]]:
+    """The identities each cell takes part in, indexed once per model (the search builds an intruder for every
+    trial, and re-indexing every identity each time was a sixth of its cost). Rebuilt if identities are added."""
+    cached = getattr(model, "_by_cell", None)
+    if cached is None or cached[0] != len(model.relations):
+        by_cell: dict[int, list[int]] = defaultdict(list)
+        for r, rel in enumerate(model.relations):
+            for c in rel:
+                by_cell[c].append(r)
+        cached = (len(model.relations), by_cell)
+        model._by_cell = cached
+    return cached[1]
+
+
 class Intruder:
     """What can be worked out about hidden cells from the shown ones and the identities (LP ranges)."""
 
@@ -93,10 +107,7 @@ class Intruder:
         #: published cells known exactly (the others of ``shown`` are known to an interval)
         self.exact = {c for c in self.shown if c not in model.interval}
         self._components: dict[int, tuple[list[int], list[int]]] = {}
-        self.by_cell: dict[int, list[int]] = defaultdict(list)
-        for r, rel in enumerate(model.relations):
-            for c in rel:
-                self.by_cell[c].append(r)
+        self.by_cell = _relations_by_cell(model)
 
     def bounds(self, c: int) -> tuple[float | None, float | None]:
         v = self.m.value[c]
@@ -214,9 +225,13 @@ def suppress(recs: list[dict], fps: dict | None, k: int, min_den: int, max_round
     reasons = [""] * len(recs)
     sensitive: set[int] = set()
     for i, r in enumerate(recs):
-        if r.get("_symbol_in") or r.get("_dfe") or not about_children(r):
+        if r.get("_symbol_in") or not about_children(r):
             continue
         why, sens = _row_primary(r, m.row_cells[i], m, k, min_den)
+        if r.get("_dfe") and not sens:
+            # DfE printed it under its own control: not hidden again, unless it is a count of 1 to k, which
+            # never leaves this pack whoever printed it first
+            continue
         if why:
             reasons[i] = "primary: " + why
             sensitive |= sens
@@ -430,7 +445,7 @@ def hidden_ranges(raw: pd.DataFrame, controlled: pd.DataFrame, settings=None,
             shown |= {c for role, c in cells.items() if role != "comp"}
         elif hidden[i] and den_shown[i] and "den" in cells:
             shown.add(cells["den"])
-        if about_children(r) and not r["_symbol_in"] and not r["_dfe"]:
+        if about_children(r) and not r["_symbol_in"]:
             sensitive |= _row_primary(r, cells, m, k, min_den)[1]
     intr = Intruder(m, shown, sensitive, k)
     dfe_only = Intruder(m, set(), sensitive, k)
