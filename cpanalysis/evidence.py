@@ -13,7 +13,6 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -126,7 +125,9 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
         else:
             ctx.source_kind = "published"
         frames.append(pub)
-        ctx.ofsted, ctx.ofsted_note = load_ofsted(paths.resolve(params.inputs.published))
+        from cpanalysis.sources import ofsted
+
+        ctx.ofsted, ctx.ofsted_note = ofsted.from_folder(paths.resolve(params.inputs.published))
     if params.inputs.local:
         from cpanalysis.sources.local import local_results, read_local
 
@@ -168,25 +169,6 @@ def dfe_known(pub: pd.DataFrame) -> set:
     t = pub[ok]
     return {(a, int(b), c if isinstance(c, str) else "Total") for a, b, c in zip(t["indicator_id"], t["year"],
                                                                                   t["breakdown"])}
-
-
-def load_ofsted(folder: Path) -> tuple[Any, str]:
-    """Ofsted's inspection outcomes found under the published folder, or None and the reason in words."""
-    from cpanalysis.sources import ofsted
-
-    path = ofsted.find_file(folder)
-    if path is None:
-        return None, ("No Ofsted inspection outcomes file was found in the published-data folder, so Ofsted's "
-                      "judgements are not shown. Put Ofsted's “Local authority inspection outcomes” "
-                      "spreadsheet (.ods) in that folder (for example in ofsted/; `cpanalysis data download` "
-                      "fetches it) to show them.")
-    try:
-        return ofsted.load(path), ""
-    except ofsted.OfstedDataError as err:
-        import sys
-
-        print(f"cpanalysis: warning: {err}", file=sys.stderr)
-        return None, f"Ofsted's judgements are not shown: {err}"
 
 
 #: how far the child-level count of children in care may be from DfE's published figure for the same council and

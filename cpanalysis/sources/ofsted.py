@@ -265,3 +265,20 @@ def is_stale(inspected: dt.date | pd.Timestamp | None, year: int) -> bool:
 
 __all__ = ["GRADES", "JUDGEMENTS", "JUDGEMENT_NAMES", "OfstedData", "OfstedDataError", "council_row",
            "distribution", "find_file", "grade", "history", "is_stale", "load"]
+
+
+def from_folder(folder: Path) -> tuple[pd.DataFrame | None, str]:
+    """Ofsted's inspection outcomes found under the published folder, or None and the reason in words."""
+    path = find_file(folder)
+    if path is None:
+        return None, ("No Ofsted inspection outcomes file was found in the published-data folder, so Ofsted's "
+                      "judgements are not shown. Put Ofsted's “Local authority inspection outcomes” "
+                      "spreadsheet (.ods) in that folder (for example in ofsted/; `cpanalysis data download` "
+                      "fetches it) to show them.")
+    try:
+        return load(path), ""
+    except OfstedDataError as err:
+        import sys
+
+        print(f"cpanalysis: warning: {err}", file=sys.stderr)
+        return None, f"Ofsted's judgements are not shown: {err}"

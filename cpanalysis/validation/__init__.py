@@ -192,8 +192,8 @@ def published_report(params) -> tuple[list[str], int]:
     and Ofsted's inspection outcomes. (report lines, exit code): 2 when the folder cannot be read."""
     from cpanalysis import paths
     from cpanalysis.errors import FatalError
-    from cpanalysis.evidence import load_ofsted
     from cpanalysis.sources import ofsted
+    from cpanalysis.sources.ofsted import from_folder as load_ofsted
     from cpanalysis.sources.published import load_published, needed_tables, table_report
 
     folder = paths.resolve(params.inputs.published)
