@@ -13,8 +13,9 @@ its breakdown, shared denominators, flows between years). Some identities cannot
   a year are printed there, so they are published figures too.
 
 :func:`add_declared` states each declared identity between the cells of
-:class:`cpanalysis.disclosure.CellModel`, for every year whose figures are all present, and only when it
-holds on the figures (an identity that does not hold is not one the intruder can use). Nothing here depends
+:class:`cpanalysis.disclosure.CellModel`, for every year of its first figure, and only when it
+holds on the figures (an identity that does not hold is not one the intruder can use). A term whose figure
+is absent (a year with no adoptions has no average) enters as an unpublished cell. Nothing here depends
 on how fingerprints are computed.
 
 ``tests/test_sdc_identities.py`` fails when a validation rule or a definition implies an identity that is
@@ -98,21 +99,52 @@ def add_declared(model, recs: list[dict], identities: list[Identity] | None = No
         anchor = ident.terms[0]
         for y in sorted(years.get(anchor.indicator, ())):
             terms: dict[int, int] = defaultdict(int)
-            total = 0.0
-            ok = True
+            total, scale = 0.0, 1.0
+            absent: list[Term] = []
             for t in ident.terms:
                 i = where.get((t.indicator, y + t.year_offset, ident.breakdown))
                 c = None if i is None else model.row_cells[i].get(t.role)
                 if c is None:
-                    ok = False
-                    break
+                    absent.append(t)
+                    continue
                 terms[c] += t.coef
                 total += t.coef * model.value[c]
-            if not ok or not math.isclose(total, 0.0, abs_tol=1e-6 * (1 + sum(abs(model.value[c]) for c in terms))):
+                scale += abs(model.value[c])
+            if absent and not _absent_cell(model, ident, y, absent, total, terms):
+                continue
+            if not absent and not math.isclose(total, 0.0, abs_tol=1e-6 * scale):
                 continue
             model.relate(dict(terms))
             stated += 1
     return stated
+
+
+def _absent_cell(model, ident: Identity, year: int, absent: list[Term], total: float,
+                 terms: dict[int, int]) -> bool:
+    """A term of an identity whose figure is not among the results (a year with no children adopted, a year
+    before the return begins) is still a figure the intruder can reason about: the identity holds with it,
+    so the present terms pin the absent ones' total. It enters the model as one unpublished cell (the
+    absent terms' total) with the value the identity gives it; a total of zero is dropped (the intruder may
+    well know it is zero). False when the absent terms cannot be one cell (mixed signs) or the identity does
+    not hold (a negative total that cannot be negative)."""
+    coefs = {t.coef for t in absent}
+    if len(coefs) != 1:
+        return False
+    a = coefs.pop()
+    value = -total / a
+    signed = any(t.indicator in SIGNED for t in absent)
+    if abs(value) < 1e-6:
+        return True
+    if value < 0 and not signed:
+        return False
+    c = model.cell(("absent", ident.name, year), value)
+    if absent[0].role == "sum":
+        model.sums.add(c)
+        model.weight[c] = value
+    if signed:
+        model.signed.add(c)
+    terms[c] += a
+    return True
 
 
 def annex_rows(reconciliation, la_unit: str = "count") -> list[dict]:

@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
+
+#: property-based tests explore the same examples on every run (tests are deterministic): a failure found once
+#: is found again, on any machine; ``HYPOTHESIS_PROFILE=explore`` searches afresh (and keeps its database)
+settings.register_profile("deterministic", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
 @pytest.fixture(autouse=True, scope="session")

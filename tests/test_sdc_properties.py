@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
@@ -125,6 +125,9 @@ def attack(truth: dict, releases: list[pd.DataFrame], k: int = 5) -> list[str]:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(year_st, min_size=4, max_size=4), st.lists(households_st, min_size=2, max_size=2))
+# found in CI: no adoptions in 2022-23, one in 2023-24 (hidden), 11 in 2024-25; the window of 12 less the 11
+# shown pinned the one, because the identity with an absent year was not stated
+@example(adopt=[(0, 150, 0), (0, 150, 0), (1, 150, 0), (11, 150, 0)], homes=[(5, 0, 0), (5, 0, 0)])
 def test_two_releases_of_a_random_small_council_give_nothing_away(adopt, homes):
     raw, truth = _rows(adopt, homes)
     r2024 = disclosure.release(raw, 2024)
