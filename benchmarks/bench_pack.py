@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cpanalysis import config, pack, paths, workers  # noqa: E402
+from cpanalysis import config, kernels, pack, paths  # noqa: E402
 
 
 def floor_seconds() -> float:
@@ -35,7 +35,7 @@ def floor_seconds() -> float:
     km = KernelManager(kernel_name="python3", transport_encryption="auto")
     km.start_kernel()
     try:
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(workers.WARM_UP.format(parent=os.getpid()))])
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(kernels.WARM_UP.format(parent=os.getpid()))])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         NotebookClient(nb, km=km, timeout=120, kernel_name="python3").execute()
     finally:

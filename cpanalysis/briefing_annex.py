@@ -21,9 +21,16 @@ def annex_entries(ctx) -> list[dict]:
             t = evidence._total_rows(ctx, iid)
             comp = evidence._comparators_for(ctx, iid)
             years = []
-            for _, r in t.iterrows():
-                c = comp[comp["year"] == r["year"]] if not comp.empty else comp
-                c0 = c.iloc[0] if len(c) else {}
+            # plain records, not iterrows and a filter per year: pandas' per-row cost on string columns was most
+            # of the annex's time
+            by_year: dict = {}
+            ccols = [x for x in ("year", "england", "region", "sn_median") if x in comp.columns]
+            for c0 in ([] if comp.empty else comp[ccols].to_dict("records")):
+                by_year.setdefault(c0["year"], c0)
+            tcols = [x for x in ("year", "value", "symbol", "numerator", "denominator", "ci_low", "ci_high")
+                     if x in t.columns]
+            for r in t[tcols].to_dict("records"):
+                c0 = by_year.get(r["year"], {})
                 sym = r.get("symbol") if isinstance(r.get("symbol"), str) else ""
                 years.append({"year": year_label(r["year"]), "value": fmt(r["value"], d.unit, sym or None),
                               "num": "" if sym or _nan(r.get("numerator")) or d.unit == "count"
@@ -37,7 +44,7 @@ def annex_entries(ctx) -> list[dict]:
             br = r_all[(r_all["year"] == ctx.params.year) & (r_all["breakdown"] != "Total")]
             breakdown = [{"label": str(b["breakdown"]),
                           "value": fmt(b["value"], d.unit, (b.get("symbol") if isinstance(b.get("symbol"), str)
-                                                            else "") or None)} for _, b in br.iterrows()]
+                                                            else "") or None)} for b in br.to_dict("records")]
             ev = evidence.measure_evidence(ctx, iid) if evidence.latest_year(ctx, iid) is not None else None
             trend = ev.trend if ev else {}
             out.append({"id": iid, "anchor": f"def-{iid}", "title": plain.title(d.title), "question": d.question,

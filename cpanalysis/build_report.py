@@ -73,7 +73,16 @@ NEEDS = {"ssda903": "need the council's SSDA903 return (inputs: ssda903)",
 
 def build_report(ctx, topics: list[int]) -> BuildReport:
     """Measures of the questions built: which have a figure for the pack's year, which are suppressed, which
-    have none (and why), and which stop before the pack's year. Uses the disclosure-controlled results only."""
+    have none (and why), and which stop before the pack's year. Uses the disclosure-controlled results only.
+    Worked out once per context and questions (the builder's report and the data-quality annex share it)."""
+    cache = ctx.__dict__.setdefault("_build_reports", {})
+    key = tuple(topics)
+    if key not in cache:
+        cache[key] = _build_report(ctx, list(topics))
+    return cache[key]
+
+
+def _build_report(ctx, topics: list[int]) -> BuildReport:
     import pandas as pd
 
     from cpanalysis.questions import question

@@ -57,6 +57,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+import highspy
 import numpy as np
 import pandas as pd
 
@@ -99,6 +100,34 @@ def _relations_by_cell(model: CellModel) -> dict[int, list[int]]:
     return cached[1]
 
 
+def _highs() -> highspy.Highs:
+    """A silent HiGHS solver. HiGHS prints its banner on the process's standard output (file descriptor 1, from
+    C++) when the first solver is made, before any option can stop it: that once, descriptor 1 is pointed at
+    the null device, so nothing reaches a user's terminal or a notebook."""
+    global _BANNER_SHOWN
+    if not _BANNER_SHOWN:
+        import os
+        import sys
+
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        try:
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _BANNER_SHOWN = True
+    else:
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+_BANNER_SHOWN = False
+
+
 class Intruder:
     """What can be worked out about hidden cells from the shown ones and the identities (LP ranges)."""
 
@@ -107,6 +136,7 @@ class Intruder:
         #: published cells known exactly (the others of ``shown`` are known to an interval)
         self.exact = {c for c in self.shown if c not in model.interval}
         self._components: dict[int, tuple[list[int], list[int]]] = {}
+        self._solvers: dict[int, tuple] = {}
         self.by_cell = _relations_by_cell(model)
 
     def bounds(self, c: int) -> tuple[float | None, float | None]:
@@ -145,35 +175,69 @@ class Intruder:
         return out
 
     def range(self, c: int) -> tuple[float, float]:
-        from scipy.optimize import linprog
-
+        """The least and greatest value of ``c`` the intruder can work out (an LP over its component)."""
         cells, rels = self.component(c)
         lo0, hi0 = self.bounds(c)
         if not rels:
             return (-math.inf if lo0 is None else lo0), (math.inf if hi0 is None else hi0)
+        h, col = self._solver(c)
+        j = col[c]
+        h.changeColCost(j, 1.0)
+        out = []
+        try:
+            for sense, sign in ((highspy.ObjSense.kMinimize, 1.0), (highspy.ObjSense.kMaximize, -1.0)):
+                h.changeObjectiveSense(sense)
+                h.run()
+                status = h.getModelStatus()
+                if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+                    out.append(-math.inf if sign > 0 else math.inf)  # feasible (the true figures are a solution)
+                elif status == highspy.HighsModelStatus.kOptimal:
+                    out.append(h.getInfo().objective_function_value)
+                else:  # infeasible can only come from numerical trouble: treat as pinned (safe side)
+                    out.append(self.m.value[c])
+        finally:
+            h.changeColCost(j, 0.0)
+        return out[0], out[1]
+
+    def _solver(self, c: int):
+        """One HiGHS model per component, built once: each cell's least and greatest value is then a change
+        of objective, solved from the last basis (scipy's linprog built the model afresh for every bound)."""
+        comp = self.component(c)
+        key = id(comp)
+        if key in self._solvers:
+            return self._solvers[key]
+        cells, rels = comp
         col = {x: j for j, x in enumerate(cells)}
-        a = np.zeros((len(rels), len(cells)))
         b = np.zeros(len(rels))
+        starts, index, value = [0], [], []
+        entries: dict[int, list[tuple[int, float]]] = defaultdict(list)
         for i, r in enumerate(rels):
             for x, coef in self.m.relations[r].items():
                 if x in col:
-                    a[i, col[x]] = coef
+                    entries[col[x]].append((i, float(coef)))
                 else:
                     b[i] -= coef * self.m.value[x]
-        # bounds None stay None (linprog: unbounded on that side)
+        for j in range(len(cells)):
+            for i, v in entries.get(j, ()):
+                index.append(i)
+                value.append(v)
+            starts.append(len(index))
+        inf = highspy.kHighsInf
         bounds = [self.bounds(x) for x in cells]
-        obj = np.zeros(len(cells))
-        obj[col[c]] = 1.0
-        out = []
-        for sign in (1.0, -1.0):
-            res = linprog(sign * obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-            if res.status == 3:  # unbounded
-                out.append(-math.inf if sign > 0 else math.inf)
-            elif res.status == 0:
-                out.append(sign * res.fun)
-            else:  # infeasible can only come from numerical trouble: treat as pinned (safe side)
-                out.append(self.m.value[c])
-        return out[0], out[1]
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(cells), len(rels)
+        lp.col_cost_ = np.zeros(len(cells))
+        lp.col_lower_ = np.array([-inf if a is None else a for a, _ in bounds], dtype=float)
+        lp.col_upper_ = np.array([inf if z is None else z for _, z in bounds], dtype=float)
+        lp.row_lower_ = lp.row_upper_ = b
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(value, dtype=float)
+        h = _highs()
+        h.passModel(lp)
+        self._solvers[key] = (h, col)
+        return self._solvers[key]
 
     def protected(self, c: int) -> bool:
         lo, hi = self.range(c)

@@ -63,13 +63,14 @@ NEEDS_KERNEL = "needs a kernel: "
 
 def run_notebooks(jobs: list[Job], workers: int, runner: str = "cpanalysis",
                   prepare: Callable[[], None] | None = None, progress: Callable[[str], None] | None = None,
-                  context_key: str | None = None) -> list[tuple[str, str | None]]:
+                  context_key: str | None = None, first: tuple[int, ...] = ()) -> list[tuple[str, str | None]]:
     """Execute notebooks with the engine ``runner`` names (:func:`cpanalysis.engines.engine_name`), up to
     ``workers`` at once: ``(executed copy, error or None)`` for each job, in order.
 
     ``prepare`` is the builder's data preparation: it leaves the evidence in ``evidence.IN_PROCESS[context_key]``.
     With kernels on several workers it runs while the kernels start; otherwise first. ``progress`` is called with
-    each notebook's name as it finishes."""
+    each notebook's name as it finishes. ``first``: positions of the longest jobs, started first when several
+    run at once."""
     from cpanalysis import engines, kernels
     from cpanalysis.runner import CellError, NeedsKernel
     from cpanalysis.workers import can_isolate, execute_isolated
@@ -95,7 +96,7 @@ def run_notebooks(jobs: list[Job], workers: int, runner: str = "cpanalysis",
         return _kernel_for_the_rest(results, jobs, context_key)
     names = {j[1]: Path(j[0]).stem for j in jobs}
     outcomes = execute_isolated([(src, dst, p) for src, dst, p, _cwd in jobs], parallel=workers,
-                                done=(lambda dst: progress(names[dst])) if progress else None)
+                                done=(lambda dst: progress(names[dst])) if progress else None, first=first)
     results = [(dst, NEEDS_KERNEL + err if kernel else err) for dst, err, kernel in outcomes]
     return _kernel_for_the_rest(results, jobs, context_key)
 
@@ -369,8 +370,11 @@ def _build_in(staging: Path, out_dir: Path, params: Params, topics: list[int] | 
     workers = workers or min(len(jobs), os.cpu_count() or 2)
     started = time.perf_counter()
     try:
+        # the annex (every figure's table) takes longest, then the summary: started first, they do not run
+        # alone at the end
+        first = tuple(names.index(n) for n in (ANNEX, SUMMARY) if n in names)
         results = run_notebooks(jobs, workers, engine, prepare=prepare, progress=notebook_done,
-                                context_key=context_key)
+                                context_key=context_key, first=first)
     except BaseException:
         bar.close()
         raise

@@ -21,7 +21,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -135,7 +135,7 @@ def can_isolate() -> bool:
 
 
 def execute_isolated(jobs: list[tuple[str, str, dict]], parallel: int = 1, timeout: float = CELL_TIMEOUT,
-                     done=None) -> list[tuple[str, str | None, bool]]:
+                     done=None, first: Iterable[int] = ()) -> list[tuple[str, str | None, bool]]:
     """Run each notebook ``(src, dst, parameters)`` in a process of its own, forked from this one, and write the
     executed notebook to ``dst`` here: ``(dst, error or None, needs_kernel)`` for each job, in order.
 
@@ -151,12 +151,14 @@ def execute_isolated(jobs: list[tuple[str, str, dict]], parallel: int = 1, timeo
     a cell running longer than ``timeout`` seconds, or a cell calling ``os.fork()`` (the copy is stopped as
     soon as it would run the rest of the notebook; ``multiprocessing`` and ``subprocess`` work as usual). Every
     process a notebook started is killed with it (it leads a process group of its own), and it dies with this
-    process. Up to ``parallel`` notebooks run at once. ``done(dst)`` is called as each finishes."""
+    process. Up to ``parallel`` notebooks run at once, those at the positions ``first`` (the longest) before the
+    rest, so that no long notebook runs alone at the end. ``done(dst)`` is called as each finishes."""
     import gc
     import selectors
 
     _warm()  # imports and the shell done once here, so that every child starts with them
-    pending = list(enumerate(jobs))
+    early = [k for k in first if 0 <= k < len(jobs)]
+    pending = [(k, jobs[k]) for k in early] + [(k, j) for k, j in enumerate(jobs) if k not in early]
     results: list = [None] * len(jobs)
     running: dict[int, _Child] = {}
     sel = selectors.DefaultSelector()
@@ -168,7 +170,7 @@ def execute_isolated(jobs: list[tuple[str, str, dict]], parallel: int = 1, timeo
                 child = _Child(k, src, dst, parameters, timeout)
                 running[child.fd] = child
                 sel.register(child.fd, selectors.EVENT_READ, child)
-            for key, _ in sel.select(timeout=0.2):
+            for key, _ in sel.select(timeout=0.02):
                 key.data.read()
                 if key.data.eof and key.data.outcome is None:
                     sel.unregister(key.fd)
