@@ -136,7 +136,7 @@ class Intruder:
         #: published cells known exactly (the others of ``shown`` are known to an interval)
         self.exact = {c for c in self.shown if c not in model.interval}
         self._components: dict[int, tuple[list[int], list[int]]] = {}
-        self._solvers: dict[int, tuple] = {}
+        self._solvers: dict[tuple, tuple] = {}
         self.by_cell = _relations_by_cell(model)
 
     def bounds(self, c: int) -> tuple[float | None, float | None]:
@@ -202,11 +202,10 @@ class Intruder:
     def _solver(self, c: int):
         """One HiGHS model per component, built once: each cell's least and greatest value is then a change
         of objective, solved from the last basis (scipy's linprog built the model afresh for every bound)."""
-        comp = self.component(c)
-        key = id(comp)
+        cells, rels = self.component(c)
+        key = (tuple(cells), tuple(rels))  # by content: a component can be recomputed (never by id())
         if key in self._solvers:
             return self._solvers[key]
-        cells, rels = comp
         col = {x: j for j, x in enumerate(cells)}
         b = np.zeros(len(rels))
         starts, index, value = [0], [], []

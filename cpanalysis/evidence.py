@@ -78,6 +78,7 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
 
     ctx = PackContext(params=params, built_at=dt.datetime.now().strftime("%d %B %Y %H:%M"))
     frames = []
+    published_future = None
     known: set = set()  # counts DfE publishes for the council: known to an intruder, never hidden
     if params.inputs.ssda903:
         from cpanalysis.sources.ssda903 import load_ssda903
@@ -87,6 +88,12 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
             paths.resolve(params.inputs.ssda903), params.year, kw["population"], kw["la_code"],
             paths.resolve(params.inputs.postcodes) if params.inputs.postcodes else None)
         pool = helper() if helper is not None and not (use_cache and results_cache.has(key)) else None
+        if pool is not None and params.inputs.published and published is None:
+            from cpanalysis.sources.published import load_published_captured
+
+            # DfE's files are read by the helper first, while this process reads the return and computes its
+            # share of the years
+            published_future = pool.submit(load_published_captured, paths.resolve(params.inputs.published))
         ctx.data = load_ssda903(paths.resolve(params.inputs.ssda903))
         # Every year of the return, also those after the reporting year: disclosure control decides for the
         # council's whole history, so releases for different years never show what another hides.
@@ -96,7 +103,8 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
         (rows, ctx.fingerprints), hit = results_cache.cached(
             key, ("rows", "fingerprints"),
             lambda: linkage.compute(ctx.data, years=years, population=kw["population"], la_code=kw["la_code"],
-                                    workers=par, postcodes=kw.get("postcodes"), pool=pool if par == 1 else None),
+                                    workers=par, postcodes=kw.get("postcodes"), pool=pool if par == 1 else None,
+                                    pool_years=PUBLISHED_HELPER_YEARS if published_future is not None else None),
             "figures computed from the SSDA903 return", use=use_cache)
         if hit:
             ctx.from_cache.append("indicators")
@@ -105,6 +113,11 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
         from cpanalysis.compare import comparator_table
         from cpanalysis.sources.published import load_published, published_indicators
 
+        if published is None and published_future is not None:
+            from cpanalysis.sources.published import say_captured
+
+            published, said = published_future.result()
+            say_captured(said)
         ctx.published = published if published is not None else load_published(paths.resolve(params.inputs.published))
         ctx.comparators = comparator_table(ctx.published, params)
         pub = published_indicators(ctx.published, params)
@@ -158,6 +171,11 @@ def prepare(params: Params, published: Any = None, use_cache: bool = True,
 
         print(f"cpanalysis: warning: {mismatch}", file=sys.stderr)
     return ctx
+
+
+#: years of indicators the helper computes when it reads DfE's files first (otherwise: every other year). On
+#: the demo (five years, 2 cores) reading the files costs about two years' indicators: one year balances.
+PUBLISHED_HELPER_YEARS = 1
 
 
 def dfe_known(pub: pd.DataFrame) -> set:

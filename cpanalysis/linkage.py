@@ -139,8 +139,8 @@ def _fp(h: np.ndarray, mask: np.ndarray) -> int:
 
 def compute(data, years: list[int], population: dict[int, float] | None = None, la_code: str | None = None,
             postcodes: pd.DataFrame | None = None, workers: int = 1, pool=None,
-            key: bytes | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+            key: bytes | None = None, pool_years: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every indicator for every year and their set fingerprints: :func:`registry.compute` with a
     :class:`Fingerprinter` (``key``: the fingerprints' key, by default :func:`fingerprint_key`)."""
     return registry.compute(data, years=years, population=population, la_code=la_code, postcodes=postcodes,
-                            workers=workers, pool=pool, fingerprint=Fingerprinter(key))
+                            workers=workers, pool=pool, fingerprint=Fingerprinter(key), pool_years=pool_years)

@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from cpanalysis import yamltext
 
 QUESTIONS_FILE = Path(__file__).with_name("questions.yaml")
 
@@ -61,7 +62,7 @@ class Question:
 
 @lru_cache(maxsize=1)
 def load_questions(path: Path = QUESTIONS_FILE) -> dict[int, Question]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    raw = yamltext.safe_load(path.read_text(encoding="utf-8"))["questions"]
     out: dict[int, Question] = {}
     for n, q in raw.items():
         subs = tuple(SubQuestion(text=s["text"].strip(), indicators=tuple(s.get("indicators") or ()),
@@ -105,7 +106,7 @@ def sub_question_text(key: str) -> str:
 
 def attribution(path: Path = QUESTIONS_FILE) -> str:
     """Where the questions come from (the guide's authors, title and date), for the pack and the README."""
-    return " ".join(str(yaml.safe_load(path.read_text(encoding="utf-8")).get("attribution", "")).split())
+    return " ".join(str(yamltext.safe_load(path.read_text(encoding="utf-8")).get("attribution", "")).split())
 
 
 def question(n: int) -> Question:

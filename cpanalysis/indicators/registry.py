@@ -298,7 +298,7 @@ def audit(data: CLAData, indicator_id: str, year: int, **ctx_kwargs) -> pd.DataF
 def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] | None = None,
             question: int | None = None, population: dict[int, float] | None = None,
             la_code: str | None = None, postcodes: pd.DataFrame | None = None, workers: int = 1, pool=None,
-            fingerprint: Fingerprint | None = None):
+            fingerprint: Fingerprint | None = None, pool_years: int | None = None):
     """Every (selected) indicator for every requested year, as rows with :data:`RESULT_COLUMNS`: the one loop that
     computes indicators, used by the CLI, the pack, the batch and the tests.
 
@@ -311,7 +311,8 @@ def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] 
     fingerprint each audit, and return ``(rows, fingerprints)``; the rows are the same either way.
     ``workers`` > 1 computes the years in that many new processes (a large return); ``pool`` (an executor with a
     process already started, e.g. the pack builder's helper) computes every other year, from the second, while
-    this process computes the rest. Either way the result is that of a serial run (tests/test_registry.py).
+    this process computes the rest (``pool_years``: at most that many, when the pool has other work queued first).
+    Either way the result is that of a serial run (tests/test_registry.py).
     """
     if years is None:
         years = list(data.years)
@@ -324,6 +325,8 @@ def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] 
         import pickle
 
         theirs = sorted(years)[1::2]
+        if pool_years is not None:  # the pool has other work first: fewer years, spread across the range
+            theirs = theirs[:: max(1, -(-len(theirs) // max(1, pool_years)))][:pool_years]
         # Pickled now, not by the executor's feeder thread while this process computes its own years (which fills
         # the data's memo caches as it goes).
         future = pool.submit(_years_from_pickle, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), theirs)

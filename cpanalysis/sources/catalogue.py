@@ -15,9 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from cpanalysis import paths
+from cpanalysis import paths, yamltext
 from cpanalysis.definitions import UNITS, Definition
 
 CATALOGUE_FILE = paths.PACKAGE_DIR / "catalogue.yaml"
@@ -68,7 +67,7 @@ class Measure:
 @lru_cache(maxsize=4)
 def catalogue(path: str | None = None) -> dict[str, Measure]:
     """The measure catalogue, keyed by measure id."""
-    raw = yaml.safe_load(Path(path or CATALOGUE_FILE).read_text(encoding="utf-8"))
+    raw = yamltext.safe_load(Path(path or CATALOGUE_FILE).read_text(encoding="utf-8"))
     out: dict[str, Measure] = {}
     for m in raw["measures"]:
         m = dict(m)

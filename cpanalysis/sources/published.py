@@ -231,6 +231,29 @@ def _load_cache(d: Path, key: str, folder: Path) -> PublishedData | None:
                          warnings=warnings)
 
 
+def load_published_captured(folder: str | Path) -> tuple[PublishedData, str]:
+    """:func:`load_published` in another process (the pack builder's helper): the data, and what it said on
+    standard error, for the builder to say (:func:`say_captured`)."""
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stderr(buf):
+        pub = load_published(folder)
+    return pub, buf.getvalue()
+
+
+def say_captured(text: str) -> None:
+    """Say in this process what :func:`load_published_captured` captured (each cache message once)."""
+    import sys
+
+    for line in text.splitlines():
+        if line.startswith("cpanalysis: "):
+            _warn(line[len("cpanalysis: "):])
+        elif line:
+            print(line, file=sys.stderr)
+
+
 def load_published(folder: str | Path, cache: bool = True) -> PublishedData:
     """Read every published file under ``folder`` and extract the catalogue's figures.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from pathlib import Path
 
-import yaml
+from cpanalysis import yamltext
 
 SPEC_DIR = Path(__file__).resolve().parent
 CODES_FILE = SPEC_DIR / "codes.yaml"
@@ -17,7 +17,7 @@ CODES_FILE = SPEC_DIR / "codes.yaml"
 @lru_cache(maxsize=1)
 def code_lists() -> dict[str, dict]:
     """field -> {"tables": [...], "essential": bool, "codes": {code: {"label", "from", "to"}}}."""
-    raw = yaml.safe_load(CODES_FILE.read_text(encoding="utf-8"))
+    raw = yamltext.safe_load(CODES_FILE.read_text(encoding="utf-8"))
     out: dict[str, dict] = {}
     for field, spec in raw.items():
         codes = {}
