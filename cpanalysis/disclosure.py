@@ -206,21 +206,18 @@ class Intruder:
         key = (tuple(cells), tuple(rels))  # by content: a component can be recomputed (never by id())
         if key in self._solvers:
             return self._solvers[key]
+        from scipy.sparse import csc_matrix
+
         col = {x: j for j, x in enumerate(cells)}
+        a = np.zeros((len(rels), len(cells)))
         b = np.zeros(len(rels))
-        starts, index, value = [0], [], []
-        entries: dict[int, list[tuple[int, float]]] = defaultdict(list)
         for i, r in enumerate(rels):
             for x, coef in self.m.relations[r].items():
                 if x in col:
-                    entries[col[x]].append((i, float(coef)))
+                    a[i, col[x]] = coef
                 else:
                     b[i] -= coef * self.m.value[x]
-        for j in range(len(cells)):
-            for i, v in entries.get(j, ()):
-                index.append(i)
-                value.append(v)
-            starts.append(len(index))
+        a = csc_matrix(a)  # HiGHS takes the matrix column by column
         inf = highspy.kHighsInf
         bounds = [self.bounds(x) for x in cells]
         lp = highspy.HighsLp()
@@ -230,9 +227,8 @@ class Intruder:
         lp.col_upper_ = np.array([inf if z is None else z for _, z in bounds], dtype=float)
         lp.row_lower_ = lp.row_upper_ = b
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
-        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
-        lp.a_matrix_.value_ = np.array(value, dtype=float)
+        lp.a_matrix_.start_, lp.a_matrix_.index_ = a.indptr.astype(np.int32), a.indices.astype(np.int32)
+        lp.a_matrix_.value_ = a.data.astype(float)
         h = _highs()
         h.passModel(lp)
         self._solvers[key] = (h, col)

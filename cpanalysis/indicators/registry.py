@@ -325,8 +325,8 @@ def compute(data: CLAData, years: list[int] | int | None = None, ids: list[str] 
         import pickle
 
         theirs = sorted(years)[1::2]
-        if pool_years is not None:  # the pool has other work first: fewer years, spread across the range
-            theirs = theirs[:: max(1, -(-len(theirs) // max(1, pool_years)))][:pool_years]
+        if pool_years is not None:  # the pool has other work queued first: fewer years
+            theirs = theirs[:pool_years]
         # Pickled now, not by the executor's feeder thread while this process computes its own years (which fills
         # the data's memo caches as it goes).
         future = pool.submit(_years_from_pickle, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), theirs)
